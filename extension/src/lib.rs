@@ -1,0 +1,1 @@
+//! The extension (built in its own issue).
