@@ -1,0 +1,145 @@
+//! The WebExtension APIs, reached by name on `browser` (Firefox) or `chrome` (Chromium), so
+//! one build runs in both. MV3 methods return promises when no callback is passed.
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::settings::{STORAGE_KEY, Settings};
+
+/// `browser` when the browser has it, else `chrome`.
+pub fn api() -> Result<JsValue, JsValue> {
+    let global = js_sys::global();
+    for name in ["browser", "chrome"] {
+        let value = Reflect::get(&global, &JsValue::from_str(name))?;
+        if value.is_object() {
+            return Ok(value);
+        }
+    }
+    Err(JsValue::from_str("no extension API in this context"))
+}
+
+/// The object at `path` below the extension API (`["storage", "sync"]`).
+pub fn get(path: &[&str]) -> Result<JsValue, JsValue> {
+    let mut value = api()?;
+    for name in path {
+        value = Reflect::get(&value, &JsValue::from_str(name))?;
+        if value.is_undefined() {
+            return Err(JsValue::from_str(&format!(
+                "missing API {}",
+                path.join(".")
+            )));
+        }
+    }
+    Ok(value)
+}
+
+/// Calls `path` (its last element is the method) with `args`; returns its result, which is
+/// a promise for most methods. The call happens synchronously, which matters for the APIs
+/// that need a user gesture (`permissions.request`).
+pub fn call_sync(path: &[&str], args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let (method, object) = path
+        .split_last()
+        .ok_or_else(|| JsValue::from_str("empty API path"))?;
+    let this = get(object)?;
+    let function: Function = Reflect::get(&this, &JsValue::from_str(method))?.dyn_into()?;
+    let array: Array = args.iter().collect();
+    function.apply(&this, &array)
+}
+
+/// Calls `path` and awaits the promise it returns.
+pub async fn call(path: &[&str], args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let result = call_sync(path, args)?;
+    match result.dyn_into::<Promise>() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(value) => Ok(value),
+    }
+}
+
+/// A plain JS object from key/value pairs.
+pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}
+
+/// A property as a string, if it is one.
+pub fn string_prop(value: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(value, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// The saved settings (defaults when none are saved or they cannot be read).
+pub async fn load_settings() -> Settings {
+    let stored = call(
+        &["storage", "sync", "get"],
+        &[JsValue::from_str(STORAGE_KEY)],
+    )
+    .await;
+    stored
+        .ok()
+        .and_then(|all| Reflect::get(&all, &JsValue::from_str(STORAGE_KEY)).ok())
+        .filter(JsValue::is_object)
+        .and_then(|v| serde_wasm_bindgen::from_value::<Settings>(v).ok())
+        .unwrap_or_default()
+        .sanitized()
+}
+
+/// Saves the settings.
+pub async fn save_settings(settings: &Settings) -> Result<(), JsValue> {
+    let value = serde_wasm_bindgen::to_value(settings)?;
+    call(
+        &["storage", "sync", "set"],
+        &[object(&[(STORAGE_KEY, value)])],
+    )
+    .await
+    .map(drop)
+}
+
+/// `storage.session` key of the tab's badge site.
+pub fn tab_key(tab_id: i32) -> String {
+    format!("tab:{tab_id}")
+}
+
+/// `storage.session` key of the last full report for a site.
+pub fn report_key(site: &str) -> String {
+    format!("report:{site}")
+}
+
+/// Sets (or, with `None`, clears) the badge and tooltip of one tab.
+pub async fn set_badge(tab_id: i32, badge: Option<&crate::badge::Badge>) -> Result<(), JsValue> {
+    let tab = JsValue::from(tab_id);
+    let (text, colour, title) = match badge {
+        Some(b) => (b.text.as_str(), b.colour, b.title.as_str()),
+        None => ("", "#57606a", crate::badge::DEFAULT_TITLE),
+    };
+    call(
+        &["action", "setBadgeText"],
+        &[object(&[("tabId", tab.clone()), ("text", text.into())])],
+    )
+    .await?;
+    call(
+        &["action", "setBadgeBackgroundColor"],
+        &[object(&[("tabId", tab.clone()), ("color", colour.into())])],
+    )
+    .await?;
+    // Older browsers lack a badge text colour: the default white is fine there.
+    let _ = call(
+        &["action", "setBadgeTextColor"],
+        &[object(&[
+            ("tabId", tab.clone()),
+            ("color", "#ffffff".into()),
+        ])],
+    )
+    .await;
+    call(
+        &["action", "setTitle"],
+        &[object(&[("tabId", tab), ("title", title.into())])],
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,19 @@
+//! The wasm layer: DOM building, extension APIs and `fetch`, and nothing else. Each page has
+//! one entry point, called by its three-line JS loader:
+//! [`popup::start_popup`], [`options::start_options`], [`report_page::start_report_page`] and
+//! the service worker's listeners in [`worker`].
+
+pub mod browser;
+pub mod dom;
+pub mod fetch;
+pub mod options;
+pub mod popup;
+pub mod report_page;
+pub mod worker;
+
+use wasm_bindgen::JsValue;
+
+/// Logs an error to the console of the page or worker.
+fn log_error(context: &str, error: &JsValue) {
+    web_sys::console::error_2(&JsValue::from_str(context), error);
+}

@@ -1,0 +1,268 @@
+//! The popup: reads the active tab, asks the probe, renders each state, keeps the badge.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use shared::ScanMode;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Element, Event as DomEvent};
+
+use super::browser::{self, object};
+use super::dom;
+use super::fetch::{self, Deadline};
+use crate::page::Page;
+use crate::popup::{Event, Popup};
+use crate::probe::{self, Endpoint, ProbeFailure};
+use crate::render;
+use crate::settings::Settings;
+
+/// The popup's live state.
+struct Controller {
+    root: Element,
+    settings: Settings,
+    tab_id: Option<i32>,
+    state: RefCell<Popup>,
+    /// Bumped by every (re)check; events of older runs are dropped.
+    run: Cell<u32>,
+    deadline: RefCell<Option<Rc<Deadline>>>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("tab_id", &self.tab_id)
+            .finish()
+    }
+}
+
+impl Controller {
+    fn render(&self) {
+        let tree = render::popup(&self.state.borrow(), &self.settings.probe_url);
+        if let Err(e) = dom::render(&self.root, &tree) {
+            super::log_error("render", &e);
+        }
+    }
+
+    fn update_badge(self: &Rc<Self>) {
+        let Some(tab_id) = self.tab_id else { return };
+        let state = self.state.borrow();
+        let badge = state.badge(&self.settings.probe_url);
+        let site = state.target().map(ToString::to_string);
+        drop(state);
+        spawn_local(async move {
+            if let Err(e) = browser::set_badge(tab_id, badge.as_ref()).await {
+                super::log_error("badge", &e);
+            }
+            // The service worker resets the badge when the tab leaves this site.
+            let key = browser::tab_key(tab_id);
+            let stored = match (&badge, site) {
+                (Some(_), Some(site)) => site,
+                (Some(_), None) => String::new(),
+                (None, _) => return,
+            };
+            let _ = browser::call(
+                &["storage", "session", "set"],
+                &[object(&[(&key, stored.into())])],
+            )
+            .await;
+        });
+    }
+
+    /// Applies an event of run `run`, unless a newer run started.
+    fn apply(self: &Rc<Self>, run: u32, event: Event, raw: Option<JsValue>) {
+        if run != self.run.get() {
+            return;
+        }
+        let final_report = matches!(event, Event::Final(_));
+        self.state.borrow_mut().apply(event);
+        if final_report
+            && let (Some(raw), Some(site)) =
+                (raw, self.state.borrow().target().map(ToString::to_string))
+        {
+            let key = browser::report_key(&site);
+            spawn_local(async move {
+                let _ =
+                    browser::call(&["storage", "session", "set"], &[object(&[(&key, raw)])]).await;
+            });
+        }
+        self.render();
+        self.update_badge();
+    }
+
+    /// Starts a scan (`refresh` bypasses the probe's cache).
+    fn probe(self: &Rc<Self>, refresh: bool) {
+        let Some(target) = self.state.borrow().target().cloned() else {
+            return;
+        };
+        let run = self.run.get() + 1;
+        self.run.set(run);
+        if let Some(old) = self.deadline.borrow_mut().take() {
+            old.cancel();
+        }
+        let deadline = match Deadline::after(probe::CLIENT_TIMEOUT_MS) {
+            Ok(d) => d,
+            Err(e) => {
+                super::log_error("abort controller", &e);
+                return;
+            }
+        };
+        let deadline = Rc::new(deadline);
+        *self.deadline.borrow_mut() = Some(deadline.clone());
+        self.render();
+        self.update_badge();
+        let this = self.clone();
+        spawn_local(async move {
+            let result = this.run_scan(run, &target, refresh, &deadline).await;
+            if let Err(failure) = result {
+                this.apply(run, Event::Failed(failure), None);
+            }
+        });
+    }
+
+    async fn run_scan(
+        self: &Rc<Self>,
+        run: u32,
+        target: &crate::page::Target,
+        refresh: bool,
+        deadline: &Deadline,
+    ) -> Result<(), ProbeFailure> {
+        let base = &self.settings.probe_url;
+        let token = self.settings.token.as_deref();
+        let stream_url = probe::scan_url(base, Endpoint::Stream, target, refresh);
+        let response = fetch::get(&stream_url, token, "text/event-stream", deadline).await?;
+        if response.status() == 404 {
+            return self.run_plain(run, target, refresh, deadline).await;
+        }
+        if !response.ok() {
+            return Err(fetch::failure_of(&response, deadline).await);
+        }
+        fetch::read_stream(&response, deadline, |event, raw| {
+            self.apply(run, event, raw)
+        })
+        .await
+    }
+
+    /// The probe has no stream: ask for the quick verdict and the full scan side by side.
+    async fn run_plain(
+        self: &Rc<Self>,
+        run: u32,
+        target: &crate::page::Target,
+        refresh: bool,
+        deadline: &Deadline,
+    ) -> Result<(), ProbeFailure> {
+        let base = self.settings.probe_url.clone();
+        let token = self.settings.token.clone();
+        let this = self.clone();
+        let quick_url = probe::scan_url(&base, Endpoint::Quick, target, refresh);
+        spawn_local(async move {
+            let Ok(quick_deadline) = Deadline::after(probe::CLIENT_TIMEOUT_MS) else {
+                return;
+            };
+            let Ok(response) = fetch::get(
+                &quick_url,
+                token.as_deref(),
+                "application/json",
+                &quick_deadline,
+            )
+            .await
+            else {
+                return;
+            };
+            // A quick answer only adds to the screen; its failure is the full scan's to tell.
+            if let Ok((report, raw)) = fetch::report(&response, &quick_deadline).await {
+                let event = match report.scan_mode {
+                    ScanMode::Quick => Event::Quick(report),
+                    ScanMode::Full => Event::Final(report),
+                };
+                this.apply(run, event, Some(raw));
+            }
+        });
+        let full_url = probe::scan_url(&base, Endpoint::Full, target, refresh);
+        let response = fetch::get(
+            &full_url,
+            self.settings.token.as_deref(),
+            "application/json",
+            deadline,
+        )
+        .await?;
+        let (report, raw) = fetch::report(&response, deadline).await?;
+        self.apply(run, Event::Final(report), Some(raw));
+        Ok(())
+    }
+
+    fn on_click(self: &Rc<Self>, event: &DomEvent) {
+        let Some(target) = event
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("[data-action]").ok().flatten())
+        else {
+            return;
+        };
+        match target.get_attribute("data-action").as_deref() {
+            Some("recheck") if self.state.borrow_mut().recheck() => self.probe(true),
+            Some("options") => {
+                spawn_local(async {
+                    if let Err(e) = browser::call(&["runtime", "openOptionsPage"], &[]).await {
+                        super::log_error("options", &e);
+                    }
+                });
+            }
+            Some("copy") => {
+                let value = target.get_attribute("data-copy").unwrap_or_default();
+                if let Some(window) = web_sys::window() {
+                    let _ = window.navigator().clipboard().write_text(&value);
+                    target.set_text_content(Some("Copied"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Entry point of `popup.html`.
+#[wasm_bindgen]
+pub async fn start_popup() -> Result<(), JsValue> {
+    let root = dom::document()?
+        .get_element_by_id("app")
+        .ok_or_else(|| JsValue::from_str("popup.html has no #app"))?;
+    let settings = browser::load_settings().await;
+    let query = object(&[("active", true.into()), ("currentWindow", true.into())]);
+    let tabs = browser::call(&["tabs", "query"], &[query]).await?;
+    let tab = Reflect::get(&tabs, &0.into())?;
+    let url = browser::string_prop(&tab, "url");
+    let tab_id = Reflect::get(&tab, &JsValue::from_str("id"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .and_then(|v| i32::try_from(v as i64).ok());
+    let page = Page::classify(url.as_deref());
+    let probing = page.target().is_some();
+    let controller = Rc::new(Controller {
+        root: root.clone(),
+        settings,
+        tab_id,
+        state: RefCell::new(Popup::open(page)),
+        run: Cell::new(0),
+        deadline: RefCell::new(None),
+    });
+    let clicks = controller.clone();
+    let on_click = Closure::<dyn Fn(DomEvent)>::new(move |e: DomEvent| clicks.on_click(&e));
+    root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    // The popup lives as long as its document: the listener may live as long.
+    on_click.forget();
+    if probing {
+        // The service worker clears a `…` badge left behind when the popup closes early.
+        if let Some(id) = tab_id {
+            let _ = browser::call_sync(
+                &["runtime", "connect"],
+                &[object(&[("name", format!("popup:{id}").into())])],
+            );
+        }
+        controller.probe(false);
+    } else {
+        controller.render();
+        controller.update_badge();
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The service worker's listeners (registered by `background.js`, which forwards to these).
+//! The worker owns one duty: a tab's badge must not outlive the site it grades.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use super::browser::{self, object};
+use crate::badge;
+
+async fn clear(tab_id: i32) -> Result<(), JsValue> {
+    browser::set_badge(tab_id, None).await?;
+    browser::call(
+        &["storage", "session", "remove"],
+        &[JsValue::from_str(&browser::tab_key(tab_id))],
+    )
+    .await
+    .map(drop)
+}
+
+/// `tabs.onUpdated`: when the tab starts loading another site, its badge goes.
+#[wasm_bindgen]
+pub async fn on_tab_updated(tab_id: i32, change: JsValue, tab: JsValue) -> Result<(), JsValue> {
+    if browser::string_prop(&change, "status").as_deref() != Some("loading") {
+        return Ok(());
+    }
+    let key = browser::tab_key(tab_id);
+    let stored = browser::call(&["storage", "session", "get"], &[JsValue::from_str(&key)]).await?;
+    let Some(site) = browser::string_prop(&stored, &key) else {
+        return Ok(());
+    };
+    let url = browser::string_prop(&change, "url").or_else(|| browser::string_prop(&tab, "url"));
+    if badge::keep_on_navigation(&site, url.as_deref()) {
+        return Ok(());
+    }
+    clear(tab_id).await
+}
+
+/// `tabs.onRemoved`: forget the tab.
+#[wasm_bindgen]
+pub async fn on_tab_removed(tab_id: i32) -> Result<(), JsValue> {
+    browser::call(
+        &["storage", "session", "remove"],
+        &[JsValue::from_str(&browser::tab_key(tab_id))],
+    )
+    .await
+    .map(drop)
+}
+
+/// `runtime.onConnect`: the popup holds a port named `popup:<tabId>` while it lives. When
+/// it closes before its scan ended, the `…` it left on the badge is cleared.
+#[wasm_bindgen]
+pub fn on_connect(port: JsValue) -> Result<(), JsValue> {
+    let Some(tab_id) = browser::string_prop(&port, "name").and_then(|n| {
+        n.strip_prefix("popup:")
+            .and_then(|id| id.parse::<i32>().ok())
+    }) else {
+        return Ok(());
+    };
+    let on_disconnect = Closure::once_into_js(move || {
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = browser::call(
+                &["action", "getBadgeText"],
+                &[object(&[("tabId", tab_id.into())])],
+            )
+            .await;
+            if text.ok().and_then(|t| t.as_string()).as_deref() == Some(badge::PROBING_TEXT) {
+                let _ = clear(tab_id).await;
+            }
+        });
+    });
+    let event = Reflect::get(&port, &JsValue::from_str("onDisconnect"))?;
+    let add: js_sys::Function =
+        Reflect::get(&event, &JsValue::from_str("addListener"))?.dyn_into()?;
+    add.call1(&event, &on_disconnect)?;
+    Ok(())
+}

@@ -1,0 +1,620 @@
+//! The popup's content for each state, as a [`ui::El`] tree. No browser needed: the tests
+//! below read the tree as a person would read the popup.
+//!
+//! Actions (`data-action`): `recheck`, `options`, `copy` (with `data-copy`). Collapsible parts
+//! are `<details>` with a `data-key`, so the glue can keep them open across re-renders.
+
+use shared::{Grade, Report, ScanProgress};
+
+use crate::page::{BrowserPageKind, Page};
+use crate::popup::{Phase, Popup};
+use crate::probe::{FailureText, Remedy};
+use crate::ui::{El, el};
+use crate::view::{CapLine, Fact, Padlock, ReportView, Tone};
+
+/// The page that shows the full JSON report, relative to the popup.
+pub const REPORT_PAGE: &str = "report.html";
+
+/// The popup's content.
+pub fn popup(state: &Popup, probe_url: &str) -> El {
+    let root = el("div").class("popup");
+    match (&state.page, &state.phase) {
+        (Page::PlainHttp { host }, _) => root.children(plain_http(host)),
+        (Page::Browser(kind), _) => root.children(browser_page(*kind)),
+        (Page::Unknown, _) => root.children(no_site(
+            "No site to check",
+            "The extension was not told this tab's address. Open a web page, then click the \
+             toolbar icon again.",
+        )),
+        (Page::Unsupported { scheme }, _) => root.children(no_site(
+            "Only https:// sites can be checked",
+            &format!("This tab shows a {scheme}: address, which has no TLS server to check."),
+        )),
+        (Page::Https(target), phase) => {
+            let site = target.to_string();
+            let mut parts = Vec::new();
+            let report = state.report();
+            parts.push(match report {
+                Some(r) => report_header(&site, &ReportView::new(r)),
+                None => pending_header(&site, phase),
+            });
+            if let Phase::Probing {
+                progress, stale, ..
+            } = phase
+            {
+                parts.push(progress_line(&site, progress.as_ref(), *stale, report));
+            }
+            if let Phase::Failed { failure, .. } = phase {
+                parts.push(failure_box(&failure.describe(probe_url, &site)));
+            }
+            parts.extend(
+                state
+                    .notes()
+                    .into_iter()
+                    .map(|n| el("p").class("note").text(n)),
+            );
+            if let Some(r) = report {
+                parts.extend(report_body(r, &ReportView::new(r)));
+            }
+            parts.push(actions(state, &site));
+            root.children(parts)
+        }
+    }
+}
+
+fn padlock_icon(kind: &str) -> El {
+    el("span")
+        .class(format!("padlock padlock-{kind}"))
+        .attr("aria-hidden", "true")
+}
+
+fn header(tone: Tone, icon: &str, site: &str, status: &str, grade: Option<&str>) -> El {
+    let grade_box = match grade {
+        Some(g) => el("div")
+            .class("grade")
+            .attr("role", "img")
+            .attr("aria-label", format!("Grade {g}"))
+            .text(g),
+        None => el("div")
+            .class("grade grade-pending")
+            .attr("aria-hidden", "true")
+            .child(el("span").class("spinner")),
+    };
+    el("header")
+        .class(format!("head {}", tone.class()))
+        .child(padlock_icon(icon))
+        .child(
+            el("div")
+                .class("site")
+                .child(el("h1").class("host").attr("title", site).text(site))
+                .child(el("p").class("status").text(status)),
+        )
+        .child(grade_box)
+}
+
+fn report_header(site: &str, view: &ReportView) -> El {
+    let icon = match view.padlock {
+        Padlock::Secure => "secure",
+        Padlock::Weak => "weak",
+        Padlock::Broken => "broken",
+    };
+    let grade = view.grade.as_str();
+    let mut head = header(view.tone, icon, site, view.padlock.label(), Some(grade));
+    head.children.push(crate::ui::Node::El(
+        el("p").class("verdict").text(view.verdict.clone()),
+    ));
+    head
+}
+
+fn pending_header(site: &str, phase: &Phase) -> El {
+    let status = match phase {
+        Phase::Failed { .. } => "Not checked",
+        _ => "Checking…",
+    };
+    let tone = Tone::Neutral;
+    let mut head = header(tone, "pending", site, status, None);
+    if matches!(phase, Phase::Failed { .. }) {
+        head = header(tone, "pending", site, status, Some("?"));
+    }
+    head
+}
+
+fn progress_line(
+    site: &str,
+    progress: Option<&ScanProgress>,
+    stale: bool,
+    shown: Option<&Report>,
+) -> El {
+    let label = match (progress, stale, shown) {
+        (Some(p), _, _) => format!(
+            "Full scan: {} of {} steps done (last: {})",
+            p.done,
+            p.total,
+            p.step.replace('-', " ")
+        ),
+        (None, true, _) => {
+            "Re-checking… the previous result stays until the new one is in.".to_owned()
+        }
+        (None, false, Some(_)) => "Quick check done; the full scan is running…".to_owned(),
+        (None, false, None) => format!("Asking the probe about {site}…"),
+    };
+    let bar = match progress {
+        Some(p) if p.total > 0 => el("progress")
+            .attr("max", p.total.to_string())
+            .attr("value", p.done.min(p.total).to_string()),
+        _ => el("progress"),
+    };
+    el("div")
+        .class("progress")
+        .attr("role", "status")
+        .attr("aria-live", "polite")
+        .child(bar.attr("aria-label", "Scan progress"))
+        .child(el("span").text(label))
+}
+
+fn failure_box(text: &FailureText) -> El {
+    let button = match text.remedy {
+        Remedy::OpenOptions => Some(button("options", "Open options")),
+        Remedy::Retry | Remedy::None => None,
+    };
+    el("section")
+        .class("failure")
+        .attr("role", "alert")
+        .child(el("h2").text(text.title.clone()))
+        .child(el("p").text(text.body.clone()))
+        .maybe(button)
+}
+
+fn button(action: &str, label: &str) -> El {
+    el("button")
+        .attr("type", "button")
+        .attr("data-action", action)
+        .text(label)
+}
+
+fn facts(list: &[Fact]) -> El {
+    let mut dl = el("dl").class("facts");
+    for f in list {
+        dl = dl.child(el("dt").text(f.label)).child(
+            el("dd")
+                .class(f.tone.map_or("", Tone::class))
+                .text(f.value.clone()),
+        );
+    }
+    dl
+}
+
+fn section(title: &str, class: &str) -> El {
+    el("section")
+        .class(class)
+        .child(el("h2").text(title.to_owned()))
+}
+
+fn cap_item(cap: &CapLine) -> El {
+    el("li")
+        .child(el("span").class("cap-title").text(cap.title.clone()))
+        .child(chip(cap.cap))
+}
+
+fn chip(cap: Grade) -> El {
+    el("span")
+        .class(format!("chip {}", Tone::of_grade(cap).class()))
+        .text(format!("caps at {cap}"))
+}
+
+fn copy_button(value: &str, what: &str) -> El {
+    el("button")
+        .attr("type", "button")
+        .class("copy")
+        .attr("data-action", "copy")
+        .attr("data-copy", value)
+        .attr("aria-label", format!("Copy {what}"))
+        .text("Copy")
+}
+
+fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
+    let mut parts = Vec::new();
+    if let Some(note) = &view.provisional {
+        parts.push(el("p").class("provisional").text(note.clone()));
+    }
+    if !view.trust_issues.is_empty() {
+        let list = el("ul").children(view.trust_issues.iter().map(|i| el("li").text(i.clone())));
+        parts.push(section("Why browsers warn", "trust tone-bad-box").child(list));
+    }
+    if !view.limiting_caps.is_empty() {
+        let heading = match view.grade_without_caps {
+            Some(g) => format!("Held at {} by (else {g})", view.grade),
+            None => format!("Held at {} by", view.grade),
+        };
+        parts.push(
+            section(&heading, "caps")
+                .child(el("ul").children(view.limiting_caps.iter().map(cap_item))),
+        );
+    }
+    parts.push(section("Connection", "connection").child(facts(&view.connection)));
+    if let Some(cert) = &view.certificate {
+        let mut sec = section("Certificate", "certificate").child(facts(&cert.facts));
+        if !cert.names.is_empty() {
+            sec = sec.child(
+                el("p")
+                    .class("names")
+                    .child(el("span").class("label").text("Names "))
+                    .text(cert.names.join(", ")),
+            );
+        }
+        sec = sec.child(chain(view));
+        parts.push(sec);
+    }
+    parts.push(findings(view));
+    if !view.check_errors.is_empty() {
+        parts.push(
+            section("Checks that could not run", "errors").child(
+                el("ul").children(view.check_errors.iter().map(|e| el("li").text(e.clone()))),
+            ),
+        );
+    }
+    parts.push(
+        el("p")
+            .class("scanned")
+            .text(format!("{} · probe {}", view.scanned, report.probe_version)),
+    );
+    parts
+}
+
+fn chain(view: &ReportView) -> El {
+    let items = view.chain.iter().map(|c| {
+        el("li")
+            .class(if c.expired { "cert expired" } else { "cert" })
+            .child(
+                el("p")
+                    .class("cert-subject")
+                    .child(el("span").class("role").text(c.role))
+                    .text(c.subject.clone()),
+            )
+            .child(facts(&[
+                Fact {
+                    label: "Issuer",
+                    value: c.issuer.clone(),
+                    tone: None,
+                },
+                Fact {
+                    label: "Valid",
+                    value: c.validity.clone(),
+                    tone: c.expired.then_some(Tone::Bad),
+                },
+                Fact {
+                    label: "Key",
+                    value: format!("{} · {}", c.key, c.signature),
+                    tone: None,
+                },
+            ]))
+            .child(fingerprint_row("SHA-256", &c.sha256, "SHA-256 fingerprint"))
+            .child(fingerprint_row(
+                "SPKI",
+                &c.spki,
+                "SPKI pin (SHA-256, base64)",
+            ))
+    });
+    el("details")
+        .class("chain")
+        .attr("data-key", "chain")
+        .child(el("summary").text(format!(
+            "Certificate chain ({} sent by the server)",
+            view.chain.len()
+        )))
+        .child(el("ol").children(items))
+}
+
+fn fingerprint_row(label: &'static str, value: &str, what: &str) -> El {
+    el("div")
+        .class("fp")
+        .child(el("span").class("label").text(label))
+        .child(el("code").text(value.to_owned()))
+        .child(copy_button(value, what))
+}
+
+fn findings(view: &ReportView) -> El {
+    let count = view.problem_count();
+    let title = match count {
+        0 => "Findings: nothing to fix".to_owned(),
+        1 => "Findings: 1 to fix".to_owned(),
+        n => format!("Findings: {n} to fix"),
+    };
+    let mut sec = section(&title, "findings");
+    for group in &view.groups {
+        sec = sec.child(
+            el("h3")
+                .class(format!("sev {}", group.tone.class()))
+                .text(format!("{} ({})", group.label, group.items.len())),
+        );
+        for f in &group.items {
+            let mut summary =
+                el("summary").child(el("span").class("f-title").text(f.title.clone()));
+            if let Some(cap) = f.cap {
+                summary = summary.child(chip(cap));
+            }
+            if f.limiting {
+                summary = summary.child(el("span").class("chip limiting").text("limits grade"));
+            }
+            let mut body = el("details")
+                .class(format!("finding {}", group.tone.class()))
+                .attr("data-key", format!("finding-{}", f.id))
+                .child(summary)
+                .child(el("p").text(f.detail.clone()));
+            if !f.fix.is_empty() {
+                body = body.child(
+                    el("p")
+                        .class("fix")
+                        .child(el("strong").text("Fix: "))
+                        .text(f.fix.clone()),
+                );
+            }
+            if !f.cve.is_empty() {
+                body = body.child(el("p").class("cve").text(f.cve.join(", ")));
+            }
+            sec = sec.child(body);
+        }
+    }
+    if !view.other_caps.is_empty() {
+        sec = sec.child(el("p").class("other-caps").text(format!(
+                "Also capping, once the above is fixed: {}.",
+                view.other_caps
+                    .iter()
+                    .map(|c| format!("{} ({})", c.title, c.cap))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+    }
+    sec
+}
+
+fn actions(state: &Popup, site: &str) -> El {
+    let mut recheck = button("recheck", "Re-check");
+    if state.is_probing() {
+        recheck = recheck.attr("disabled", "");
+    }
+    let report_link = state.report().filter(|_| !state.is_probing()).map(|_| {
+        el("a")
+            .attr(
+                "href",
+                format!("{REPORT_PAGE}?site={}", site.replace(['[', ']'], "")),
+            )
+            .attr("target", "_blank")
+            .attr("rel", "noopener")
+            .text("Full JSON report")
+    });
+    el("footer")
+        .class("actions")
+        .child(recheck)
+        .maybe(report_link)
+        .child(button("options", "Options").class("quiet"))
+}
+
+fn no_site(title: &str, body: &str) -> Vec<El> {
+    vec![
+        header(
+            Tone::Neutral,
+            "pending",
+            title,
+            "Nothing to check",
+            Some("–"),
+        ),
+        el("p").class("explain").text(body.to_owned()),
+        el("footer")
+            .class("actions")
+            .child(button("options", "Options").class("quiet")),
+    ]
+}
+
+fn plain_http(host: &str) -> Vec<El> {
+    let mut head = header(Tone::Bad, "open", host, "Not encrypted", Some("HTTP"));
+    head.children.push(crate::ui::Node::El(
+        el("p").class("verdict").text("This page is not encrypted"),
+    ));
+    vec![
+        head,
+        el("p").class("explain").text(format!(
+            "This page came over plain http://, without TLS: anyone on the network path can \
+             read it and change it, including what you type. There is no certificate or \
+             cipher to check. Try https://{host} if the site offers it."
+        )),
+        el("footer")
+            .class("actions")
+            .child(button("options", "Options").class("quiet")),
+    ]
+}
+
+fn browser_page(kind: BrowserPageKind) -> Vec<El> {
+    let (title, body) = match kind {
+        BrowserPageKind::Internal => (
+            "Browser page",
+            "This is one of the browser's own pages. It does not come from a web server, so \
+             there is no TLS connection to check.",
+        ),
+        BrowserPageKind::File => (
+            "Local file",
+            "This page is a file on this computer: nothing travels over the network, so there \
+             is no TLS connection to check.",
+        ),
+        BrowserPageKind::Extension => (
+            "Extension page",
+            "This page belongs to an extension and is loaded from this computer: there is no \
+             TLS connection to check.",
+        ),
+        BrowserPageKind::Store => (
+            "Add-on store",
+            "The browser protects its add-on store from extensions. Its connection is \
+             checked by the browser itself.",
+        ),
+        BrowserPageKind::NoServer => (
+            "No web server",
+            "This page was made in the browser (data:, blob: or similar): there is no server \
+             whose TLS could be checked.",
+        ),
+    };
+    no_site(title, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{ApiError, ErrorCode};
+
+    use super::*;
+    use crate::popup::Event;
+    use crate::probe::ProbeFailure;
+    use crate::view::tests::fixture;
+
+    const PROBE: &str = "http://127.0.0.1:7443";
+
+    fn done(name: &str) -> El {
+        let mut state = Popup::open(Page::classify(Some("https://bad.test/")));
+        state.apply(Event::Final(Box::new(fixture(name))));
+        popup(&state, PROBE)
+    }
+
+    fn text_of(tree: &El, class: &str) -> String {
+        tree.find_class(class)
+            .map(El::text_content)
+            .unwrap_or_default()
+    }
+
+    fn actions_of(tree: &El) -> Vec<&str> {
+        tree.descendants()
+            .into_iter()
+            .filter_map(|e| e.get_attr("data-action"))
+            .collect()
+    }
+
+    #[test]
+    fn a_strong_site() {
+        let tree = done("strong-a-plus");
+        assert_eq!(text_of(&tree, "grade"), "A+");
+        assert_eq!(text_of(&tree, "verdict"), "Strong TLS");
+        assert_eq!(text_of(&tree, "status"), "Secure connection");
+        assert!(
+            tree.find_class("head")
+                .is_some_and(|h| h.has_class("tone-good"))
+        );
+        assert!(text_of(&tree, "findings").contains("nothing to fix"));
+        assert!(tree.find_class("caps").is_none());
+        assert!(text_of(&tree, "actions").contains("Full JSON report"));
+    }
+
+    #[test]
+    fn an_expired_certificate() {
+        let tree = done("expired-cert");
+        assert_eq!(text_of(&tree, "grade"), "T");
+        assert_eq!(text_of(&tree, "verdict"), "Certificate expired 3 days ago");
+        assert!(text_of(&tree, "trust").contains("expired on 2026-11-23"));
+        assert!(text_of(&tree, "caps").starts_with("Held at T by (else A)"));
+        let copies = tree
+            .descendants()
+            .into_iter()
+            .filter(|e| e.get_attr("data-action") == Some("copy"))
+            .count();
+        assert_eq!(copies, 4, "SHA-256 and SPKI of both certificates");
+        assert!(tree.find_class("chain").is_some_and(|c| c.tag == "details"));
+    }
+
+    #[test]
+    fn a_legacy_server_shows_what_caps_it() {
+        let tree = done("legacy-tls10-3des");
+        assert_eq!(text_of(&tree, "grade"), "C");
+        let caps = text_of(&tree, "caps");
+        assert!(caps.contains("Held at C by (else B)"), "{caps}");
+        assert!(caps.contains("Accepts 3DES"));
+        let findings = text_of(&tree, "findings");
+        assert!(findings.starts_with("Findings: 11 to fix"), "{findings}");
+        assert!(findings.contains("Accepts obsolete TLS 1.0caps at B"));
+        assert!(findings.contains("Fix: Disable TLS 1.0 and 1.1"));
+        assert!(text_of(&tree, "other-caps").contains("TLS 1.0"));
+        assert!(
+            tree.find_class("head")
+                .is_some_and(|h| h.has_class("tone-warn"))
+        );
+    }
+
+    #[test]
+    fn probing_is_never_blank() {
+        let mut state = Popup::open(Page::classify(Some("https://bad.test:8443/")));
+        let tree = popup(&state, PROBE);
+        assert_eq!(text_of(&tree, "host"), "bad.test:8443");
+        assert!(text_of(&tree, "progress").contains("Asking the probe"));
+        assert!(text_of(&tree, "note").starts_with("Port 8443"));
+        assert!(
+            tree.descendants()
+                .iter()
+                .any(|e| e.get_attr("data-action") == Some("recheck")
+                    && e.get_attr("disabled").is_some())
+        );
+
+        state.apply(Event::Quick(Box::new(fixture("quick-provisional"))));
+        let tree = popup(&state, PROBE);
+        assert_eq!(text_of(&tree, "grade"), "A");
+        assert!(text_of(&tree, "provisional").starts_with("Provisional"));
+        assert!(text_of(&tree, "progress").contains("full scan is running"));
+
+        state.apply(Event::Progress(ScanProgress {
+            step: "cipher-suites".into(),
+            done: 2,
+            total: 4,
+        }));
+        let tree = popup(&state, PROBE);
+        assert!(text_of(&tree, "progress").contains("2 of 4 steps done (last: cipher suites)"));
+        assert!(!text_of(&tree, "actions").contains("JSON"));
+    }
+
+    #[test]
+    fn failures_say_why_and_what_to_do() {
+        let mut state = Popup::open(Page::classify(Some("https://bad.test/")));
+        state.apply(Event::Failed(ProbeFailure::Unreachable {
+            detail: "Failed to fetch".into(),
+        }));
+        let tree = popup(&state, PROBE);
+        assert!(text_of(&tree, "failure").contains("Cannot reach the probe server"));
+        assert!(actions_of(tree.find_class("failure").expect("failure box")).contains(&"options"));
+        assert_eq!(text_of(&tree, "grade"), "?");
+
+        let mut state = Popup::open(Page::classify(Some("https://bad.test/")));
+        state.apply(Event::Failed(ProbeFailure::from_status(
+            403,
+            Some(ApiError {
+                error: ErrorCode::TargetForbidden,
+                message: "bad.test resolves to 127.0.0.1, a loopback address.".into(),
+            }),
+            None,
+        )));
+        let tree = popup(&state, PROBE);
+        let failure = text_of(&tree, "failure");
+        assert!(failure.contains("refused"));
+        assert!(failure.contains("loopback address"));
+    }
+
+    #[test]
+    fn pages_without_tls() {
+        let plain = popup(
+            &Popup::open(Page::classify(Some("http://plain.test/"))),
+            PROBE,
+        );
+        assert_eq!(text_of(&plain, "verdict"), "This page is not encrypted");
+        assert_eq!(text_of(&plain, "host"), "plain.test");
+        assert!(
+            plain
+                .find_class("head")
+                .is_some_and(|h| h.has_class("tone-bad"))
+        );
+
+        for (url, title) in [
+            ("chrome://settings/", "Browser page"),
+            ("file:///tmp/a.html", "Local file"),
+            ("https://chromewebstore.google.com/", "Add-on store"),
+            ("ftp://x/", "Only https:// sites can be checked"),
+        ] {
+            let tree = popup(&Popup::open(Page::classify(Some(url))), PROBE);
+            assert_eq!(text_of(&tree, "host"), title, "{url}");
+            assert!(!text_of(&tree, "explain").is_empty());
+        }
+        let unknown = popup(&Popup::open(Page::Unknown), PROBE);
+        assert_eq!(text_of(&unknown, "host"), "No site to check");
+    }
+}
