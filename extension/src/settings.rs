@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 /// The probe server the extension uses until told otherwise.
 pub const DEFAULT_PROBE_URL: &str = "http://127.0.0.1:7443";
 
-/// Origins the manifest grants up front (`host_permissions`): the default probe on loopback.
-/// Any other origin is asked for, as an optional host permission, when the options are saved.
-pub const GRANTED_ORIGINS: &[&str] = &["http://127.0.0.1:7443", "http://localhost:7443"];
+/// Host permissions the manifest grants up front (`host_permissions`), so that the default
+/// probe on loopback works out of the box. Firefox's match patterns cannot name a port, so
+/// these cover every port of the loopback names, and nothing else. Any other probe origin
+/// is asked for, as an optional host permission, when the options are saved.
+pub const GRANTED_PATTERNS: &[&str] = &["http://127.0.0.1/*", "http://localhost/*"];
 
 /// The key of the settings in `chrome.storage.sync`.
 pub const STORAGE_KEY: &str = "settings";
@@ -121,19 +123,16 @@ pub fn origin(url: &str) -> &str {
 }
 
 /// The host permission to request for a probe URL, or `None` when the manifest already
-/// grants its origin. Match patterns ignore ports in Firefox, so the pattern names the host
+/// grants it. Firefox's match patterns cannot name a port, so the pattern names the host
 /// only: `http://probe.example/*`.
 pub fn permission_pattern(url: &str) -> Option<String> {
-    let origin = origin(url);
-    if GRANTED_ORIGINS.contains(&origin) {
-        return None;
-    }
-    let (scheme, authority) = origin.split_once("://")?;
+    let (scheme, authority) = origin(url).split_once("://")?;
     let host = match authority.rsplit_once(':') {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => authority,
     };
-    Some(format!("{scheme}://{host}/*"))
+    let pattern = format!("{scheme}://{host}/*");
+    (!GRANTED_PATTERNS.contains(&pattern.as_str())).then_some(pattern)
 }
 
 #[cfg(test)]
@@ -175,9 +174,10 @@ mod tests {
             permission_pattern("https://probe.example:8443/tls"),
             Some("https://probe.example/*".to_owned())
         );
+        assert_eq!(permission_pattern("http://127.0.0.1:9000"), None);
         assert_eq!(
-            permission_pattern("http://127.0.0.1:9000"),
-            Some("http://127.0.0.1/*".to_owned())
+            permission_pattern("https://127.0.0.1:9000"),
+            Some("https://127.0.0.1/*".to_owned())
         );
         assert_eq!(
             permission_pattern("http://[::1]:9000"),

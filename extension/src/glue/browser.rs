@@ -80,18 +80,30 @@ pub async fn load_settings() -> Settings {
         &[JsValue::from_str(STORAGE_KEY)],
     )
     .await;
-    stored
+    let saved = stored
         .ok()
         .and_then(|all| Reflect::get(&all, &JsValue::from_str(STORAGE_KEY)).ok())
-        .filter(JsValue::is_object)
-        .and_then(|v| serde_wasm_bindgen::from_value::<Settings>(v).ok())
-        .unwrap_or_default()
-        .sanitized()
+        .filter(JsValue::is_object);
+    let Some(saved) = saved else {
+        return Settings::default();
+    };
+    Settings {
+        probe_url: string_prop(&saved, "probe_url").unwrap_or_default(),
+        token: string_prop(&saved, "token"),
+    }
+    .sanitized()
 }
 
 /// Saves the settings.
 pub async fn save_settings(settings: &Settings) -> Result<(), JsValue> {
-    let value = serde_wasm_bindgen::to_value(settings)?;
+    let token = settings
+        .token
+        .as_deref()
+        .map_or(JsValue::NULL, JsValue::from_str);
+    let value = object(&[
+        ("probe_url", settings.probe_url.as_str().into()),
+        ("token", token),
+    ]);
     call(
         &["storage", "sync", "set"],
         &[object(&[(STORAGE_KEY, value)])],
@@ -110,36 +122,23 @@ pub fn report_key(site: &str) -> String {
     format!("report:{site}")
 }
 
-/// Sets (or, with `None`, clears) the badge and tooltip of one tab.
-pub async fn set_badge(tab_id: i32, badge: Option<&crate::badge::Badge>) -> Result<(), JsValue> {
+/// Sets (or, with `None`, clears) the badge and tooltip of one tab. The calls are not
+/// awaited: each stands alone, and a failure only means a stale badge.
+pub fn set_badge(tab_id: i32, badge: Option<&crate::badge::Badge>) {
     let tab = JsValue::from(tab_id);
     let (text, colour, title) = match badge {
         Some(b) => (b.text.as_str(), b.colour, b.title.as_str()),
         None => ("", "#57606a", crate::badge::DEFAULT_TITLE),
     };
-    call(
-        &["action", "setBadgeText"],
-        &[object(&[("tabId", tab.clone()), ("text", text.into())])],
-    )
-    .await?;
-    call(
-        &["action", "setBadgeBackgroundColor"],
-        &[object(&[("tabId", tab.clone()), ("color", colour.into())])],
-    )
-    .await?;
-    // Older browsers lack a badge text colour: the default white is fine there.
-    let _ = call(
-        &["action", "setBadgeTextColor"],
-        &[object(&[
-            ("tabId", tab.clone()),
-            ("color", "#ffffff".into()),
-        ])],
-    )
-    .await;
-    call(
-        &["action", "setTitle"],
-        &[object(&[("tabId", tab), ("title", title.into())])],
-    )
-    .await
-    .map(drop)
+    for (method, key, value) in [
+        ("setBadgeText", "text", text),
+        ("setBadgeBackgroundColor", "color", colour),
+        // Older browsers lack a badge text colour: their default white is fine.
+        ("setBadgeTextColor", "color", "#ffffff"),
+        ("setTitle", "title", title),
+    ] {
+        let args = object(&[("tabId", tab.clone()), (key, value.into())]);
+        // A missing method (an older browser) is fine; so is a rejection (a closed tab).
+        let _ = call_sync(&["action", method], &[args]);
+    }
 }

@@ -1,8 +1,6 @@
 //! Turns a [`ui::El`] tree into DOM elements, and re-renders without losing what the person
 //! was doing: open `<details>` stay open and the focused control keeps the focus.
 
-use std::collections::HashSet;
-
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
@@ -16,12 +14,16 @@ pub fn document() -> Result<Document, JsValue> {
 }
 
 /// Builds the element; `<details>` whose `data-key` is in `open` come out open.
-pub fn build(doc: &Document, tree: &El, open: &HashSet<String>) -> Result<Element, JsValue> {
+pub fn build(doc: &Document, tree: &El, open: &[String]) -> Result<Element, JsValue> {
     let element = doc.create_element(tree.tag)?;
     for (name, value) in &tree.attrs {
         element.set_attribute(name, value)?;
     }
-    if tree.tag == "details" && tree.get_attr("data-key").is_some_and(|k| open.contains(k)) {
+    if tree.tag == "details"
+        && tree
+            .get_attr("data-key")
+            .is_some_and(|k| open.iter().any(|o| o == k))
+    {
         element.set_attribute("open", "")?;
     }
     for child in &tree.children {
@@ -56,7 +58,7 @@ fn focus_selector(doc: &Document, root: &Element) -> Option<String> {
 /// Replaces `root`'s content with `tree`.
 pub fn render(root: &Element, tree: &El) -> Result<(), JsValue> {
     let doc = document()?;
-    let mut open = HashSet::new();
+    let mut open = Vec::new();
     let nodes = root.query_selector_all("details[open][data-key]")?;
     for i in 0..nodes.length() {
         if let Some(key) = nodes
@@ -64,7 +66,7 @@ pub fn render(root: &Element, tree: &El) -> Result<(), JsValue> {
             .and_then(|n| n.dyn_into::<Element>().ok())
             .and_then(|e| e.get_attribute("data-key"))
         {
-            open.insert(key);
+            open.push(key);
         }
     }
     let focus = focus_selector(&doc, root);

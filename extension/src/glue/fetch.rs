@@ -4,14 +4,16 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
-use shared::{ApiError, Report, ScanProgress};
+use shared::Report;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
+use crate::decode;
+use crate::json::JsonError;
 use crate::popup::Event;
-use crate::probe::{self, ProbeFailure};
+use crate::probe::{self, Health, ProbeFailure};
 use crate::sse::SseParser;
 
 /// An abort signal that fires after a delay, and remembers that it did.
@@ -90,18 +92,12 @@ pub async fn get(
         .map_err(|e| deadline.failure(&e))
 }
 
-async fn json(response: &Response, deadline: &Deadline) -> Result<JsValue, ProbeFailure> {
-    let promise = response.json().map_err(|e| deadline.failure(&e))?;
-    JsFuture::from(promise).await.map_err(|e| {
-        if deadline.fired.get() {
-            ProbeFailure::ClientTimeout
-        } else {
-            ProbeFailure::Unexpected {
-                status: response.status(),
-                detail: format!("The answer is not JSON ({}).", error_text(&e)),
-            }
-        }
-    })
+async fn text(response: &Response, deadline: &Deadline) -> Result<String, ProbeFailure> {
+    let promise = response.text().map_err(|e| deadline.failure(&e))?;
+    let value = JsFuture::from(promise)
+        .await
+        .map_err(|e| deadline.failure(&e))?;
+    Ok(value.as_string().unwrap_or_default())
 }
 
 /// The failure of a non-2xx answer.
@@ -114,77 +110,68 @@ pub async fn failure_of(response: &Response, deadline: &Deadline) -> ProbeFailur
             .flatten()
             .as_deref(),
     );
-    let error = match json(response, deadline).await {
-        Ok(value) => serde_wasm_bindgen::from_value::<ApiError>(value).ok(),
+    let error = match text(response, deadline).await {
+        Ok(body) => decode::api_error(&body).ok(),
         Err(ProbeFailure::ClientTimeout) => return ProbeFailure::ClientTimeout,
         Err(_) => None,
     };
     ProbeFailure::from_status(response.status(), error, retry_after)
 }
 
-/// Reads a report from a JSON value; the value is kept for the "Full JSON report" page.
-pub fn report_from(value: JsValue, status: u16) -> Result<(Box<Report>, JsValue), ProbeFailure> {
-    serde_wasm_bindgen::from_value::<Report>(value.clone())
-        .map(|r| (Box::new(r), value))
+/// Reads a report from JSON text (see `crate::json` for why not serde).
+pub fn report_from(json: &str, status: u16) -> Result<Box<Report>, ProbeFailure> {
+    decode::report(json)
+        .map(Box::new)
         .map_err(|e| ProbeFailure::Unexpected {
             status,
             detail: format!("The answer is not a report this extension can read ({e})."),
         })
 }
 
-/// A plain endpoint's report.
+/// A plain endpoint's report, and its JSON text for the "Full JSON report" page.
 pub async fn report(
     response: &Response,
     deadline: &Deadline,
-) -> Result<(Box<Report>, JsValue), ProbeFailure> {
+) -> Result<(Box<Report>, String), ProbeFailure> {
     if !response.ok() {
         return Err(failure_of(response, deadline).await);
     }
-    report_from(json(response, deadline).await?, response.status())
+    let body = text(response, deadline).await?;
+    Ok((report_from(&body, response.status())?, body))
 }
 
-/// An event of the stream, with the raw report JSON when it carries one.
-fn stream_event(data: &str) -> Result<(Event, Option<JsValue>), ProbeFailure> {
-    let bad = |detail: String| ProbeFailure::Unexpected {
+/// The JSON text of a health answer.
+pub async fn health(response: &Response, deadline: &Deadline) -> Result<Health, String> {
+    let body = text(response, deadline)
+        .await
+        .map_err(|_| "The answer could not be read.".to_owned())?;
+    decode::health(&body).map_err(|e| format!("The answer is not a health report ({e})."))
+}
+
+/// An event of the stream, read by its SSE `event:` name.
+fn stream_event(name: &str, data: &str) -> Result<Event, ProbeFailure> {
+    let bad = |e: JsonError| ProbeFailure::Unexpected {
         status: 200,
-        detail,
+        detail: format!("The probe sent an event this extension cannot read ({e})."),
     };
-    let value = js_sys::JSON::parse(data).map_err(|e| bad(error_text(&e)))?;
-    let kind = super::browser::string_prop(&value, "type").unwrap_or_default();
-    // Each variant is read by itself rather than through serde's internally tagged enum,
-    // whose buffering loses integer types on the way through JS numbers.
-    Ok(match kind.as_str() {
-        "quick" | "report" => {
-            let raw = Reflect::get(&value, &JsValue::from_str("report"))
-                .map_err(|e| bad(error_text(&e)))?;
-            let (report, raw) = report_from(raw, 200)?;
-            let event = if kind == "quick" {
-                Event::Quick(report)
-            } else {
-                Event::Final(report)
-            };
-            (event, Some(raw))
-        }
-        "progress" => (
-            Event::Progress(
-                serde_wasm_bindgen::from_value::<ScanProgress>(value)
-                    .map_err(|e| bad(e.to_string()))?,
-            ),
-            None,
-        ),
+    Ok(match name {
+        "quick" => Event::Quick(Box::new(decode::event_report(data).map_err(bad)?)),
+        "report" => Event::Final(Box::new(decode::event_report(data).map_err(bad)?)),
+        "progress" => Event::Progress(decode::progress(data).map_err(bad)?),
         "error" => {
-            let error = serde_wasm_bindgen::from_value::<ApiError>(value)
-                .map_err(|e| bad(e.to_string()))?;
-            (
-                Event::Failed(ProbeFailure::from_status(
-                    error.error.http_status(),
-                    Some(error),
-                    None,
-                )),
+            let error = decode::api_error(data).map_err(bad)?;
+            Event::Failed(ProbeFailure::from_status(
+                error.error.http_status(),
+                Some(error),
                 None,
-            )
+            ))
         }
-        other => return Err(bad(format!("unknown stream event {other:?}"))),
+        other => {
+            return Err(ProbeFailure::Unexpected {
+                status: 200,
+                detail: format!("The probe sent an unknown event \u{201c}{other}\u{201d}."),
+            });
+        }
     })
 }
 
@@ -193,7 +180,7 @@ fn stream_event(data: &str) -> Result<(Event, Option<JsValue>), ProbeFailure> {
 pub async fn read_stream(
     response: &Response,
     deadline: &Deadline,
-    mut on_event: impl FnMut(Event, Option<JsValue>),
+    mut on_event: impl FnMut(Event, Option<String>),
 ) -> Result<(), ProbeFailure> {
     let body = response.body().ok_or(ProbeFailure::StreamEnded)?;
     let reader: ReadableStreamDefaultReader = body
@@ -217,8 +204,10 @@ pub async fn read_stream(
             .map_err(|e| deadline.failure(&e))?
             .to_vec();
         for message in parser.push(&bytes) {
-            let (event, raw) = stream_event(&message.data)?;
+            let event = stream_event(&message.event, &message.data)?;
             let last = matches!(event, Event::Final(_) | Event::Failed(_));
+            // The report page unwraps the report from the event's JSON.
+            let raw = matches!(event, Event::Final(_)).then(|| message.data.clone());
             on_event(event, raw);
             if last {
                 let _ = reader.cancel();

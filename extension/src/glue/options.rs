@@ -7,7 +7,7 @@ use web_sys::{Document, HtmlInputElement};
 use super::browser::{self, object};
 use super::dom;
 use super::fetch::{self, Deadline};
-use crate::probe::{self, Health};
+use crate::probe;
 use crate::settings::{self, Settings};
 
 fn input(doc: &Document, id: &str) -> Result<HtmlInputElement, JsValue> {
@@ -115,10 +115,7 @@ fn on_test(doc: &Document) {
                 let text = failure.describe(&form.probe_url, "");
                 return Err(format!("{}: {}", text.title, text.body));
             }
-            let json = JsFuture::from(response.json().map_err(|e| fetch::error_text(&e))?)
-                .await
-                .map_err(|e| fetch::error_text(&e))?;
-            let health: Health = serde_wasm_bindgen::from_value(json).map_err(|e| e.to_string())?;
+            let health = fetch::health(&response, &deadline).await?;
             Ok(health.describe())
         }
         .await;

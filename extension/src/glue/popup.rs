@@ -51,10 +51,8 @@ impl Controller {
         let badge = state.badge(&self.settings.probe_url);
         let site = state.target().map(ToString::to_string);
         drop(state);
+        browser::set_badge(tab_id, badge.as_ref());
         spawn_local(async move {
-            if let Err(e) = browser::set_badge(tab_id, badge.as_ref()).await {
-                super::log_error("badge", &e);
-            }
             // The service worker resets the badge when the tab leaves this site.
             let key = browser::tab_key(tab_id);
             let stored = match (&badge, site) {
@@ -71,7 +69,7 @@ impl Controller {
     }
 
     /// Applies an event of run `run`, unless a newer run started.
-    fn apply(self: &Rc<Self>, run: u32, event: Event, raw: Option<JsValue>) {
+    fn apply(self: &Rc<Self>, run: u32, event: Event, raw: Option<String>) {
         if run != self.run.get() {
             return;
         }
@@ -83,8 +81,11 @@ impl Controller {
         {
             let key = browser::report_key(&site);
             spawn_local(async move {
-                let _ =
-                    browser::call(&["storage", "session", "set"], &[object(&[(&key, raw)])]).await;
+                let _ = browser::call(
+                    &["storage", "session", "set"],
+                    &[object(&[(&key, raw.into())])],
+                )
+                .await;
             });
         }
         self.render();

@@ -23,6 +23,15 @@ pub async fn start_report_page() -> Result<(), JsValue> {
         title.set_text_content(Some(&format!("TLS report for {site}")));
     }
     doc.set_title(&format!("TLS report: {site}"));
+    // The popup stores the JSON text it received: a report, or a stream event holding one.
+    let report = match report.as_string() {
+        Some(text) => {
+            let value = JSON::parse(&text)?;
+            let inner = Reflect::get(&value, &JsValue::from_str("report"))?;
+            if inner.is_object() { inner } else { value }
+        }
+        None => JsValue::UNDEFINED,
+    };
     let text = if report.is_undefined() {
         "No report for this site in this browser session. Open the popup on the site first."
             .to_owned()

@@ -8,7 +8,7 @@ use super::browser::{self, object};
 use crate::badge;
 
 async fn clear(tab_id: i32) -> Result<(), JsValue> {
-    browser::set_badge(tab_id, None).await?;
+    browser::set_badge(tab_id, None);
     browser::call(
         &["storage", "session", "remove"],
         &[JsValue::from_str(&browser::tab_key(tab_id))],
