@@ -22,9 +22,10 @@ pub fn popup(state: &Popup, probe_url: &str) -> El {
         (Page::PlainHttp { host }, _) => root.children(plain_http(host)),
         (Page::Browser(kind), _) => root.children(browser_page(*kind)),
         (Page::Unknown, _) => root.children(no_site(
-            "No site to check",
-            "The extension was not told this tab's address. Open a web page, then click the \
-             toolbar icon again.",
+            "Nothing to check here",
+            "The browser does not show extensions this tab's address: it is one of the \
+             browser's own pages or its add-on store, with no web server's TLS to check. On \
+             a web page, click the toolbar icon to check its site.",
         )),
         (Page::Unsupported { scheme }, _) => root.children(no_site(
             "Only https:// sites can be checked",
@@ -100,6 +101,23 @@ fn report_header(site: &str, view: &ReportView) -> El {
     };
     let grade = view.grade.as_str();
     let mut head = header(view.tone, icon, site, view.padlock.label(), Some(grade));
+    if view.provisional.is_some() {
+        // The grade box is the last child but the verdict: mark it provisional.
+        if let Some(crate::ui::Node::El(grade_box)) = head.children.last_mut() {
+            grade_box
+                .attrs
+                .retain(|(n, _)| *n != "class" && *n != "aria-label");
+            grade_box
+                .attrs
+                .push(("class", "grade provisional".to_owned()));
+            grade_box
+                .attrs
+                .push(("aria-label", format!("Provisional grade {grade}")));
+            grade_box
+                .attrs
+                .push(("title", "Provisional: the full scan is not done".to_owned()));
+        }
+    }
     head.children.push(crate::ui::Node::El(
         el("p").class("verdict").text(view.verdict.clone()),
     ));
@@ -215,20 +233,22 @@ fn copy_button(value: &str, what: &str) -> El {
 fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
     let mut parts = Vec::new();
     if let Some(note) = &view.provisional {
-        parts.push(el("p").class("provisional").text(note.clone()));
+        parts.push(el("p").class("provisional-note").text(note.clone()));
     }
     if !view.trust_issues.is_empty() {
         let list = el("ul").children(view.trust_issues.iter().map(|i| el("li").text(i.clone())));
         parts.push(section("Why browsers warn", "trust tone-bad-box").child(list));
     }
     if !view.limiting_caps.is_empty() {
-        let heading = match view.grade_without_caps {
-            Some(g) => format!("Held at {} by (else {g})", view.grade),
-            None => format!("Held at {} by", view.grade),
-        };
+        let lift = view.grade_without_caps.map(|g| {
+            el("p")
+                .class("lift")
+                .text(format!("Fix these and the grade rises to {g}."))
+        });
         parts.push(
-            section(&heading, "caps")
-                .child(el("ul").children(view.limiting_caps.iter().map(cap_item))),
+            section(&format!("What holds the grade at {}", view.grade), "caps")
+                .child(el("ul").children(view.limiting_caps.iter().map(cap_item)))
+                .maybe(lift),
         );
     }
     parts.push(section("Connection", "connection").child(facts(&view.connection)));
@@ -506,7 +526,12 @@ mod tests {
         assert_eq!(text_of(&tree, "grade"), "T");
         assert_eq!(text_of(&tree, "verdict"), "Certificate expired 3 days ago");
         assert!(text_of(&tree, "trust").contains("expired on 2026-11-23"));
-        assert!(text_of(&tree, "caps").starts_with("Held at T by (else A)"));
+        let caps = text_of(&tree, "caps");
+        assert!(caps.starts_with("What holds the grade at T"), "{caps}");
+        assert!(
+            caps.ends_with("Fix these and the grade rises to A."),
+            "{caps}"
+        );
         let copies = tree
             .descendants()
             .into_iter()
@@ -521,7 +546,8 @@ mod tests {
         let tree = done("legacy-tls10-3des");
         assert_eq!(text_of(&tree, "grade"), "C");
         let caps = text_of(&tree, "caps");
-        assert!(caps.contains("Held at C by (else B)"), "{caps}");
+        assert!(caps.contains("What holds the grade at C"), "{caps}");
+        assert!(caps.contains("rises to B"), "{caps}");
         assert!(caps.contains("Accepts 3DES"));
         let findings = text_of(&tree, "findings");
         assert!(findings.starts_with("Findings: 11 to fix"), "{findings}");
@@ -551,7 +577,11 @@ mod tests {
         state.apply(Event::Quick(Box::new(fixture("quick-provisional"))));
         let tree = popup(&state, PROBE);
         assert_eq!(text_of(&tree, "grade"), "A");
-        assert!(text_of(&tree, "provisional").starts_with("Provisional"));
+        assert!(
+            tree.find_class("grade")
+                .is_some_and(|g| g.has_class("provisional"))
+        );
+        assert!(text_of(&tree, "provisional-note").starts_with("Provisional"));
         assert!(text_of(&tree, "progress").contains("full scan is running"));
 
         state.apply(Event::Progress(ScanProgress {
@@ -615,6 +645,6 @@ mod tests {
             assert!(!text_of(&tree, "explain").is_empty());
         }
         let unknown = popup(&Popup::open(Page::Unknown), PROBE);
-        assert_eq!(text_of(&unknown, "host"), "No site to check");
+        assert_eq!(text_of(&unknown, "host"), "Nothing to check here");
     }
 }

@@ -125,11 +125,15 @@ pub fn report_key(site: &str) -> String {
 /// Sets (or, with `None`, clears) the badge and tooltip of one tab. The calls are not
 /// awaited: each stands alone, and a failure only means a stale badge.
 pub fn set_badge(tab_id: i32, badge: Option<&crate::badge::Badge>) {
+    match badge {
+        Some(b) => set_badge_parts(tab_id, &b.text, b.colour, &b.title),
+        None => set_badge_parts(tab_id, "", "#57606a", crate::badge::DEFAULT_TITLE),
+    }
+}
+
+/// [`set_badge`] from its parts.
+pub fn set_badge_parts(tab_id: i32, text: &str, colour: &str, title: &str) {
     let tab = JsValue::from(tab_id);
-    let (text, colour, title) = match badge {
-        Some(b) => (b.text.as_str(), b.colour, b.title.as_str()),
-        None => ("", "#57606a", crate::badge::DEFAULT_TITLE),
-    };
     for (method, key, value) in [
         ("setBadgeText", "text", text),
         ("setBadgeBackgroundColor", "color", colour),

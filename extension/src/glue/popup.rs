@@ -49,23 +49,20 @@ impl Controller {
         let Some(tab_id) = self.tab_id else { return };
         let state = self.state.borrow();
         let badge = state.badge(&self.settings.probe_url);
-        let site = state.target().map(ToString::to_string);
-        drop(state);
         browser::set_badge(tab_id, badge.as_ref());
-        spawn_local(async move {
-            // The service worker resets the badge when the tab leaves this site.
-            let key = browser::tab_key(tab_id);
-            let stored = match (&badge, site) {
-                (Some(_), Some(site)) => site,
-                (Some(_), None) => String::new(),
-                (None, _) => return,
-            };
-            let _ = browser::call(
-                &["storage", "session", "set"],
-                &[object(&[(&key, stored.into())])],
-            )
-            .await;
-        });
+        // Kept for the service worker, which puts the badge back when the tab reloads or
+        // moves within the same site, and clears it when the tab leaves the site.
+        let key = browser::tab_key(tab_id);
+        let value = match (&badge, state.target()) {
+            (Some(b), Some(site)) => object(&[
+                ("site", site.to_string().into()),
+                ("text", b.text.as_str().into()),
+                ("color", b.colour.into()),
+                ("title", b.title.as_str().into()),
+            ]),
+            _ => return,
+        };
+        let _ = browser::call_sync(&["storage", "session", "set"], &[object(&[(&key, value)])]);
     }
 
     /// Applies an event of run `run`, unless a newer run started.

@@ -17,19 +17,31 @@ async fn clear(tab_id: i32) -> Result<(), JsValue> {
     .map(drop)
 }
 
-/// `tabs.onUpdated`: when the tab starts loading another site, its badge goes.
+/// `tabs.onUpdated`: when the tab starts loading another site, its badge goes; within the
+/// same site it stays.
 #[wasm_bindgen]
 pub async fn on_tab_updated(tab_id: i32, change: JsValue, tab: JsValue) -> Result<(), JsValue> {
-    if browser::string_prop(&change, "status").as_deref() != Some("loading") {
-        return Ok(());
-    }
+    let status = browser::string_prop(&change, "status");
+    let loading = match status.as_deref() {
+        Some("loading") => true,
+        Some("complete") => false,
+        _ => return Ok(()),
+    };
     let key = browser::tab_key(tab_id);
     let stored = browser::call(&["storage", "session", "get"], &[JsValue::from_str(&key)]).await?;
-    let Some(site) = browser::string_prop(&stored, &key) else {
+    let saved = Reflect::get(&stored, &JsValue::from_str(&key))?;
+    let Some(site) = browser::string_prop(&saved, "site") else {
         return Ok(());
     };
     let url = browser::string_prop(&change, "url").or_else(|| browser::string_prop(&tab, "url"));
     if badge::keep_on_navigation(&site, url.as_deref()) {
+        // Chromium clears a tab's badge on every navigation: put it back (on "complete"
+        // too, in case the browser cleared it after our "loading" call).
+        let part = |k| browser::string_prop(&saved, k).unwrap_or_default();
+        browser::set_badge_parts(tab_id, &part("text"), &part("color"), &part("title"));
+        return Ok(());
+    }
+    if !loading {
         return Ok(());
     }
     clear(tab_id).await
