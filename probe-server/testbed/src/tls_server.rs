@@ -23,6 +23,7 @@ use crate::pki::Leaf;
 pub struct HttpAnswer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl HttpAnswer {
@@ -31,6 +32,7 @@ impl HttpAnswer {
         Self {
             status: 200,
             headers: Vec::new(),
+            body: b"hello\n".to_vec(),
         }
     }
 
@@ -39,6 +41,7 @@ impl HttpAnswer {
         Self {
             status: 200,
             headers: vec![("Strict-Transport-Security".into(), value.into())],
+            body: b"hello\n".to_vec(),
         }
     }
 
@@ -47,6 +50,7 @@ impl HttpAnswer {
         Self {
             status: 301,
             headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
         }
     }
 }
@@ -200,7 +204,7 @@ where
             }
             Ok::<_, Infallible>(
                 response
-                    .body(Full::new(Bytes::from_static(b"hello\n")))
+                    .body(Full::new(Bytes::from(answer.body.clone())))
                     .expect("valid response"),
             )
         }
