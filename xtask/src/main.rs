@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         Some("test") => tasks::test(&args[1..]),
         Some("setup") => setup::all(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|setup>\n\n  run    build the extension and start the probe server on 127.0.0.1:7443\n  test   run every test and lint\n  setup  install what the build and tests need");
+            eprintln!(
+                "usage: cargo xtask <run|test|setup>\n\n  run    build the extension and start the probe server on 127.0.0.1:7443\n  test   run every test and lint\n  setup  install what the build and tests need"
+            );
             return ExitCode::from(2);
         }
     };

@@ -20,8 +20,15 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
 /// Runs `program args`, failing with a message if it fails.
 pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("+ {program} {}", args.join(" "));
-    let status = Command::new(program).args(args).status().map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{program} {} failed ({status})", args.join(" "))) }
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
 }
 
 fn installed(package: &str) -> bool {
@@ -32,21 +39,38 @@ fn installed(package: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Debian packages: installed with apt-get when running as root, else listed.
 pub(crate) fn apt() -> Result<(), String> {
-    if Command::new("dpkg-query").arg("--version").output().is_err() {
-        eprintln!("xtask: not a Debian system; make sure these are installed: {}", APT_PACKAGES.join(" "));
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "xtask: not a Debian system; make sure these are installed: {}",
+            APT_PACKAGES.join(" ")
+        );
         return Ok(());
     }
-    let missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() {
-        return Err(format!("missing Debian packages; run: sudo apt-get install -y {}", missing.join(" ")));
+        return Err(format!(
+            "missing Debian packages; run: sudo apt-get install -y {}",
+            missing.join(" ")
+        ));
     }
     run("apt-get", &["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];

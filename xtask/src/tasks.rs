@@ -14,6 +14,16 @@ pub(crate) fn run(extra: &[String]) -> Result<(), String> {
 pub(crate) fn test(_extra: &[String]) -> Result<(), String> {
     setup::all()?;
     sh("cargo", &["fmt", "--all", "--check"])?;
-    sh("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     sh("cargo", &["test", "--workspace"])
 }

@@ -74,7 +74,38 @@ pub(crate) async fn scan_site(pki: &TestPki, site: &Site) -> Report {
         sni: None,
         mode: ScanMode::Quick,
     };
-    scanner.scan(&request).await.unwrap()
+    let report = scanner.scan(&request).await.unwrap();
+    assert_matches_schema(&report);
+    capture_fixture(&site.name, &report);
+    report
+}
+
+/// Every report the tests produce must match the committed JSON Schema.
+pub(crate) fn assert_matches_schema(report: &Report) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator =
+        VALIDATOR.get_or_init(|| jsonschema::validator_for(&shared::report_schema()).unwrap());
+    let json = serde_json::to_value(report).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report does not match the schema: {errors:#?}"
+    );
+}
+
+/// With `UPDATE_FIXTURES=1`, saves the report as a golden fixture in `shared/fixtures/`
+/// (the extension's view tests read them).
+fn capture_fixture(name: &str, report: &Report) {
+    if std::env::var_os("UPDATE_FIXTURES").is_none() {
+        return;
+    }
+    let stem = name.trim_end_matches(".test");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../shared/fixtures/scan-{stem}.json"));
+    std::fs::write(path, serde_json::to_string_pretty(report).unwrap() + "\n").unwrap();
 }
 
 pub(crate) fn ids(report: &Report) -> Vec<&str> {
