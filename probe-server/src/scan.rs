@@ -72,6 +72,18 @@ pub struct ScanRequest {
     pub mode: ScanMode,
 }
 
+/// An intermediate result of a scan, for streaming.
+#[derive(Debug, Clone)]
+pub enum ScanUpdate {
+    /// The verified handshake is done: a provisional report (`scan_mode` quick).
+    Quick(Box<Report>),
+    /// A step of the full scan finished.
+    Progress(shared::ScanProgress),
+}
+
+/// Where a scan sends its [`ScanUpdate`]s.
+pub type UpdateSender = tokio::sync::mpsc::UnboundedSender<ScanUpdate>;
+
 /// Where the scan connects, after resolution and the policy check.
 #[derive(Debug, Clone)]
 struct Endpoint {
@@ -93,8 +105,20 @@ impl Scanner {
 
     /// Scans and reports, or says why there is nothing to report.
     pub async fn scan(&self, request: &ScanRequest) -> Result<Report, ProbeError> {
+        self.scan_with_updates(request, None).await
+    }
+
+    /// Like [`Scanner::scan`], and sends intermediate results to `updates` as they come: a
+    /// full scan sends [`ScanUpdate::Quick`] (a provisional report) as soon as the verified
+    /// handshake is done, then [`ScanUpdate::Progress`] after each step. The final report is
+    /// the return value. A closed receiver does not stop the scan.
+    pub async fn scan_with_updates(
+        &self,
+        request: &ScanRequest,
+        updates: Option<UpdateSender>,
+    ) -> Result<Report, ProbeError> {
         let budget = self.timeouts.scan;
-        tokio::time::timeout(budget, self.scan_unbounded(request))
+        tokio::time::timeout(budget, self.scan_unbounded(request, updates.as_ref()))
             .await
             .map_err(|_| ProbeError::Timeout {
                 what: format!("the scan of {}", request.target),
@@ -102,7 +126,11 @@ impl Scanner {
             })?
     }
 
-    async fn scan_unbounded(&self, request: &ScanRequest) -> Result<Report, ProbeError> {
+    async fn scan_unbounded(
+        &self,
+        request: &ScanRequest,
+        _updates: Option<&UpdateSender>,
+    ) -> Result<Report, ProbeError> {
         let started = Instant::now();
         let scanned_at = OffsetDateTime::now_utc();
         let target = &request.target;
