@@ -1,0 +1,3 @@
+//! The TLS probe server's library.
+
+pub mod iana;
