@@ -1,3 +1,4 @@
 //! The TLS probe server's library.
 
 pub mod iana;
+pub mod wire;
