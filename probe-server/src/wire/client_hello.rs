@@ -529,4 +529,51 @@ mod tests {
         let v2compat = Ssl2ClientHello::with_tls_suites(0x0301, &[0x002F]);
         assert_eq!(v2compat.encode_message()[9..12], [0, 0, 0x2F]);
     }
+
+    #[test]
+    fn reproduces_rfc8448_client_hello_byte_for_byte() {
+        let expected =
+            crate::wire::testdata::hex(include_str!("testdata/rfc8448_s3_client_hello.hex"));
+        let mut random = [0u8; 32];
+        random.copy_from_slice(&expected[6..38]);
+        let at = expected
+            .windows(6)
+            .position(|w| w == [0x00, 0x24, 0x00, 0x1D, 0x00, 0x20])
+            .expect("the x25519 share")
+            + 6;
+        let key = expected[at..at + 32].to_vec();
+        let hello = ClientHello {
+            record_version: 0x0301,
+            legacy_version: 0x0303,
+            random,
+            session_id: Vec::new(),
+            cipher_suites: vec![0x1301, 0x1303, 0x1302],
+            compression_methods: vec![0],
+            extensions: vec![
+                ClientExtension::ServerName("server".into()),
+                ClientExtension::RenegotiationInfo(Vec::new()),
+                ClientExtension::SupportedGroups(vec![
+                    0x001D, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+                ]),
+                ClientExtension::SessionTicket(Vec::new()),
+                ClientExtension::KeyShare(vec![KeyShareEntry::new(0x001D, key)]),
+                ClientExtension::SupportedVersions(vec![0x0304]),
+                ClientExtension::SignatureAlgorithms(vec![
+                    0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+                    0x0201, 0x0402, 0x0502, 0x0602, 0x0202,
+                ]),
+                ClientExtension::PskKeyExchangeModes(vec![1]),
+                ClientExtension::Raw {
+                    typ: ext::RECORD_SIZE_LIMIT,
+                    data: vec![0x40, 0x01],
+                },
+            ],
+            omit_empty_extensions: false,
+            padding: Padding::None,
+            record_fragment: MAX_PLAINTEXT,
+        };
+        assert_eq!(hello.encode_handshake(), expected);
+        let record = hello.to_bytes();
+        assert_eq!(record[..5], [0x16, 0x03, 0x01, 0x00, 0xC4]);
+    }
 }

@@ -18,6 +18,9 @@ pub mod extensions;
 pub mod handshake;
 pub mod reader;
 pub mod record;
+pub mod server;
+#[cfg(test)]
+mod testdata;
 
 pub use client_hello::{ClientHello, Padding, Ssl2ClientHello};
 pub use error::WireError;
@@ -25,3 +28,6 @@ pub use extensions::{ClientExtension, KeyShareEntry};
 pub use handshake::{HandshakeMessage, HandshakeReassembler, HandshakeType};
 pub use reader::{Encoder, Reader};
 pub use record::{ContentType, Frame, Record, RecordReader};
+pub use server::{
+    Alert, CertificateChain, CertificateStatus, ServerHello, ServerKeyExchange, Ssl2Message,
+};
