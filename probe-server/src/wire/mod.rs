@@ -14,6 +14,7 @@
 
 pub mod client_hello;
 pub mod error;
+pub mod exchange;
 pub mod extensions;
 pub mod handshake;
 pub mod reader;
@@ -24,6 +25,9 @@ mod testdata;
 
 pub use client_hello::{ClientHello, Padding, Ssl2ClientHello};
 pub use error::WireError;
+pub use exchange::{
+    Exchange, FlightEnd, Limits, Refusal, ServerFlight, Verdict, connect_and_exchange, exchange,
+};
 pub use extensions::{ClientExtension, KeyShareEntry};
 pub use handshake::{HandshakeMessage, HandshakeReassembler, HandshakeType};
 pub use reader::{Encoder, Reader};
