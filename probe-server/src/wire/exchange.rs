@@ -565,4 +565,6 @@ fn on_message(
 }
 
 #[cfg(test)]
+mod openssl_tests;
+#[cfg(test)]
 mod tests;

@@ -443,3 +443,54 @@ async fn hello_retry_request_ends_the_flight() {
         }
     );
 }
+
+/// Replays a captured OpenSSL flight through an in-memory pipe.
+async fn replay(flight: Vec<u8>) -> ServerFlight {
+    let (client, mut server) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        let mut buf = [0u8; 4096];
+        let _ = server.read(&mut buf).await;
+        let _ = server.write_all(&flight).await;
+        let _ = server.read(&mut buf).await;
+    });
+    exchange(client, &hello(), &limits()).await.flight
+}
+
+#[tokio::test]
+async fn captured_openssl_dhe_flight() {
+    let messages =
+        crate::wire::testdata::hex(include_str!("../testdata/openssl3_tls12_dhe_flight.hex"));
+    let f = replay(handshake_record(&[messages])).await;
+    assert_eq!(f.end, FlightEnd::ServerHelloDone, "{f:?}");
+    let sh = f.server_hello.as_ref().expect("ServerHello");
+    assert_eq!((sh.legacy_version, sh.cipher_suite), (0x0303, 0x009E));
+    assert_eq!(sh.renegotiation_info, Some(vec![]));
+    assert_eq!(
+        f.certificates.as_ref().map(|c| c.certificates.len()),
+        Some(1)
+    );
+    assert_eq!(f.key_exchange_bits(), Some(2048));
+    let ske = f.server_key_exchange.as_ref().expect("SKE");
+    assert!(ske.signature_algorithm.is_some());
+    assert_eq!(ske.signature.as_ref().map(Vec::len), Some(256));
+}
+
+#[tokio::test]
+async fn captured_openssl_ecdhe_flight() {
+    let messages =
+        crate::wire::testdata::hex(include_str!("../testdata/openssl3_tls12_ecdhe_flight.hex"));
+    // One byte per record: the worst fragmentation a server can choose.
+    let wire = encode_records(ContentType::Handshake, 0x0303, &messages, 1);
+    let f = replay(wire).await;
+    assert_eq!(f.end, FlightEnd::ServerHelloDone, "{f:?}");
+    assert_eq!(
+        f.verdict(),
+        Verdict::Accepted {
+            version: 0x0303,
+            cipher_suite: 0xC02F,
+            group: Some(0x001D)
+        }
+    );
+    let sh = f.server_hello.as_ref().expect("ServerHello");
+    assert!(sh.session_ticket && sh.extended_master_secret);
+}
