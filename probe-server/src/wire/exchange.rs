@@ -413,6 +413,26 @@ pub async fn connect_and_exchange(
     Ok(exchange(stream, hello, limits).await)
 }
 
+/// Connects, offers `suites` for `version` in a browser-like hello (with SNI when
+/// `server_name` is given), and says what the server did: the suite (and group) it
+/// picked, or how it refused. A failed connect is [`Verdict::Failed`].
+pub async fn offer_suites(
+    addr: std::net::SocketAddr,
+    version: shared::ProtocolVersion,
+    suites: &[u16],
+    server_name: Option<&str>,
+    limits: &Limits,
+) -> Verdict {
+    let mut hello = super::ClientHello::for_version(version, suites);
+    if let Some(name) = server_name {
+        hello = hello.with_server_name(name);
+    }
+    match connect_and_exchange(addr, &hello.to_bytes(), limits).await {
+        Ok(ex) => ex.flight.verdict(),
+        Err(e) => Verdict::Failed(e),
+    }
+}
+
 /// Reads a server flight from `stream` (after a hello was sent) up to its terminal point.
 pub async fn read_flight<S: AsyncRead + Unpin>(
     stream: &mut S,
@@ -420,28 +440,90 @@ pub async fn read_flight<S: AsyncRead + Unpin>(
     deadline: Deadline,
     limits: &Limits,
 ) -> ServerFlight {
-    let mut flight = ServerFlight::new();
-    let mut state = FlightState {
-        handshake: HandshakeReassembler::new(limits.max_message, limits.flight_cap),
-        warnings: 0,
-    };
+    let mut parser = FlightParser::new(limits);
     let mut budget = limits.flight_cap;
-    flight.end = loop {
+    let end = loop {
         let frame = match next_frame(stream, records, deadline, &mut budget).await {
             Ok(Some(frame)) => frame,
             Ok(None) => break FlightEnd::Eof,
             Err(e) => break FlightEnd::Error(e),
         };
-        match on_frame(&mut flight, &mut state, frame, limits) {
-            Ok(None) => {}
-            Ok(Some(end)) => break end,
-            Err(e) => break FlightEnd::Error(e),
+        if let Some(end) = parser.on_frame(frame) {
+            break end;
         }
     };
-    flight.bytes_received = limits.flight_cap - budget;
-    flight
+    parser.finish(end, limits.flight_cap - budget)
 }
 
+/// The flight's state machine without I/O: feed it frames, it says when the flight is
+/// over. [`read_flight`] drives it from a socket; tests and fuzzers drive it from bytes.
+#[derive(Debug)]
+pub struct FlightParser {
+    flight: ServerFlight,
+    state: FlightState,
+    limits: Limits,
+}
+
+impl FlightParser {
+    /// A parser for a new flight.
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            flight: ServerFlight::new(),
+            state: FlightState {
+                handshake: HandshakeReassembler::new(limits.max_message, limits.flight_cap),
+                warnings: 0,
+            },
+            limits: *limits,
+        }
+    }
+
+    /// Processes one frame; returns how the flight ended once it has.
+    pub fn on_frame(&mut self, frame: Frame) -> Option<FlightEnd> {
+        match on_frame(&mut self.flight, &mut self.state, frame, &self.limits) {
+            Ok(end) => end,
+            Err(e) => Some(FlightEnd::Error(e)),
+        }
+    }
+
+    /// The flight so far, ended by `end`.
+    pub fn finish(mut self, end: FlightEnd, bytes_received: usize) -> ServerFlight {
+        self.flight.end = end;
+        self.flight.bytes_received = bytes_received;
+        self.flight
+    }
+
+    /// Parses a whole server reply held in memory (as if read from a socket that then
+    /// closed). `ssl2` accepts an SSL 2.0 first record.
+    pub fn parse_bytes(bytes: &[u8], limits: &Limits, ssl2: bool) -> ServerFlight {
+        let mut records = if ssl2 {
+            RecordReader::accepting_ssl2()
+        } else {
+            RecordReader::new()
+        };
+        let taken = bytes.len().min(limits.flight_cap);
+        records.push(bytes.get(..taken).unwrap_or_default());
+        let mut parser = Self::new(limits);
+        let end = loop {
+            match records.next_frame() {
+                Ok(Some(frame)) => {
+                    if let Some(end) = parser.on_frame(frame) {
+                        break end;
+                    }
+                }
+                Ok(None) if taken < bytes.len() => {
+                    break FlightEnd::Error(WireError::FlightTooLarge {
+                        max: limits.flight_cap,
+                    });
+                }
+                Ok(None) => break FlightEnd::Eof,
+                Err(e) => break FlightEnd::Error(e),
+            }
+        };
+        parser.finish(end, taken)
+    }
+}
+
+#[derive(Debug)]
 struct FlightState {
     handshake: HandshakeReassembler,
     warnings: usize,

@@ -26,7 +26,8 @@ mod testdata;
 pub use client_hello::{ClientHello, Padding, Ssl2ClientHello};
 pub use error::WireError;
 pub use exchange::{
-    Exchange, FlightEnd, Limits, Refusal, ServerFlight, Verdict, connect_and_exchange, exchange,
+    Exchange, FlightEnd, FlightParser, Limits, Refusal, ServerFlight, Verdict,
+    connect_and_exchange, exchange, offer_suites,
 };
 pub use extensions::{ClientExtension, KeyShareEntry};
 pub use handshake::{HandshakeMessage, HandshakeReassembler, HandshakeType};

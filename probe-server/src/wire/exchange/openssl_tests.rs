@@ -124,6 +124,20 @@ async fn real_openssl_server() {
     let ske = f.server_key_exchange.as_ref().expect("ServerKeyExchange");
     assert!(ske.named_curve().is_some() && ske.signature_algorithm.is_some());
 
+    // The one-call form.
+    let verdict = offer_suites(
+        server.addr,
+        ProtocolVersion::Tls12,
+        &[0x009C, 0xC02F],
+        Some("localhost"),
+        &Limits::with_timeouts(Duration::from_secs(3), Duration::from_secs(6)),
+    )
+    .await;
+    assert!(
+        matches!(verdict, Verdict::Accepted { cipher_suite, .. } if [0x009C, 0xC02F].contains(&cipher_suite)),
+        "{verdict:?}"
+    );
+
     // TLS 1.2, DHE only: the DH group's size.
     let hello = ClientHello::for_version(ProtocolVersion::Tls12, &[0x009E, 0x009F]);
     let f = probe(server.addr, &hello).await;

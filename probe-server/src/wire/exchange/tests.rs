@@ -494,3 +494,27 @@ async fn captured_openssl_ecdhe_flight() {
     let sh = f.server_hello.as_ref().expect("ServerHello");
     assert!(sh.session_ticket && sh.extended_master_secret);
 }
+
+#[test]
+fn flight_parser_from_memory() {
+    let messages =
+        crate::wire::testdata::hex(include_str!("../testdata/openssl3_tls12_dhe_flight.hex"));
+    let wire = handshake_record(&[messages]);
+    let f = FlightParser::parse_bytes(&wire, &Limits::default(), false);
+    assert_eq!(f.end, FlightEnd::ServerHelloDone);
+    assert_eq!(f.bytes_received, wire.len());
+    // Every truncation ends cleanly: EOF or an error, never a panic.
+    for len in 0..wire.len() {
+        let f = FlightParser::parse_bytes(&wire[..len], &Limits::default(), false);
+        assert!(
+            matches!(f.end, FlightEnd::Eof | FlightEnd::Error(_)),
+            "{len}"
+        );
+    }
+    let tiny = Limits {
+        flight_cap: 100,
+        ..Limits::default()
+    };
+    let f = FlightParser::parse_bytes(&wire, &tiny, false);
+    assert!(matches!(f.end, FlightEnd::Error(_)), "{:?}", f.end);
+}
