@@ -152,6 +152,62 @@ impl Record {
     }
 }
 
+impl Record {
+    /// A ChangeCipherSpec record (payload `01`), e.g. for an early-CCS (CVE-2014-0224) test.
+    pub fn change_cipher_spec(version: u16) -> Self {
+        Self::new(ContentType::ChangeCipherSpec, version, vec![1])
+    }
+
+    /// A plaintext alert record.
+    pub fn alert(version: u16, level: u8, description: u8) -> Self {
+        Self::new(ContentType::Alert, version, vec![level, description])
+    }
+
+    /// A heartbeat record (RFC 6520) of message `typ` (1 request, 2 response) that claims
+    /// `claimed_length` payload bytes and carries `payload` then `padding` bytes of
+    /// padding. A claimed length larger than the payload is what a Heartbleed probe sends.
+    pub fn heartbeat(
+        version: u16,
+        typ: u8,
+        claimed_length: u16,
+        payload: &[u8],
+        padding: usize,
+    ) -> Self {
+        let mut e = Encoder::new();
+        e.u8(typ)
+            .u16(claimed_length)
+            .bytes(payload)
+            .bytes(&vec![0u8; padding]);
+        Self::new(ContentType::Heartbeat, version, e.finish())
+    }
+}
+
+/// A heartbeat message as received (RFC 6520 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeartbeatMessage {
+    /// 1 request, 2 response.
+    pub typ: u8,
+    /// The payload length the message claims.
+    pub claimed_length: u16,
+    /// Everything after the length: payload and padding (more than the claimed length
+    /// when the peer leaks memory, as a Heartbleed-vulnerable server does).
+    pub data: Vec<u8>,
+}
+
+impl HeartbeatMessage {
+    /// Parses a heartbeat record's payload.
+    pub fn read(payload: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(payload, "heartbeat");
+        let typ = r.read_u8()?;
+        let claimed_length = r.read_u16()?;
+        Ok(Self {
+            typ,
+            claimed_length,
+            data: r.rest().to_vec(),
+        })
+    }
+}
+
 /// Splits `payload` into records of at most `fragment` bytes (at least 1; use
 /// [`MAX_PLAINTEXT`] normally) and returns their bytes, concatenated. An empty payload
 /// gives one empty record.
@@ -499,6 +555,26 @@ mod tests {
         }
         assert_eq!((n, total), (3, 40000));
         assert_eq!(encode_records(ContentType::Alert, 0x0303, &[], 10).len(), 5);
+    }
+
+    #[test]
+    fn control_records() {
+        assert_eq!(
+            Record::change_cipher_spec(0x0303).encode(),
+            [20, 3, 3, 0, 1, 1]
+        );
+        assert_eq!(
+            Record::alert(0x0301, 2, 40).encode(),
+            [21, 3, 1, 0, 2, 2, 40]
+        );
+        let hb = Record::heartbeat(0x0302, 1, 0x4000, &[0xAB], 16);
+        assert_eq!(hb.encode()[..9], [24, 3, 2, 0, 20, 1, 0x40, 0, 0xAB]);
+        let parsed = HeartbeatMessage::read(&hb.payload).expect("valid");
+        assert_eq!(
+            (parsed.typ, parsed.claimed_length, parsed.data.len()),
+            (1, 0x4000, 17)
+        );
+        assert!(HeartbeatMessage::read(&[1, 0]).is_err());
     }
 
     #[test]
