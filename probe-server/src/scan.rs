@@ -18,7 +18,7 @@ use crate::checks;
 use crate::connect_to::{self, ConnectTo};
 use crate::error::ProbeError;
 use crate::http_probe;
-use crate::observations::Observations;
+use crate::observations::{AttackProbes, Observations};
 use crate::rating::{self, RatingInput};
 use crate::resolve::{Resolve, SystemResolver};
 use crate::target::{Host, Target};
@@ -352,6 +352,12 @@ impl Scanner {
             connection: Some(connection),
             protocols,
             http,
+            key_exchange: KeyExchange::default(),
+            features: Features {
+                ocsp_stapling: Some(!ocsp.is_empty()),
+                ..Features::default()
+            },
+            attacks: AttackProbes::default(),
         };
         let findings = checks::run_all(&observations);
         let hsts_long_enough = observations
@@ -379,11 +385,8 @@ impl Scanner {
             rating,
             connection: observations.connection,
             protocols: observations.protocols,
-            key_exchange: KeyExchange::default(),
-            features: Features {
-                ocsp_stapling: Some(!ocsp.is_empty()),
-                ..Features::default()
-            },
+            key_exchange: observations.key_exchange,
+            features: observations.features,
             vulnerabilities: Vec::new(),
             certificates: observations
                 .certificates
