@@ -42,11 +42,3 @@ pub(super) fn describe(found: &[(ProtocolVersion, &CipherSuite)]) -> String {
         listed.join(", ")
     }
 }
-
-/// The versions among `found`, oldest first, without repeats.
-pub(super) fn versions(found: &[(ProtocolVersion, &CipherSuite)]) -> Vec<ProtocolVersion> {
-    let mut v: Vec<ProtocolVersion> = found.iter().map(|(v, _)| *v).collect();
-    v.sort();
-    v.dedup();
-    v
-}
