@@ -297,6 +297,7 @@ pub fn error_code(s: &str) -> Option<ErrorCode> {
     Some(match s {
         "bad_target" => ErrorCode::BadTarget,
         "bad_request" => ErrorCode::BadRequest,
+        "not_found" => ErrorCode::NotFound,
         "unauthorized" => ErrorCode::Unauthorized,
         "target_forbidden" => ErrorCode::TargetForbidden,
         "resolve_failed" => ErrorCode::ResolveFailed,
@@ -662,6 +663,7 @@ mod tests {
         for c in [
             ErrorCode::BadTarget,
             ErrorCode::BadRequest,
+            ErrorCode::NotFound,
             ErrorCode::Unauthorized,
             ErrorCode::TargetForbidden,
             ErrorCode::ResolveFailed,

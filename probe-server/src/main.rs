@@ -1,1 +1,5 @@
-fn main() {}
+//! `probe-server`: see `probe-server --help`.
+
+fn main() -> std::process::ExitCode {
+    probe_server::cli::main()
+}

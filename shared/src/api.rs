@@ -20,6 +20,8 @@ pub enum ErrorCode {
     BadTarget,
     /// Another request parameter is invalid (HTTP 400).
     BadRequest,
+    /// No such endpoint (HTTP 404).
+    NotFound,
     /// The API token is missing or wrong (HTTP 401).
     Unauthorized,
     /// The target is refused by policy: a private, loopback or otherwise internal address, or
@@ -46,6 +48,7 @@ impl ErrorCode {
             Self::BadTarget | Self::BadRequest => 400,
             Self::Unauthorized => 401,
             Self::TargetForbidden => 403,
+            Self::NotFound => 404,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::ResolveFailed | Self::ConnectFailed => 502,

@@ -1,8 +1,16 @@
 //! Project tasks: `cargo xtask <command>`. Each command lives in its own module; add one by
 //! adding a module and a line to [`COMMANDS`].
+//!
+//! - `run`: set up, build the extension into a loadable folder, and start the probe server
+//!   on 127.0.0.1:7443.
+//! - `test`: set up, then run every test and lint the CI runs.
+//! - `setup`: install what the build and tests need.
+//! - `build-extension`: the browser extension into `dist/` (see `extension.rs`).
 
 mod extension;
 mod png;
+mod setup;
+mod tasks;
 
 use std::process::ExitCode;
 
@@ -14,6 +22,21 @@ struct Command {
 }
 
 const COMMANDS: &[Command] = &[
+    Command {
+        name: "run",
+        help: "build the extension and start the probe server on 127.0.0.1:7443",
+        run: tasks::run,
+    },
+    Command {
+        name: "test",
+        help: "run every test and lint",
+        run: tasks::test,
+    },
+    Command {
+        name: "setup",
+        help: "install what the build and tests need",
+        run: |_| setup::all(),
+    },
     Command {
         name: "build-extension",
         help: "build the browser extension into dist/chromium, dist/firefox and store zips",
@@ -29,25 +52,24 @@ const COMMANDS: &[Command] = &[
 fn usage() -> String {
     let mut text = String::from("usage: cargo xtask <command> [args]\n\ncommands:\n");
     for c in COMMANDS {
-        text.push_str(&format!("  {:<18} {}\n", c.name, c.help));
+        text.push_str(&format!("  {:<16} {}\n", c.name, c.help));
     }
     text
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(name) = args.first() else {
+    let Some(command) = args
+        .first()
+        .and_then(|name| COMMANDS.iter().find(|c| c.name == name))
+    else {
         eprint!("{}", usage());
-        return ExitCode::FAILURE;
-    };
-    let Some(command) = COMMANDS.iter().find(|c| c.name == name) else {
-        eprint!("unknown command {name:?}\n\n{}", usage());
-        return ExitCode::FAILURE;
+        return ExitCode::from(2);
     };
     match (command.run)(&args[1..]) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("xtask {name}: {message}");
+            eprintln!("xtask {}: {message}", command.name);
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,53 @@
+//! `chain-incomplete`: the chain verifies only with an intermediate the server did not send.
+
+use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
+
+use super::cert_expired::capitalise;
+use super::{Check, capped, finding};
+use crate::observations::Observations;
+
+pub(super) const CHECK: Check = Check {
+    name: "chain-incomplete",
+    run,
+};
+
+fn run(obs: &Observations) -> Vec<Finding> {
+    let Some(issue) = obs
+        .trust
+        .issues
+        .iter()
+        .find(|i| i.kind == TrustIssueKind::IncompleteChain)
+    else {
+        return Vec::new();
+    };
+    vec![capped(
+        finding(
+            FindingId::ChainIncomplete,
+            Severity::Medium,
+            "The certificate chain is incomplete",
+            format!("{}.", capitalise(&issue.message)),
+            "Configure the server with the full chain: the leaf followed by every intermediate (e.g. nginx \
+             ssl_certificate fullchain.pem).",
+        ),
+        Grade::B,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::TrustIssue;
+
+    use super::*;
+    use crate::checks::testing::healthy;
+
+    #[test]
+    fn caps_at_b() {
+        let mut obs = healthy();
+        assert!(run(&obs).is_empty());
+        obs.trust.issues.push(TrustIssue {
+            kind: TrustIssueKind::IncompleteChain,
+            message: "missing".into(),
+        });
+        assert_eq!(run(&obs)[0].grade_cap, Some(Grade::B));
+    }
+}

@@ -1,0 +1,246 @@
+//! The command line: `probe-server scan` and `probe-server serve`.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+use shared::{Grade, ScanMode};
+
+use crate::address_policy::AddressPolicy;
+use crate::connect_to::ConnectTo;
+use crate::error::ProbeError;
+use crate::render;
+use crate::resolve::SystemResolver;
+use crate::scan::{ScanRequest, Scanner, Timeouts};
+use crate::server::{Application, ServeConfig};
+use crate::target::Target;
+use crate::trust::TrustStore;
+
+/// The address `serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7443";
+
+/// How secure is the TLS of a server? Scans it and grades it the way SSL Labs does.
+#[derive(Debug, Parser)]
+#[command(name = "probe-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan one server and print its report.
+    ///
+    /// Exit status: 0 grade A+/A/A-; 4 grade B to E; 5 grade F; 6 grade T or M (certificate
+    /// not trusted or for another name); 3 the scan failed (no such host, no connection, no
+    /// TLS, timeout); 2 bad usage or input.
+    Scan(ScanArgs),
+    /// Serve the HTTP API (for the browser extension and for teams).
+    Serve(ServeArgs),
+}
+
+/// Options both commands share.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's roots.
+    #[arg(long, value_name = "PEM", env = "PROBE_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Connect to ADDRESS:PORT instead of HOST:PORT but still speak to HOST (curl's meaning;
+    /// empty HOST or PORT matches any). Repeatable. ADDRESS is an IP literal.
+    #[arg(long, value_name = "HOST:PORT:ADDRESS:PORT")]
+    pub connect_to: Vec<String>,
+    /// The most a whole scan may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The server: host[:port], [ipv6]:port, an IP address, or an https:// URL. Port 443 by default.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+    /// Print the report as JSON (the API's format) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Send (and check the certificate against) this server name instead of the host.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto, value_name = "WHEN")]
+    pub color: ColourChoice,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = DEFAULT_LISTEN, env = "PROBE_LISTEN")]
+    pub listen: SocketAddr,
+    /// Allow scans of private, loopback and link-local addresses (refused by default: anybody
+    /// who can reach the API could otherwise probe this machine's network).
+    #[arg(long, env = "PROBE_ALLOW_PRIVATE")]
+    pub allow_private: bool,
+    /// Allow scans of this address range although it is not public (e.g. 10.20.0.0/16).
+    /// Repeatable.
+    #[arg(long, value_name = "CIDR")]
+    pub allow_cidr: Vec<IpNet>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit statuses of `scan` (documented in `--help` and the README).
+pub mod exit {
+    pub const GOOD: u8 = 0;
+    pub const USAGE: u8 = 2;
+    pub const SCAN_FAILED: u8 = 3;
+    pub const WEAK: u8 = 4;
+    pub const FAILING: u8 = 5;
+    pub const UNTRUSTED: u8 = 6;
+}
+
+/// The exit status for a grade.
+pub fn exit_status(grade: Grade) -> u8 {
+    match grade {
+        Grade::APlus | Grade::A | Grade::AMinus => exit::GOOD,
+        Grade::B | Grade::C | Grade::D | Grade::E => exit::WEAK,
+        Grade::F => exit::FAILING,
+        Grade::T | Grade::M => exit::UNTRUSTED,
+    }
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => runtime.block_on(scan(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}
+
+fn scanner(common: &CommonArgs) -> Result<Scanner, ProbeError> {
+    if !(common.timeout.is_finite() && common.timeout > 0.0 && common.timeout <= 600.0) {
+        return Err(ProbeError::InvalidTarget {
+            input: common.timeout.to_string(),
+            reason: "--timeout must be between 0 and 600 seconds".into(),
+        });
+    }
+    let mut scanner = Scanner::new(TrustStore::new(common.ca_file.as_deref())?);
+    scanner.connect_to = common
+        .connect_to
+        .iter()
+        .map(|r| ConnectTo::parse(r))
+        .collect::<Result<_, _>>()?;
+    scanner.timeouts = Timeouts::within(Duration::from_secs_f64(common.timeout));
+    Ok(scanner)
+}
+
+async fn scan(args: ScanArgs) -> ExitCode {
+    let setup = scanner(&args.common).and_then(|s| Ok((s, Target::parse(&args.target)?)));
+    let (scanner, target) = match setup {
+        Ok(ok) => ok,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let request = ScanRequest {
+        target,
+        sni: args.sni,
+        mode: ScanMode::Quick,
+    };
+    match scanner.scan(&request).await {
+        Ok(report) => {
+            let text = if args.json {
+                serde_json::to_string_pretty(&report)
+                    .map(|j| j + "\n")
+                    .unwrap_or_default()
+            } else {
+                let colour = match args.color {
+                    ColourChoice::Always => true,
+                    ColourChoice::Never => false,
+                    ColourChoice::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                render::render(&report, colour)
+            };
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            ExitCode::from(exit_status(report.grade))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(match e {
+                ProbeError::InvalidTarget { .. }
+                | ProbeError::InvalidConnectTo { .. }
+                | ProbeError::CaFile { .. } => exit::USAGE,
+                _ => exit::SCAN_FAILED,
+            })
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let mut scanner = match scanner(&args.common) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    scanner.resolver = Arc::new(SystemResolver);
+    scanner.policy = if args.allow_private {
+        AddressPolicy::allow_all()
+    } else {
+        AddressPolicy::public_only(args.allow_cidr)
+    };
+    let config = ServeConfig {
+        listen: args.listen,
+        scanner,
+    };
+    let app = match Application::build(config) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(address = %app.address(), "probe server listening");
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

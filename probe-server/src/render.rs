@@ -1,0 +1,293 @@
+//! The CLI's human-readable report: grade first, then what matters, most severe first.
+
+use std::fmt::Write as _;
+
+use owo_colors::OwoColorize as _;
+use shared::{Finding, Grade, Report, Severity};
+
+/// Renders `report` for a terminal; `colour` turns on ANSI colours.
+pub fn render(report: &Report, colour: bool) -> String {
+    let p = Painter(colour);
+    let mut out = String::new();
+    let target = &report.target;
+    let ip = if target.host == target.ip.to_string() {
+        String::new()
+    } else {
+        format!(" ({})", target.ip)
+    };
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {}  {}:{}{}",
+        p.grade(report.grade),
+        p.bold(&target.host),
+        target.port,
+        p.dim(&ip)
+    );
+    let _ = writeln!(out, "  {}", verdict(report));
+    if !report.rating.complete {
+        let why = match report.scan_mode {
+            shared::ScanMode::Quick => "quick scan: only the verified handshake ran",
+            shared::ScanMode::Full => "some checks could not run (see below)",
+        };
+        let _ = writeln!(out, "  {}", p.dim(&format!("Provisional grade — {why}.")));
+    }
+    if report.grade.is_trust_failure() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.dim(&format!(
+                "If the certificate were trusted: {}",
+                report.rating.grade_ignoring_trust
+            ))
+        );
+    }
+    let _ = writeln!(out);
+
+    if let Some(c) = &report.connection {
+        let mut parts = vec![c.protocol_version.to_string(), c.cipher_suite.clone()];
+        parts.extend(c.key_exchange_group.clone());
+        parts.extend(c.alpn.clone());
+        row(&mut out, &p, "Connection", &parts.join(" · "));
+    }
+    let supported: Vec<&str> = report
+        .protocols
+        .iter()
+        .filter(|x| x.supported == Some(true))
+        .map(|x| x.version.as_str())
+        .collect();
+    let refused: Vec<&str> = report
+        .protocols
+        .iter()
+        .filter(|x| x.supported == Some(false))
+        .map(|x| x.version.as_str())
+        .collect();
+    let mut protocols = format!(
+        "supported: {}",
+        if supported.is_empty() {
+            "none seen".into()
+        } else {
+            supported.join(", ")
+        }
+    );
+    if !refused.is_empty() {
+        let _ = write!(protocols, "; refused: {}", refused.join(", "));
+    }
+    row(&mut out, &p, "Protocols", &protocols);
+    if let Some(leaf) = report.leaf() {
+        let subject = leaf.common_name.as_deref().unwrap_or(&leaf.subject);
+        let issuer = leaf.issuer_common_name.as_deref().unwrap_or(&leaf.issuer);
+        let expiry = match leaf.days_remaining {
+            d if d < 0 => format!("expired {} days ago", -d),
+            0 => "expires today".into(),
+            d => format!("expires in {d} days"),
+        };
+        row(
+            &mut out,
+            &p,
+            "Certificate",
+            &format!("{subject}, issued by {issuer}, {expiry}"),
+        );
+        let key = match &leaf.key.curve {
+            Some(curve) => format!("{} {curve}", leaf.key.algorithm),
+            None => format!("{} {} bits", leaf.key.algorithm, leaf.key.bits),
+        };
+        row(
+            &mut out,
+            &p,
+            "",
+            &format!("{key} · {}", leaf.signature_algorithm),
+        );
+        row(
+            &mut out,
+            &p,
+            "",
+            &format!("names: {}", leaf.subject_alt_names.join(", ")),
+        );
+        row(
+            &mut out,
+            &p,
+            "",
+            &format!("SHA-256 {}", leaf.sha256_fingerprint),
+        );
+    }
+    let trust = if report.trust.trusted && report.trust.name_matches {
+        let mut t = "trusted".to_owned();
+        if let Some(anchor) = &report.trust.anchor {
+            let _ = write!(t, " (root: {anchor})");
+        }
+        p.good(&t)
+    } else {
+        p.bad(
+            &report
+                .trust
+                .issues
+                .iter()
+                .map(|i| i.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    };
+    row(&mut out, &p, "Trust", &trust);
+    if let Some(http) = &report.http {
+        let hsts = match &http.hsts {
+            Some(h) => h.raw.clone(),
+            None => "none".into(),
+        };
+        row(&mut out, &p, "HSTS", &hsts);
+        if let Some(plain) = &http.plain_http {
+            let text = match (&plain.location, plain.redirects_to_https) {
+                (Some(l), true) => format!("redirects to {l}"),
+                (Some(l), false) => format!("redirects to {l} (not HTTPS)"),
+                (None, _) => format!("answers {} without redirecting", plain.status),
+            };
+            row(&mut out, &p, "Port 80", &text);
+        }
+    }
+
+    let _ = writeln!(out);
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "  {}", p.good("No findings."));
+    }
+    for severity in Severity::ALL {
+        for finding in report.findings.iter().filter(|f| f.severity == severity) {
+            write_finding(&mut out, &p, finding, report);
+        }
+    }
+    let limiting: Vec<String> = report
+        .rating
+        .caps
+        .iter()
+        .filter(|c| c.limiting)
+        .map(|c| format!("{} (without it: {})", c.finding_id, c.grade_without))
+        .collect();
+    if !limiting.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Grade held at {} by: {}",
+            report.grade,
+            limiting.join(", ")
+        );
+    }
+    for error in &report.errors {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            p.dim("could not check"),
+            error.check,
+            error.message
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        p.dim(&format!(
+            "Scanned in {} ms · rules {}",
+            report.duration_ms, report.rating.rules_version
+        ))
+    );
+    out
+}
+
+/// One line saying what the grade means.
+pub fn verdict(report: &Report) -> String {
+    let worst = report.findings.first();
+    match (report.grade, worst) {
+        (Grade::APlus | Grade::A, None) => "Strong TLS.".into(),
+        (Grade::APlus | Grade::A | Grade::AMinus, Some(f)) if f.severity >= Severity::Low => {
+            format!("Good TLS. {}.", f.title)
+        }
+        (_, Some(f)) => format!("{}.", f.title),
+        (_, None) => "Good TLS.".into(),
+    }
+}
+
+fn write_finding(out: &mut String, p: &Painter, finding: &Finding, report: &Report) {
+    let label = format!("{:<8}", finding.severity.as_str().to_uppercase());
+    let label = match finding.severity {
+        Severity::Critical | Severity::High => p.bad(&label),
+        Severity::Medium | Severity::Low => p.warn(&label),
+        Severity::Info => p.dim(&label),
+    };
+    let cap = match finding.grade_cap {
+        Some(cap) => {
+            let limiting = report
+                .rating
+                .caps
+                .iter()
+                .any(|c| c.finding_id == finding.id && c.limiting);
+            let text = format!(
+                " [caps grade at {cap}{}]",
+                if limiting { ", holds it down" } else { "" }
+            );
+            p.dim(&text)
+        }
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  {label} {}{cap}  {}",
+        p.bold(&finding.title),
+        p.dim(finding.id.as_str())
+    );
+    let _ = writeln!(out, "           {}", finding.detail);
+    let _ = writeln!(out, "           {} {}", p.dim("Fix:"), finding.fix);
+    let _ = writeln!(out);
+}
+
+fn row(out: &mut String, p: &Painter, label: &str, value: &str) {
+    let _ = writeln!(out, "  {}  {value}", p.dim(&format!("{label:<12}")));
+}
+
+/// Paints text when colours are on.
+struct Painter(bool);
+
+impl Painter {
+    fn grade(&self, grade: Grade) -> String {
+        let text = format!(" {:^3}", grade.as_str());
+        let text = format!("{text} ");
+        if !self.0 {
+            return format!("[{}]", grade.as_str());
+        }
+        match grade {
+            Grade::APlus | Grade::A | Grade::AMinus => text.black().on_green().bold().to_string(),
+            Grade::B | Grade::C => text.black().on_yellow().bold().to_string(),
+            _ => text.white().on_red().bold().to_string(),
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        if self.0 {
+            t.bold().to_string()
+        } else {
+            t.to_owned()
+        }
+    }
+    fn dim(&self, t: &str) -> String {
+        if self.0 {
+            t.dimmed().to_string()
+        } else {
+            t.to_owned()
+        }
+    }
+    fn good(&self, t: &str) -> String {
+        if self.0 {
+            t.green().to_string()
+        } else {
+            t.to_owned()
+        }
+    }
+    fn warn(&self, t: &str) -> String {
+        if self.0 {
+            t.yellow().to_string()
+        } else {
+            t.to_owned()
+        }
+    }
+    fn bad(&self, t: &str) -> String {
+        if self.0 {
+            t.red().to_string()
+        } else {
+            t.to_owned()
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The verified handshake: what a modern client (rustls, configured like a browser) sees.
+//!
+//! The certificate verifier records the chain and the stapled OCSP response instead of
+//! judging them, so an expired or self-signed chain is still captured whole; `trust` judges
+//! it afterwards. The handshake signatures are still verified against the presented key, so
+//! the server has proven it holds the certificate's private key.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::crypto::CryptoProvider;
+use rustls::{
+    ClientConfig, DigitallySignedStruct, HandshakeKind, SignatureScheme, SupportedProtocolVersion,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use shared::ProtocolVersion;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// What the server presented for verification.
+#[derive(Debug, Default, Clone)]
+struct Presented {
+    chain: Vec<CertificateDer<'static>>,
+    ocsp: Vec<u8>,
+}
+
+/// A verifier that records instead of judging (see the module docs).
+#[derive(Debug)]
+struct RecordingVerifier {
+    provider: Arc<CryptoProvider>,
+    presented: Mutex<Option<Presented>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.clone().into_owned()];
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        let presented = Presented {
+            chain,
+            ocsp: ocsp_response.to_vec(),
+        };
+        // A poisoned lock only means another thread panicked mid-write; the value is still ours.
+        *self
+            .presented
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(presented);
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Why a verified handshake did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// TCP connect failed (refused, unreachable).
+    Connect(String),
+    /// TCP connected but TLS failed: the server's alert or the protocol error.
+    Tls(String),
+    /// A step took too long.
+    Timeout(&'static str, Duration),
+}
+
+impl std::fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Connect(e) => write!(f, "TCP connect failed: {e}"),
+            Self::Tls(e) => write!(f, "TLS handshake failed: {e}"),
+            Self::Timeout(step, after) => {
+                write!(f, "{step} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+/// What the verified handshake saw.
+#[derive(Debug)]
+pub struct VerifiedHandshake {
+    pub protocol: ProtocolVersion,
+    /// IANA code point of the negotiated suite.
+    pub cipher_suite_id: u16,
+    /// rustls's name for it (IANA's, for TLS 1.3 after dropping the `TLS13_` prefix).
+    pub cipher_suite: String,
+    pub key_exchange_group: Option<String>,
+    pub alpn: Option<String>,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub ocsp: Vec<u8>,
+    pub resumed: bool,
+    pub handshake_time: Duration,
+    /// The open connection, for the HTTP request that follows.
+    pub stream: TlsStream<TcpStream>,
+}
+
+/// Which versions a handshake offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// TLS 1.3 and 1.2, resuming an earlier session when there is one.
+    Modern,
+    /// TLS 1.2 only, never resuming (so it cannot use up a TLS 1.3 ticket).
+    Tls12Only,
+}
+
+/// A verified client, configured like a browser.
+///
+/// rustls resumes a session only with the very configuration objects (verifier, client-auth
+/// resolver) that established it, so a client builds its configurations once and reuses
+/// them. The verifier remembers the chain of the latest full handshake; a scan reads it right
+/// after its first handshake, before starting any other.
+#[derive(Clone, Debug)]
+pub struct VerifiedClient {
+    verifier: Arc<RecordingVerifier>,
+    modern: Arc<ClientConfig>,
+    tls12_only: Arc<ClientConfig>,
+}
+
+impl VerifiedClient {
+    /// A client with aws-lc-rs and post-quantum hybrid key exchange preferred (as Chrome and
+    /// Firefox do), sending SNI when `send_sni`.
+    pub fn new(send_sni: bool) -> Self {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier = Arc::new(RecordingVerifier {
+            provider: provider.clone(),
+            presented: Mutex::new(None),
+        });
+        let build = |versions: &[&'static SupportedProtocolVersion], resumption: Resumption| {
+            let mut config = ClientConfig::builder_with_provider(provider.clone())
+                .with_protocol_versions(versions)
+                .expect("aws-lc-rs supports TLS 1.2 and 1.3")
+                .dangerous()
+                .with_custom_certificate_verifier(verifier.clone())
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            config.enable_sni = send_sni;
+            config.resumption = resumption;
+            Arc::new(config)
+        };
+        let modern = build(
+            rustls::ALL_VERSIONS,
+            Resumption::store(Arc::new(ClientSessionMemoryCache::new(8))),
+        );
+        let tls12_only = build(&[&rustls::version::TLS12], Resumption::disabled());
+        Self {
+            verifier,
+            modern,
+            tls12_only,
+        }
+    }
+
+    /// Connects to `address` and handshakes as for `name`.
+    pub async fn handshake(
+        &self,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        offer: Offer,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<VerifiedHandshake, HandshakeFailure> {
+        let config = match offer {
+            Offer::Modern => self.modern.clone(),
+            Offer::Tls12Only => self.tls12_only.clone(),
+        };
+        let started = Instant::now();
+        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
+            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let connector = TlsConnector::from(config);
+        let stream = tokio::time::timeout(handshake_timeout, connector.connect(name, tcp))
+            .await
+            .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
+            .map_err(|e| HandshakeFailure::Tls(describe_tls_error(&e)))?;
+        let handshake_time = started.elapsed();
+
+        let (_, conn) = stream.get_ref();
+        let protocol = match conn.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => ProtocolVersion::Tls13,
+            _ => ProtocolVersion::Tls12,
+        };
+        let suite = conn.negotiated_cipher_suite().map(|s| s.suite());
+        let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
+        // A resumed session presents no certificate: the chain stays with the first handshake.
+        let Presented { chain, ocsp } = if resumed {
+            Presented::default()
+        } else {
+            self.verifier
+                .presented
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+                .unwrap_or_default()
+        };
+        Ok(VerifiedHandshake {
+            protocol,
+            cipher_suite_id: suite.map(u16::from).unwrap_or_default(),
+            cipher_suite: suite
+                .and_then(|s| s.as_str())
+                .map(|s| s.replacen("TLS13_", "TLS_", 1))
+                .unwrap_or_default(),
+            key_exchange_group: conn
+                .negotiated_key_exchange_group()
+                .map(|g| group_name(g.name())),
+            alpn: conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+            chain,
+            ocsp,
+            resumed,
+            handshake_time,
+            stream,
+        })
+    }
+}
+
+/// IANA's name for a group (rustls writes some differently).
+fn group_name(group: rustls::NamedGroup) -> String {
+    match group {
+        rustls::NamedGroup::X25519 => "x25519".into(),
+        rustls::NamedGroup::X448 => "x448".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Says what went wrong in words, naming the server's alert when it sent one.
+fn describe_tls_error(error: &std::io::Error) -> String {
+    if let Some(tls) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+    {
+        return match tls {
+            rustls::Error::AlertReceived(alert) => {
+                format!("the server refused with alert {alert:?}")
+            }
+            rustls::Error::PeerIncompatible(why) => {
+                format!("no protocol or cipher suite in common with a modern client ({why:?})")
+            }
+            rustls::Error::InvalidMessage(why) => {
+                format!("the server sent something that is not valid TLS ({why:?})")
+            }
+            other => other.to_string(),
+        };
+    }
+    match error.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            "the server closed the connection during the handshake".into()
+        }
+        std::io::ErrorKind::ConnectionReset => {
+            "the server reset the connection during the handshake".into()
+        }
+        _ => error.to_string(),
+    }
+}

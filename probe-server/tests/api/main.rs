@@ -1,0 +1,6 @@
+//! The HTTP API, served for real on 127.0.0.1:0 (`spawn_app`), asked by a real client.
+
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+mod helpers;
+mod probe;
