@@ -68,7 +68,7 @@ impl Badge {
 /// clears it, as does any other site.
 pub fn keep_on_navigation(badge_site: &str, new_url: Option<&str>) -> bool {
     match crate::page::Page::classify(new_url) {
-        crate::page::Page::Https(target) => target.to_string() == badge_site,
+        crate::page::Page::Https(target) => target.label() == badge_site,
         _ => false,
     }
 }

@@ -170,8 +170,9 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII digits and signs: always valid UTF-8.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
-        Ok(Json::Num(text))
+        let text = std::str::from_utf8(&self.bytes[start..self.pos])
+            .map_err(|_| self.error("bad number"))?;
+        Ok(Json::Num(text.to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -179,8 +180,16 @@ impl Parser<'_> {
             .bytes
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.error("short \\u escape"))?;
-        let text = std::str::from_utf8(hex).map_err(|_| self.error("bad \\u escape"))?;
-        let value = u32::from_str_radix(text, 16).map_err(|_| self.error("bad \\u escape"))?;
+        let mut value = 0;
+        for &b in hex {
+            let digit = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return Err(self.error("bad \\u escape")),
+            };
+            value = value * 16 + u32::from(digit);
+        }
         self.pos += 4;
         Ok(value)
     }

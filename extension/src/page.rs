@@ -5,7 +5,7 @@
 //! (punycode for IDNs), so a small parser is enough.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// The default port of `https://`.
 pub const HTTPS_PORT: u16 = 443;
@@ -40,17 +40,31 @@ impl Target {
     pub fn is_non_default_port(&self) -> bool {
         self.port != HTTPS_PORT
     }
+
+    /// `host`, `host:port` when the port is not 443, `[v6]:port` for IPv6. (Built by hand:
+    /// `Display` would bring the formatting machinery into more of the wasm.)
+    pub fn label(&self) -> String {
+        if !self.is_non_default_port() {
+            return self.host.clone();
+        }
+        let mut out = String::with_capacity(self.host.len() + 8);
+        let v6 = self.host.contains(':');
+        if v6 {
+            out.push('[');
+        }
+        out.push_str(&self.host);
+        if v6 {
+            out.push(']');
+        }
+        out.push(':');
+        out.push_str(&self.port.to_string());
+        out
+    }
 }
 
 impl fmt::Display for Target {
-    /// `host`, `host:port` when the port is not 443, `[v6]:port` for IPv6.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v6 = self.host.parse::<Ipv6Addr>().is_ok();
-        match (v6, self.is_non_default_port()) {
-            (true, true) => write!(f, "[{}]:{}", self.host, self.port),
-            (false, true) => write!(f, "{}:{}", self.host, self.port),
-            _ => f.write_str(&self.host),
-        }
+        f.write_str(&self.label())
     }
 }
 
@@ -122,7 +136,9 @@ impl Page {
         let end = authority_and_path
             .find(['/', '?', '#'])
             .unwrap_or(authority_and_path.len());
-        let (authority, path) = authority_and_path.split_at(end);
+        let Some((authority, path)) = authority_and_path.split_at_checked(end) else {
+            return Self::Unsupported { scheme };
+        };
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
         let Some((host, port)) = split_host_port(host_port) else {
             return Self::Unsupported { scheme };
@@ -145,11 +161,11 @@ impl Page {
         } else if port == 80 {
             // Shown without the port, like the browser shows it.
             Self::PlainHttp {
-                host: Target::new(host, HTTPS_PORT).to_string(),
+                host: Target::new(host, HTTPS_PORT).label(),
             }
         } else {
             Self::PlainHttp {
-                host: target.to_string(),
+                host: target.label(),
             }
         }
     }

@@ -157,7 +157,7 @@ impl Popup {
         if let Page::PlainHttp { host } = &self.page {
             return Some(Badge::plain_http(host));
         }
-        let site = self.target()?.to_string();
+        let site = self.target()?.label();
         Some(match &self.phase {
             Phase::NoProbe => return None,
             Phase::Probing { .. } => Badge::probing(&site),

@@ -32,7 +32,7 @@ pub fn popup(state: &Popup, probe_url: &str) -> El {
             &format!("This tab shows a {scheme}: address, which has no TLS server to check."),
         )),
         (Page::Https(target), phase) => {
-            let site = target.to_string();
+            let site = target.label();
             let mut parts = Vec::new();
             let report = state.report();
             parts.push(match report {

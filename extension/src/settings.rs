@@ -80,7 +80,7 @@ pub fn normalize_probe_url(input: &str) -> Result<String, UrlError> {
     if input.is_empty() {
         return Err(UrlError::Empty);
     }
-    let (scheme, rest) = input.split_once("://").ok_or(UrlError::Scheme)?;
+    let (scheme, rest) = split_scheme(input).ok_or(UrlError::Scheme)?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err(UrlError::Scheme);
@@ -88,7 +88,9 @@ pub fn normalize_probe_url(input: &str) -> Result<String, UrlError> {
     if rest.contains(['?', '#']) {
         return Err(UrlError::QueryOrFragment);
     }
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (authority, path) = rest
+        .split_at_checked(rest.find('/').unwrap_or(rest.len()))
+        .ok_or(UrlError::Host)?;
     if authority.is_empty() || authority.contains('@') {
         return Err(UrlError::Host);
     }
@@ -115,18 +117,25 @@ pub fn normalize_probe_url(input: &str) -> Result<String, UrlError> {
 
 /// `scheme://host[:port]` of a normalised URL.
 pub fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after_scheme..]
-        .find('/')
+    let after_scheme = split_scheme(url).map_or(0, |(scheme, _)| scheme.len() + 3);
+    let end = url
+        .get(after_scheme..)
+        .and_then(|rest| rest.find('/'))
         .map_or(url.len(), |i| after_scheme + i);
-    &url[..end]
+    url.get(..end).unwrap_or(url)
+}
+
+/// `("https", "rest")` from `https://rest`.
+fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    Some((scheme, rest.strip_prefix("//")?))
 }
 
 /// The host permission to request for a probe URL, or `None` when the manifest already
 /// grants it. Firefox's match patterns cannot name a port, so the pattern names the host
 /// only: `http://probe.example/*`.
 pub fn permission_pattern(url: &str) -> Option<String> {
-    let (scheme, authority) = origin(url).split_once("://")?;
+    let (scheme, authority) = split_scheme(origin(url))?;
     let host = match authority.rsplit_once(':') {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => authority,

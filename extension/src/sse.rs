@@ -40,7 +40,11 @@ impl SseParser {
                 b'\n' | b'\r' => {
                     self.after_cr = byte == b'\r';
                     let line = std::mem::take(&mut self.pending);
-                    if let Some(message) = self.line(&String::from_utf8_lossy(&line)) {
+                    // A line that is not UTF-8 cannot hold the JSON we want: it is skipped
+                    // (and a lossy decoder would cost the wasm a kilobyte).
+                    if let Ok(line) = String::from_utf8(line)
+                        && let Some(message) = self.line(&line)
+                    {
                         out.push(message);
                     }
                 }

@@ -248,7 +248,7 @@ fn trust_verdict(report: &Report) -> Option<String> {
         "Certificate not valid yet".to_owned()
     } else if has(TrustIssueKind::NameMismatch) || !report.trust.name_matches {
         format!("Certificate is not for {}", report.target.host)
-    } else if has(TrustIssueKind::SelfSigned) {
+    } else if has(TrustIssueKind::SelfSigned) || leaf.is_some_and(|c| c.self_signed) {
         "Self-signed certificate".to_owned()
     } else if has(TrustIssueKind::UnknownIssuer) {
         "Certificate from an unknown issuer".to_owned()
@@ -367,7 +367,7 @@ impl ReportView {
         let title_of = |id: &FindingId| {
             report
                 .finding(id)
-                .map_or_else(|| id.to_string(), |f| f.title.clone())
+                .map_or_else(|| id.as_str().to_owned(), |f| f.title.clone())
         };
         let cap_line = |c: &shared::GradeCap| CapLine {
             title: title_of(&c.finding_id),
@@ -493,7 +493,10 @@ fn connection_facts(report: &Report) -> Vec<Fact> {
             .iter()
             .flatten()
             .any(|g| &g.name == group && g.post_quantum)
-            || group.to_ascii_uppercase().contains("MLKEM");
+            || group
+                .as_bytes()
+                .windows(5)
+                .any(|w| w.eq_ignore_ascii_case(b"MLKEM"));
         facts.push(Fact {
             label: "Key exchange",
             value: if pq {
@@ -622,7 +625,7 @@ pub fn group_findings(report: &Report) -> Vec<FindingGroup> {
                 .map(|f| {
                     let cap = report.rating.caps.iter().find(|c| c.finding_id == f.id);
                     FindingView {
-                        id: f.id.to_string(),
+                        id: f.id.as_str().to_owned(),
                         title: f.title.clone(),
                         detail: f.detail.clone(),
                         fix: f.fix.clone(),
@@ -676,6 +679,15 @@ pub(crate) mod tests {
         ] {
             assert_eq!(verdict(&fixture(name)), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_self_signed_leaf_is_named_whatever_the_issue_kind() {
+        let mut report = fixture("self-signed");
+        for issue in &mut report.trust.issues {
+            issue.kind = TrustIssueKind::Other;
+        }
+        assert_eq!(verdict(&report), "Self-signed certificate");
     }
 
     #[test]

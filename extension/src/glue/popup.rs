@@ -4,7 +4,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Reflect;
-use shared::ScanMode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, Event as DomEvent};
@@ -55,7 +54,7 @@ impl Controller {
         let key = browser::tab_key(tab_id);
         let value = match (&badge, state.target()) {
             (Some(b), Some(site)) => object(&[
-                ("site", site.to_string().into()),
+                ("site", site.label().into()),
                 ("text", b.text.as_str().into()),
                 ("color", b.colour.into()),
                 ("title", b.title.as_str().into()),
@@ -73,8 +72,10 @@ impl Controller {
         let final_report = matches!(event, Event::Final(_));
         self.state.borrow_mut().apply(event);
         if final_report
-            && let (Some(raw), Some(site)) =
-                (raw, self.state.borrow().target().map(ToString::to_string))
+            && let (Some(raw), Some(site)) = (
+                raw,
+                self.state.borrow().target().map(crate::page::Target::label),
+            )
         {
             let key = browser::report_key(&site);
             spawn_local(async move {
@@ -142,7 +143,8 @@ impl Controller {
         .await
     }
 
-    /// The probe has no stream: ask for the quick verdict and the full scan side by side.
+    /// The probe has no stream: ask the plain endpoint for the full scan. (The popup shows
+    /// its progress line meanwhile; the quick verdict first is the stream's job.)
     async fn run_plain(
         self: &Rc<Self>,
         run: u32,
@@ -150,36 +152,9 @@ impl Controller {
         refresh: bool,
         deadline: &Deadline,
     ) -> Result<(), ProbeFailure> {
-        let base = self.settings.probe_url.clone();
-        let token = self.settings.token.clone();
-        let this = self.clone();
-        let quick_url = probe::scan_url(&base, Endpoint::Quick, target, refresh);
-        spawn_local(async move {
-            let Ok(quick_deadline) = Deadline::after(probe::CLIENT_TIMEOUT_MS) else {
-                return;
-            };
-            let Ok(response) = fetch::get(
-                &quick_url,
-                token.as_deref(),
-                "application/json",
-                &quick_deadline,
-            )
-            .await
-            else {
-                return;
-            };
-            // A quick answer only adds to the screen; its failure is the full scan's to tell.
-            if let Ok((report, raw)) = fetch::report(&response, &quick_deadline).await {
-                let event = match report.scan_mode {
-                    ScanMode::Quick => Event::Quick(report),
-                    ScanMode::Full => Event::Final(report),
-                };
-                this.apply(run, event, Some(raw));
-            }
-        });
-        let full_url = probe::scan_url(&base, Endpoint::Full, target, refresh);
+        let url = probe::scan_url(&self.settings.probe_url, Endpoint::Full, target, refresh);
         let response = fetch::get(
-            &full_url,
+            &url,
             self.settings.token.as_deref(),
             "application/json",
             deadline,

@@ -1,0 +1,87 @@
+// The popup against the real probe server scanning a real (local) TLS server with a known
+// defect: a self-signed certificate served by `openssl s_server`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess } from './harness.mjs';
+
+const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
+
+let browser;
+let tls;
+let open;
+let strict;
+let dir;
+
+async function startProbe(args) {
+  const port = await freePort();
+  const proc = startProcess(PROBE, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  await waitForPort(port).catch((e) => { throw new Error(`${e.message}\n${proc.output()}`); });
+  return { ...proc, url: `http://127.0.0.1:${port}` };
+}
+
+before(async () => {
+  if (!fs.existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`cargo build -p probe-server\``);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-probe-e2e-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
+    '-subj', '/CN=bad.test', '-addext', 'subjectAltName=DNS:bad.test',
+  ], { stdio: 'ignore' });
+  const tlsPort = await freePort();
+  tls = startProcess('openssl', [
+    's_server', '-accept', `127.0.0.1:${tlsPort}`, '-cert', path.join(dir, 'cert.pem'),
+    '-key', path.join(dir, 'key.pem'), '-www', '-quiet',
+  ]);
+  await waitForPort(tlsPort);
+  const connectTo = ['--connect-to', `bad.test:443:127.0.0.1:${tlsPort}`];
+  open = await startProbe(['--allow-private', ...connectTo]);
+  strict = await startProbe(connectTo);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const p of [open, strict, tls]) await p?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a self-signed server is graded T, in the popup and on the badge', async () => {
+  await browser.setProbe(open.url);
+  await openSite(browser, 'https://bad.test/');
+  const popup = await openPopup(browser);
+  try {
+    // Done when Re-check is enabled again (the probe may answer with a quick scan only: its
+    // grade is then marked provisional, and still final for this popup).
+    await popup.waitFor(`!!document.querySelector('.grade') && !document.querySelector('button[data-action=recheck]')?.disabled`, 'a finished scan', 60000);
+    assert.equal(await popup.evaluate(`document.querySelector('.failure')?.textContent ?? ''`), '', 'no failure');
+    assert.equal(await popup.text('.grade'), 'T');
+    assert.match(await popup.text('.verdict'), /[Ss]elf-signed|not trusted|unknown issuer/);
+    assert.equal(await popup.text('.status'), 'Not secure');
+    assert.equal(await badgeText(browser), 'T');
+    await popup.screenshot('real-self-signed');
+  } finally {
+    await popup.close();
+  }
+});
+
+test('a probe that refuses loopback targets says why', async () => {
+  await browser.setProbe(strict.url);
+  await openSite(browser, 'https://bad.test/');
+  const popup = await openPopup(browser);
+  try {
+    await popup.waitFor(`!!document.querySelector('.failure')`, 'a failure', 30000);
+    assert.equal(await popup.text('.failure h2'), 'The probe refused to check this site');
+    const reason = await popup.text('.failure p');
+    assert.ok(reason.length > 10, `the probe's reason is shown: ${reason}`);
+    assert.equal(await badgeText(browser), 'ERR');
+    await popup.screenshot('real-refused');
+  } finally {
+    await popup.close();
+  }
+});
