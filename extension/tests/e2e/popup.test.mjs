@@ -76,6 +76,8 @@ test('no stream: the plain endpoint answers; Re-check refreshes', async () => {
   assert.match(await popup.text('.findings'), /Accepts obsolete TLS 1\.0/);
   assert.equal(await badgeText(browser), 'C');
   await popup.screenshot('popup-legacy-c');
+  await popup.evaluate(`(() => { const f = document.querySelector('details.finding'); f.open = true; document.querySelector('.findings').scrollIntoView(); })()`);
+  await popup.screenshot('popup-legacy-findings');
   const paths = plain.requests.filter((r) => r.query.host === 'legacy.test');
   assert.ok(paths.some((r) => r.path === '/api/v1/probe/stream'), 'the stream was tried');
   assert.ok(paths.some((r) => r.path === '/api/v1/probe' && !r.query.quick), 'the full scan was asked for');
