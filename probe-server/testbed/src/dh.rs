@@ -1,0 +1,170 @@
+//! Diffie-Hellman groups for the DHE tests: well-known primes where they exist, written from
+//! their RFCs, and one 512-bit export-grade group generated at run time (none is standardised).
+//!
+//! Real servers take them as PEM files ([`DhGroup::pem_file`], `openssl s_server -dhparam`,
+//! nginx `ssl_dhparam`, `gnutls-serv --dhparams`); the legacy responders use the numbers.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use num_bigint::BigUint;
+
+use crate::crypto::{self, der, der_uint, hex_uint};
+use crate::error::Result;
+
+/// A finite-field Diffie-Hellman group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DhGroup {
+    /// 512 bits, export grade (Logjam): a DSA-style group (160-bit prime-order subgroup)
+    /// generated once per process, like `openssl dhparam -dsaparam 512`.
+    Export512,
+    /// RFC 2409 §6.1, the First Oakley Group: 768 bits, generator 2.
+    Oakley768,
+    /// RFC 2409 §6.2, the Second Oakley Group: 1024 bits, generator 2 (the most common
+    /// 1024-bit prime on the Internet, per the Logjam paper).
+    Oakley1024,
+    /// RFC 7919 Appendix A.1, ffdhe2048: 2048 bits, generator 2.
+    Ffdhe2048,
+    /// RFC 7919 Appendix A.2, ffdhe3072: 3072 bits, generator 2.
+    Ffdhe3072,
+}
+
+/// A group's numbers.
+#[derive(Clone, Debug)]
+pub struct DhParams {
+    /// The prime modulus.
+    pub p: BigUint,
+    /// The generator.
+    pub g: BigUint,
+}
+
+const OAKLEY_768: &str = concat!(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF",
+);
+const OAKLEY_1024: &str = concat!(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+);
+const FFDHE_2048: &str = concat!(
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695",
+    "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A",
+    "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935",
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A",
+    "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4",
+    "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61",
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005",
+    "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF",
+);
+const FFDHE_3072: &str = concat!(
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695",
+    "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A",
+    "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935",
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A",
+    "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4",
+    "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61",
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005",
+    "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B",
+    "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C",
+    "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF",
+    "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E",
+    "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF",
+);
+
+impl DhGroup {
+    /// The size of the prime in bits.
+    pub fn bits(self) -> u64 {
+        self.params().p.bits()
+    }
+
+    /// The group's prime and generator.
+    pub fn params(self) -> &'static DhParams {
+        static EXPORT: OnceLock<DhParams> = OnceLock::new();
+        static OAKLEY1: OnceLock<DhParams> = OnceLock::new();
+        static OAKLEY2: OnceLock<DhParams> = OnceLock::new();
+        static FF2048: OnceLock<DhParams> = OnceLock::new();
+        static FF3072: OnceLock<DhParams> = OnceLock::new();
+        let fixed = |hex: &str| DhParams {
+            p: hex_uint(hex),
+            g: BigUint::from(2u8),
+        };
+        match self {
+            Self::Export512 => EXPORT.get_or_init(|| generate_dsa_style(512, 160)),
+            Self::Oakley768 => OAKLEY1.get_or_init(|| fixed(OAKLEY_768)),
+            Self::Oakley1024 => OAKLEY2.get_or_init(|| fixed(OAKLEY_1024)),
+            Self::Ffdhe2048 => FF2048.get_or_init(|| fixed(FFDHE_2048)),
+            Self::Ffdhe3072 => FF3072.get_or_init(|| fixed(FFDHE_3072)),
+        }
+    }
+
+    /// The PKCS #3 DHParameter (SEQUENCE { prime INTEGER, base INTEGER }) as PEM
+    /// ("BEGIN DH PARAMETERS"), the form OpenSSL, nginx and GnuTLS read.
+    pub fn pem(self) -> String {
+        let params = self.params();
+        let mut body = der_uint(&params.p);
+        body.extend(der_uint(&params.g));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der(0x30, &body));
+        let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END DH PARAMETERS-----\n");
+        pem
+    }
+
+    /// A PEM file with this group, written once per process into a temporary directory and
+    /// reused by every server that asks for it.
+    pub fn pem_file(self) -> Result<PathBuf> {
+        static DIR: OnceLock<std::result::Result<tempfile::TempDir, String>> = OnceLock::new();
+        let dir = DIR
+            .get_or_init(|| {
+                tempfile::Builder::new()
+                    .prefix("testbed-dh-")
+                    .tempdir()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| {
+                crate::TestbedError::io(
+                    "create the DH parameter directory",
+                    std::io::Error::other(e.clone()),
+                )
+            })?;
+        let path = dir.path().join(format!("{self:?}.pem").to_lowercase());
+        if !path.exists() {
+            crate::process::write_atomically(&path, self.pem().as_bytes())?;
+        }
+        Ok(path)
+    }
+}
+
+/// A DSA-style group (FIPS 186-4 A.1 in spirit, without the seed bookkeeping): a prime q of
+/// `q_bits`, a prime p = kq + 1 of `p_bits`, and g = h^((p-1)/q) ≠ 1, of order q.
+fn generate_dsa_style(p_bits: u64, q_bits: u64) -> DhParams {
+    let one = BigUint::from(1u8);
+    let q = crypto::random_prime(q_bits);
+    // Bounded: about p_bits·ln 2 / 2 tries expected per prime p.
+    for _ in 0..(p_bits * 200) {
+        let mut k =
+            BigUint::from_bytes_be(&crypto::random_bytes(((p_bits - q_bits) / 8) as usize + 1));
+        k >>= k.bits().saturating_sub(p_bits - q_bits);
+        k.set_bit(p_bits - q_bits - 1, true);
+        k.set_bit(0, false); // k even, so p = kq + 1 is odd
+        let p = &k * &q + &one;
+        if p.bits() != p_bits || !crypto::is_probable_prime(&p, 24) {
+            continue;
+        }
+        for h in 2u32..100 {
+            let g = BigUint::from(h).modpow(&k, &p);
+            if g != one {
+                return DhParams { p, g };
+            }
+        }
+    }
+    panic!("no {p_bits}-bit DSA-style prime found");
+}
