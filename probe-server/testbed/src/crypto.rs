@@ -396,43 +396,117 @@ impl Curve {
     }
 }
 
+/// An affine point; `None` is the point at infinity.
 type Point = Option<(BigUint, BigUint)>;
+
+/// A point in Jacobian coordinates: x = X/Z², y = Y/Z³; Z = 0 is the point at infinity.
+#[derive(Clone, Debug)]
+struct Jacobian {
+    x: BigUint,
+    y: BigUint,
+    z: BigUint,
+}
+
+impl Jacobian {
+    fn infinity() -> Self {
+        Self {
+            x: BigUint::from(1u8),
+            y: BigUint::from(1u8),
+            z: BigUint::ZERO,
+        }
+    }
+}
 
 impl CurveParams {
     fn sub(&self, a: &BigUint, b: &BigUint) -> BigUint {
         ((a % &self.p) + &self.p - (b % &self.p)) % &self.p
     }
 
-    fn add(&self, a: &Point, b: &Point) -> Point {
-        let (Some((x1, y1)), Some((x2, y2))) = (a, b) else {
-            return a.clone().or_else(|| b.clone());
-        };
-        let slope = if x1 == x2 {
-            if (y1 + y2) % &self.p == BigUint::ZERO {
-                return None;
-            }
-            // (3x² - 3) / 2y
-            let num = self.sub(&(BigUint::from(3u8) * x1 * x1), &BigUint::from(3u8));
-            let den = (BigUint::from(2u8) * y1) % &self.p;
-            num * den.modinv(&self.p)? % &self.p
-        } else {
-            let den = self.sub(x2, x1);
-            self.sub(y2, y1) * den.modinv(&self.p)? % &self.p
-        };
-        let x3 = self.sub(&self.sub(&(&slope * &slope), x1), x2);
-        let y3 = self.sub(&(slope * self.sub(x1, &x3)), y1);
-        Some((x3, y3))
+    fn modp(&self, a: BigUint) -> BigUint {
+        a % &self.p
     }
 
+    /// Doubling in Jacobian coordinates, a = -3 ("dbl-2001-b", Explicit-Formulas Database).
+    fn double(&self, q: &Jacobian) -> Jacobian {
+        if q.z == BigUint::ZERO || q.y == BigUint::ZERO {
+            return Jacobian::infinity();
+        }
+        let delta = self.modp(&q.z * &q.z);
+        let gamma = self.modp(&q.y * &q.y);
+        let beta = self.modp(&q.x * &gamma);
+        let alpha = self.modp(BigUint::from(3u8) * self.sub(&q.x, &delta) * (&q.x + &delta));
+        let x3 = self.sub(&(&alpha * &alpha), &(BigUint::from(8u8) * &beta));
+        let z3 = self.sub(&self.sub(&((&q.y + &q.z) * (&q.y + &q.z)), &gamma), &delta);
+        let y3 = self.sub(
+            &(alpha * self.sub(&(BigUint::from(4u8) * &beta), &x3)),
+            &(BigUint::from(8u8) * &gamma * &gamma),
+        );
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Addition in Jacobian coordinates ("add-2007-bl").
+    fn add(&self, a: &Jacobian, b: &Jacobian) -> Jacobian {
+        if a.z == BigUint::ZERO {
+            return b.clone();
+        }
+        if b.z == BigUint::ZERO {
+            return a.clone();
+        }
+        let z1z1 = self.modp(&a.z * &a.z);
+        let z2z2 = self.modp(&b.z * &b.z);
+        let u1 = self.modp(&a.x * &z2z2);
+        let u2 = self.modp(&b.x * &z1z1);
+        let s1 = self.modp(&a.y * &b.z * &z2z2);
+        let s2 = self.modp(&b.y * &a.z * &z1z1);
+        let h = self.sub(&u2, &u1);
+        let r = self.modp(BigUint::from(2u8) * self.sub(&s2, &s1));
+        if h == BigUint::ZERO {
+            return if r == BigUint::ZERO {
+                self.double(a)
+            } else {
+                Jacobian::infinity()
+            };
+        }
+        let i = self.modp(BigUint::from(4u8) * &h * &h);
+        let j = self.modp(&h * &i);
+        let v = self.modp(&u1 * &i);
+        let x3 = self.sub(&self.sub(&(&r * &r), &j), &(BigUint::from(2u8) * &v));
+        let y3 = self.sub(&(r * self.sub(&v, &x3)), &(BigUint::from(2u8) * s1 * j));
+        let z3 = self.modp(self.sub(&self.sub(&((&a.z + &b.z) * (&a.z + &b.z)), &z1z1), &z2z2) * h);
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// k·point, double-and-add in Jacobian coordinates, one inversion at the end.
     fn mul(&self, k: &BigUint, point: &Point) -> Point {
-        let mut acc: Point = None;
+        let Some((x, y)) = point else { return None };
+        let base = Jacobian {
+            x: x.clone(),
+            y: y.clone(),
+            z: BigUint::from(1u8),
+        };
+        let mut acc = Jacobian::infinity();
         for i in (0..k.bits()).rev() {
-            acc = self.add(&acc, &acc);
+            acc = self.double(&acc);
             if k.bit(i) {
-                acc = self.add(&acc, point);
+                acc = self.add(&acc, &base);
             }
         }
-        acc
+        if acc.z == BigUint::ZERO {
+            return None;
+        }
+        let z_inv = acc.z.modinv(&self.p)?;
+        let z_inv2 = self.modp(&z_inv * &z_inv);
+        let x = self.modp(&acc.x * &z_inv2);
+        let y = self.modp(acc.y * z_inv2 * z_inv);
+        Some((x, y))
     }
 
     /// Whether `point` satisfies y² = x³ - 3x + b.
@@ -564,6 +638,10 @@ mod tests {
             let c = curve.params();
             assert!(c.contains(&c.generator()), "{curve:?}");
             assert_eq!(c.mul(&c.n, &c.generator()), None, "{curve:?}");
+            // 2G computed two ways: doubling, and (n+2)G wrapping around the group order.
+            let two = c.mul(&BigUint::from(2u8), &c.generator());
+            assert!(c.contains(&two), "{curve:?}");
+            assert_eq!(c.mul(&(&c.n + 2u8), &c.generator()), two, "{curve:?}");
         }
     }
 

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rcgen::{CertificateParams, CustomExtension, KeyPair};
+use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -308,6 +308,15 @@ fn handshake_bytes(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Certificate parameters with `name` as subject CN and DNS name.
+fn named(name: String) -> Result<CertificateParams> {
+    let mut params = CertificateParams::new(vec![name.clone()])
+        .map_err(|e| TestbedError::Config(format!("rcgen: {e}")))?;
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, name);
+    Ok(params)
+}
+
 /// `count` certificates, each issued by the next; the last is self-signed.
 fn long_chain(count: usize) -> Result<Vec<Vec<u8>>> {
     let rcgen_error = |e: rcgen::Error| TestbedError::Config(format!("rcgen: {e}"));
@@ -325,7 +334,7 @@ fn long_chain(count: usize) -> Result<Vec<Vec<u8>>> {
         } else {
             format!("ca{i}.chain.test")
         };
-        let mut params = CertificateParams::new(vec![name]).map_err(rcgen_error)?;
+        let mut params = named(name)?;
         if i > 0 {
             params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         }
@@ -343,8 +352,7 @@ fn long_chain(count: usize) -> Result<Vec<Vec<u8>>> {
 fn huge_certificate(size: usize) -> Result<Vec<u8>> {
     let rcgen_error = |e: rcgen::Error| TestbedError::Config(format!("rcgen: {e}"));
     let key = KeyPair::generate().map_err(rcgen_error)?;
-    let mut params =
-        CertificateParams::new(vec!["huge.chain.test".to_owned()]).map_err(rcgen_error)?;
+    let mut params = named("huge.chain.test".to_owned())?;
     params
         .custom_extensions
         .push(CustomExtension::from_oid_content(
