@@ -1,5 +1,6 @@
-//! Diffie-Hellman groups for the DHE tests: well-known primes where they exist, written from
-//! their RFCs, and one 512-bit export-grade group generated at run time (none is standardised).
+//! Diffie-Hellman groups for the DHE tests: well-known primes, all safe primes with
+//! generator 2, written from their specifications (the RFCs' formulas were evaluated to the
+//! hex below; `tests/dh.rs` checks them against OpenSSL).
 //!
 //! Real servers take them as PEM files ([`DhGroup::pem_file`], `openssl s_server -dhparam`,
 //! nginx `ssl_dhparam`, `gnutls-serv --dhparams`); the legacy responders use the numbers.
@@ -10,14 +11,16 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use num_bigint::BigUint;
 
-use crate::crypto::{self, der, der_uint, hex_uint};
+use crate::crypto::{der, der_uint, hex_uint};
 use crate::error::Result;
 
 /// A finite-field Diffie-Hellman group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DhGroup {
-    /// 512 bits, export grade (Logjam): a DSA-style group (160-bit prime-order subgroup)
-    /// generated once per process, like `openssl dhparam -dsaparam 512`.
+    /// 512 bits, export grade (Logjam): the SKIP protocol's 512-bit safe prime ("Assigned
+    /// Numbers for SKIP Protocols", skip-vpn.org), which OpenSSL shipped as `dh512.pem` and
+    /// servers of the export era hard-coded: the kind of widely shared prime Logjam
+    /// precomputed against.
     Export512,
     /// RFC 2409 §6.1, the First Oakley Group: 768 bits, generator 2.
     Oakley768,
@@ -39,6 +42,10 @@ pub struct DhParams {
     pub g: BigUint,
 }
 
+const SKIP_512: &str = concat!(
+    "F52AFF3CE1B1294018118D7C84A70A72D686C40319C807297ACA950CD9969FAB",
+    "D00A509B0246D3083D66A45D419F9C7CBD894B221926BAABA25EC355E92A055F",
+);
 const OAKLEY_768: &str = concat!(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
     "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
@@ -93,7 +100,7 @@ impl DhGroup {
             g: BigUint::from(2u8),
         };
         match self {
-            Self::Export512 => EXPORT.get_or_init(|| generate_dsa_style(512, 160)),
+            Self::Export512 => EXPORT.get_or_init(|| fixed(SKIP_512)),
             Self::Oakley768 => OAKLEY1.get_or_init(|| fixed(OAKLEY_768)),
             Self::Oakley1024 => OAKLEY2.get_or_init(|| fixed(OAKLEY_1024)),
             Self::Ffdhe2048 => FF2048.get_or_init(|| fixed(FFDHE_2048)),
@@ -141,30 +148,4 @@ impl DhGroup {
         }
         Ok(path)
     }
-}
-
-/// A DSA-style group (FIPS 186-4 A.1 in spirit, without the seed bookkeeping): a prime q of
-/// `q_bits`, a prime p = kq + 1 of `p_bits`, and g = h^((p-1)/q) ≠ 1, of order q.
-fn generate_dsa_style(p_bits: u64, q_bits: u64) -> DhParams {
-    let one = BigUint::from(1u8);
-    let q = crypto::random_prime(q_bits);
-    // Bounded: about p_bits·ln 2 / 2 tries expected per prime p.
-    for _ in 0..(p_bits * 200) {
-        let mut k =
-            BigUint::from_bytes_be(&crypto::random_bytes(((p_bits - q_bits) / 8) as usize + 1));
-        k >>= k.bits().saturating_sub(p_bits - q_bits);
-        k.set_bit(p_bits - q_bits - 1, true);
-        k.set_bit(0, false); // k even, so p = kq + 1 is odd
-        let p = &k * &q + &one;
-        if p.bits() != p_bits || !crypto::is_probable_prime(&p, 24) {
-            continue;
-        }
-        for h in 2u32..100 {
-            let g = BigUint::from(h).modpow(&k, &p);
-            if g != one {
-                return DhParams { p, g };
-            }
-        }
-    }
-    panic!("no {p_bits}-bit DSA-style prime found");
 }

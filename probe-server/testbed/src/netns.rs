@@ -116,7 +116,10 @@ impl NetNamespace {
         {
             for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                 if pid.parse::<u32>().is_ok() {
-                    let _ = Command::new("kill").args(["-KILL", pid]).output();
+                    // The shell's builtin kill: no procps needed.
+                    let _ = Command::new("sh")
+                        .args(["-c", "kill -KILL \"$1\"", "sh", pid])
+                        .output();
                 }
             }
         }

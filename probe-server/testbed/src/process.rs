@@ -21,7 +21,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::thread;
@@ -89,12 +89,14 @@ fn setpriv() -> Option<&'static Path> {
 pub(crate) struct ServerProcess {
     server: &'static str,
     child: Child,
+    /// Held open and never written: `openssl s_server` without `-www` quits at end of stdin.
+    _stdin: Option<ChildStdin>,
     command_line: String,
     log_path: PathBuf,
 }
 
 impl ServerProcess {
-    /// Starts `program args…` with stdin closed and stdout + stderr going to `log_path`.
+    /// Starts `program args…` with stdin an idle pipe and stdout + stderr going to `log_path`.
     pub(crate) fn spawn(
         server: &'static str,
         program: &Path,
@@ -116,7 +118,7 @@ impl ServerProcess {
         };
         command
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err));
         let command_line = std::iter::once(program.display().to_string())
@@ -127,12 +129,13 @@ impl ServerProcess {
         spawner()
             .send(SpawnRequest { command, reply })
             .map_err(|_| TestbedError::io("spawner thread", io::ErrorKind::BrokenPipe.into()))?;
-        let child = answer
+        let mut child = answer
             .recv_timeout(Duration::from_secs(10))
             .map_err(|_| TestbedError::io("spawner thread", io::ErrorKind::TimedOut.into()))?
             .map_err(|e| TestbedError::io(format!("spawn {command_line}"), e))?;
         Ok(Self {
             server,
+            _stdin: child.stdin.take(),
             child,
             command_line,
             log_path: log_path.to_owned(),
@@ -270,14 +273,11 @@ fn listener_owner(pid: u32, addr: SocketAddr) -> Listener {
     if inodes.is_empty() {
         return Listener::None;
     }
-    let ours = socket_inodes(pid);
-    if inodes.iter().all(|inode| ours.contains(inode)) {
-        Listener::Ours
-    } else if ours.is_empty() {
-        // Could not read our own descriptors: the process is going away.
-        Listener::None
-    } else {
-        Listener::Foreign
+    match socket_inodes(pid) {
+        // Could not read its descriptors: the process is going away.
+        None => Listener::None,
+        Some(ours) if inodes.iter().all(|inode| ours.contains(inode)) => Listener::Ours,
+        Some(_) => Listener::Foreign,
     }
 }
 
@@ -313,20 +313,18 @@ fn proc_hex_ip(ip: IpAddr) -> String {
     }
 }
 
-/// The inodes of the sockets among `pid`'s file descriptors.
-fn socket_inodes(pid: u32) -> HashSet<u64> {
-    let Ok(dir) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return HashSet::new();
-    };
-    dir.filter_map(|entry| {
+/// The inodes of the sockets among `pid`'s file descriptors (`None`: unreadable).
+fn socket_inodes(pid: u32) -> Option<HashSet<u64>> {
+    let dir = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let inodes = dir.filter_map(|entry| {
         let target = fs::read_link(entry.ok()?.path()).ok()?;
         let text = target.to_str()?;
         text.strip_prefix("socket:[")?
             .strip_suffix(']')?
             .parse()
             .ok()
-    })
-    .collect()
+    });
+    Some(inodes.collect())
 }
 
 /// Whether something on `addr` answers a broad ClientHello with a TLS record (handshake or
@@ -425,6 +423,27 @@ mod tests {
         assert_eq!(listening_inodes(table, local(8080)), vec![1111]);
         assert_eq!(listening_inodes(table, local(443)), vec![2222]);
         assert!(listening_inodes(table, local(8081)).is_empty());
+    }
+
+    #[test]
+    fn a_missing_program_names_its_package() {
+        let error = find_program("testbed-no-such-program", "some-package").expect_err("missing");
+        let text = error.to_string();
+        assert!(text.contains("apt-get install some-package"), "{text}");
+    }
+
+    #[test]
+    fn a_listener_of_another_process_is_foreign() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut other = Command::new("sleep")
+            .arg("10")
+            .spawn()
+            .expect("spawn sleep");
+        // `sleep` shares our network namespace but not our socket.
+        assert_eq!(listener_owner(other.id(), addr), Listener::Foreign);
+        let _ = other.kill();
+        let _ = other.wait();
     }
 
     #[test]

@@ -114,6 +114,19 @@ fn sslv3_only_negotiates_newer_hellos_down_and_refuses_without_a_common_suite() 
 }
 
 #[test]
+fn the_sslv2_compatible_hello_of_rfc5246_appendix_e2_is_answered_in_tls() {
+    let pki = TestPki::new();
+    let (_, cert) = rsa(&pki);
+    let server = LegacyServer::start(LegacyServerSpec::new(cert)).expect("start");
+    let mut client = Client::connect(server.addr());
+    client.send(&sslv2_client_hello(0x0301, &[0x0700c0, 0x00002f]));
+    let flight = client.flight().expect("flight");
+    assert_eq!(flight.record_version, 0x0301);
+    let sh = flight.server_hello();
+    assert_eq!((sh.version, sh.suite), (0x0301, 0x002f));
+}
+
+#[test]
 fn fallback_scsv_is_honoured_or_ignored() {
     let pki = TestPki::new();
     let (_, cert) = rsa(&pki);

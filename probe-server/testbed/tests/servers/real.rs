@@ -1,12 +1,12 @@
 //! The Debian servers do what their builders ask, checked by real clients (openssl s_client,
-//! gnutls-cli, curl).
+//! gnutls-cli, and HTTP over s_client).
 
 use testbed::{
     DhGroup, GnutlsServer, LeafKey, LeafSpec, NginxServer, OpensslServer, ProtocolVersion, TestPki,
     TestbedError,
 };
 
-use crate::support::{curl, gnutls_cli, namespace_exists, s_client};
+use crate::support::{gnutls_cli, http_get, https_get, namespace_exists, s_client};
 
 fn rsa_leaf(pki: &TestPki) -> testbed::Leaf {
     pki.leaf(&LeafSpec {
@@ -110,8 +110,23 @@ fn openssl_sends_the_intermediate_and_answers_http() {
         "{out}"
     );
     assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
-    let page = curl(&["-k", &format!("https://{}/", server.addr())]);
+    let page = https_get(server.addr(), "/");
     assert!(page.contains("s_server"), "{page}");
+}
+
+#[test]
+fn openssl_echo_mode_serves_connection_after_connection() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec::valid("good.test"));
+    let server = OpensslServer::builder(&leaf)
+        .www(false)
+        .start()
+        .expect("start");
+    assert!(!server.command_line().contains("-www"));
+    for _ in 0..2 {
+        let out = s_client(server.addr(), &["-brief"]);
+        assert!(out.contains("CONNECTION ESTABLISHED"), "{out}");
+    }
 }
 
 #[test]
@@ -208,14 +223,14 @@ fn nginx_serves_hsts_tls13_and_redirects_http() {
         .hsts("max-age=31536000; includeSubDomains")
         .start()
         .expect("start");
-    let page = curl(&["-k", "-D-", &format!("https://{}/", server.addr())]);
+    let page = https_get(server.addr(), "/");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(
         page.contains("Strict-Transport-Security: max-age=31536000; includeSubDomains"),
         "{page}"
     );
     let http = server.http_addr().expect("HTTP listener");
-    let redirect = curl(&["-D-", &format!("http://{http}/path?q=1")]);
+    let redirect = http_get(http, "/path?q=1");
     assert!(redirect.starts_with("HTTP/1.1 301"), "{redirect}");
     assert!(
         redirect.contains(&format!("Location: https://{}/path?q=1", server.addr())),

@@ -36,14 +36,41 @@ pub(crate) fn gnutls_cli(addr: SocketAddr, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
-/// Runs curl with ARGS; stdout (headers with `-D-`, then the body).
-pub(crate) fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl")
-        .args(["-s", "--max-time", "10"])
-        .args(args)
-        .output()
-        .expect("run curl");
+/// An HTTP/1.0 GET over TLS by `openssl s_client -quiet -ign_eof`: the response (headers
+/// and body). (No curl: CI installs only openssl, gnutls-bin, nginx-light, iproute2.)
+pub(crate) fn https_get(addr: SocketAddr, path: &str) -> String {
+    let mut child = Command::new("timeout")
+        .args([
+            "20", "openssl", "s_client", "-quiet", "-ign_eof", "-connect",
+        ])
+        .arg(addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run openssl s_client");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(request.as_bytes())
+        .expect("send request");
+    let out = child.wait_with_output().expect("s_client");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An HTTP/1.0 GET over plain TCP: the response.
+pub(crate) fn http_get(addr: SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 /// Whether a process with this PID still exists (a zombie counts as gone: it has exited).
