@@ -1,6 +1,6 @@
 //! Reading a client's first message: a TLS ClientHello (RFC 5246 §7.4.1.2, possibly split
 //! over several records), or an SSL 2.0 CLIENT-HELLO, which is also the "SSLv2-compatible"
-//! hello of TLS clients (RFC 5246 Appendix E.2; Hickman §2.5).
+//! hello of TLS clients (RFC 5246 Appendix E.2; Hickman, "CLIENT-HELLO").
 
 use std::io;
 

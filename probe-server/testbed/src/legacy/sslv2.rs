@@ -1,8 +1,8 @@
 //! An SSL 2.0 server, from Kipp Hickman's "The SSL Protocol" (Netscape, 1995; the
 //! draft-hickman-netscape-ssl-00 text).
 //!
-//! It answers a CLIENT-HELLO (§2.5) — including the SSLv2-compatible hello TLS clients send,
-//! whose CLIENT-VERSION is 3.x — with a SERVER-HELLO (§2.6):
+//! It answers a CLIENT-HELLO — including the SSLv2-compatible hello TLS clients send,
+//! whose CLIENT-VERSION is 3.x — with a SERVER-HELLO:
 //!
 //! ```text
 //! char MSG-SERVER-HELLO (4)        char SESSION-ID-HIT (0)
@@ -13,7 +13,7 @@
 //! char CONNECTION-ID-DATA[16]
 //! ```
 //!
-//! with no cipher in common, an ERROR message (§2.7: MSG-ERROR 0, NO-CIPHER-ERROR 0x0001).
+//! with no cipher in common, an ERROR message (MSG-ERROR 0, NO-CIPHER-ERROR 0x0001).
 //! It goes no further: a CLIENT-MASTER-KEY, or anything else after the SERVER-HELLO, ends
 //! the connection (a real server would answer with SERVER-VERIFY). A TLS-format ClientHello is
 //! not understood and the connection is closed without a reply.

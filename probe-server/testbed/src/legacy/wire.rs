@@ -4,7 +4,7 @@
 //! - Record layer: RFC 6101 §5.2.1 (SSL 3.0), RFC 5246 §6.2.1 (TLS 1.2).
 //! - Handshake framing: RFC 5246 §7.4.
 //! - Alerts: RFC 5246 §7.2, RFC 7507 §2 (inappropriate_fallback).
-//! - SSL 2.0 record header: Hickman, "The SSL Protocol" (1995), §1.1.
+//! - SSL 2.0 record header: Hickman, "The SSL Protocol" (1995), "SSL Record Header Format".
 
 use std::io;
 
@@ -206,7 +206,7 @@ pub(crate) async fn send(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()>
 }
 
 /// An SSL 2.0 record with the two-byte header (no padding): `1LLLLLLL LLLLLLLL` then the
-/// data (Hickman §1.1: "the high bit of the first byte set").
+/// data (Hickman, "SSL Record Header Format": the high bit of the first byte set).
 pub(crate) fn sslv2_record(message: &[u8]) -> Vec<u8> {
     debug_assert!(message.len() <= 0x7fff);
     let mut out = vec![0x80 | (message.len() >> 8) as u8, message.len() as u8];
