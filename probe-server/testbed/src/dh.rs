@@ -124,27 +124,17 @@ impl DhGroup {
         pem
     }
 
-    /// A PEM file with this group, written once per process into a temporary directory and
-    /// reused by every server that asks for it.
+    /// A PEM file with this group, for `-dhparam` / `ssl_dhparam` / `--dhparams`. Every group
+    /// is a constant, so the files live in one shared directory (`$TMPDIR/testbed-dh`), are
+    /// written atomically when missing or different, and never pile up.
     pub fn pem_file(self) -> Result<PathBuf> {
-        static DIR: OnceLock<std::result::Result<tempfile::TempDir, String>> = OnceLock::new();
-        let dir = DIR
-            .get_or_init(|| {
-                tempfile::Builder::new()
-                    .prefix("testbed-dh-")
-                    .tempdir()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| {
-                crate::TestbedError::io(
-                    "create the DH parameter directory",
-                    std::io::Error::other(e.clone()),
-                )
-            })?;
-        let path = dir.path().join(format!("{self:?}.pem").to_lowercase());
-        if !path.exists() {
-            crate::process::write_atomically(&path, self.pem().as_bytes())?;
+        let dir = std::env::temp_dir().join("testbed-dh");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| crate::TestbedError::io(format!("create {}", dir.display()), e))?;
+        let path = dir.join(format!("{self:?}.pem").to_lowercase());
+        let pem = self.pem();
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(pem.as_str()) {
+            crate::process::write_atomically(&path, pem.as_bytes())?;
         }
         Ok(path)
     }

@@ -14,7 +14,8 @@
 //!
 //! **Allocation without races, across threads and processes**: index N (0..1024, subnet
 //! 10.213.0.0/20 cut into /30s) is taken by holding an exclusive `flock` on
-//! `$TMPDIR/testbed-netns/N.lock` for the namespace's lifetime. The kernel releases the lock
+//! `/run/testbed-netns/N.lock` (a fixed path, whatever TMPDIR says, so that every process
+//! agrees) for the namespace's lifetime. The kernel releases the lock
 //! when the holder dies, however it dies, so a namespace found at a freshly locked index is a
 //! leftover of a crashed run: it is removed before reuse.
 //!
@@ -159,9 +160,9 @@ impl Drop for NetNamespace {
 /// users rarely contend.
 fn lock_free_slot() -> Result<(u32, File)> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join("testbed-netns");
+    let dir = PathBuf::from("/run/testbed-netns");
     fs::create_dir_all(&dir)
-        .map_err(|e| TestbedError::io(format!("create {}", dir.display()), e))?;
+        .map_err(|e| TestbedError::io(format!("create {} (needs root)", dir.display()), e))?;
     let start = std::process::id().wrapping_mul(31) + NEXT.fetch_add(1, Ordering::Relaxed);
     for step in 0..SLOTS {
         let index = (start + step) % SLOTS;

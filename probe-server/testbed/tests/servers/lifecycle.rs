@@ -110,6 +110,8 @@ fn children_die_with_the_test_process() {
         );
         std::process::abort();
     }
+    // The aborted child cannot remove its temporary files: give it a directory of ours.
+    let tmp = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
@@ -118,6 +120,7 @@ fn children_die_with_the_test_process() {
             "--test-threads=1",
         ])
         .env(CHILD_ENV, "1")
+        .env("TMPDIR", tmp.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

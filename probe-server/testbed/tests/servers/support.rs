@@ -257,7 +257,15 @@ impl Client {
             .set_read_timeout(Some(timeout))
             .expect("set timeout");
         let mut chunk = [0u8; 65536];
-        match self.stream.read(&mut chunk) {
+        let mut read = self.stream.read(&mut chunk);
+        // Bounded: a signal interrupts a read at most a few times.
+        for _ in 0..8 {
+            match &read {
+                Err(e) if e.kind() == ErrorKind::Interrupted => read = self.stream.read(&mut chunk),
+                _ => break,
+            }
+        }
+        match read {
             Ok(0) => Err(End::Closed),
             Ok(n) => {
                 self.buffer.extend_from_slice(&chunk[..n]);
@@ -266,8 +274,15 @@ impl Client {
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 Err(End::Silent)
             }
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => Err(End::Reset),
-            Err(e) => panic!("read: {e}"),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Err(End::Reset)
+            }
+            Err(e) => panic!("read: {e} ({:?})", e.kind()),
         }
     }
 
