@@ -161,8 +161,10 @@ impl Drop for NetNamespace {
 fn lock_free_slot() -> Result<(u32, File)> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = PathBuf::from("/run/testbed-netns");
-    fs::create_dir_all(&dir)
-        .map_err(|e| TestbedError::io(format!("create {} (needs root)", dir.display()), e))?;
+    fs::create_dir_all(&dir).map_err(|e| TestbedError::Netns {
+        command: format!("mkdir -p {}", dir.display()),
+        detail: e.to_string(),
+    })?;
     let start = std::process::id().wrapping_mul(31) + NEXT.fetch_add(1, Ordering::Relaxed);
     for step in 0..SLOTS {
         let index = (start + step) % SLOTS;
