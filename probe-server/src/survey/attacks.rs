@@ -24,13 +24,13 @@ const DECRYPTION_FAILED: u8 = 21;
 /// How long to wait for the answer to a follow-up.
 const FOLLOW_UP: Duration = Duration::from_secs(4);
 
-/// A ClientKeyExchange whose body is empty: every TLS ≤ 1.2 server rejects it at once
-/// (decode_error or similar), which flushes out its answer to whatever came before.
+/// A close_notify alert: every server closes the connection on it, after answering what
+/// came before it — which flushes out its answer to a probe without waiting on silence.
 fn flush_record(version: u16) -> Vec<u8> {
     Record {
-        content_type: ContentType::Handshake,
+        content_type: ContentType::Alert,
         version,
-        payload: vec![0x10, 0x00, 0x00, 0x00],
+        payload: vec![1, 0],
     }
     .encode()
 }
@@ -119,7 +119,7 @@ pub async fn heartbleed(
             Ok(Some(record)) if record.content_type == ContentType::Alert => {
                 return (
                     ProbeOutcome::NotVulnerable(
-                        "The server discarded the malformed heartbeat (it answered only the next record, with an alert)."
+                        "The server discarded the malformed heartbeat (it answered only the close_notify that followed)."
                             .into(),
                     ),
                     Some(true),

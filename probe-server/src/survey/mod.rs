@@ -374,6 +374,11 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
             .as_ref()
             .map(|s| s.ocsp_response.clone());
     }
+    if result.chain.is_empty()
+        && let Some(certificate) = &ssl2.certificate
+    {
+        result.chain = vec![CertificateDer::from(certificate.clone())];
+    }
     result.protocols = protocols;
     result.connections = prober.connections();
     result.went_sequential = prober.reduced();

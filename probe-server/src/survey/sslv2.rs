@@ -12,6 +12,8 @@ use crate::wire::{Ssl2ClientHello, Verdict};
 pub struct Ssl2Survey {
     pub supported: Option<bool>,
     pub cipher_specs: Vec<u32>,
+    /// The certificate from the SERVER-HELLO.
+    pub certificate: Option<Vec<u8>>,
     pub error: Option<String>,
 }
 
@@ -24,13 +26,23 @@ pub async fn probe(prober: &Prober) -> Ssl2Survey {
         Verdict::Ssl2Accepted { cipher_specs } => Ssl2Survey {
             supported: Some(true),
             cipher_specs,
+            certificate: flight
+                .ssl2_server_hello
+                .as_ref()
+                .map(|h| h.certificate.clone())
+                .filter(|c| !c.is_empty()),
             error: None,
         },
         Verdict::Refused(_) | Verdict::Accepted { .. } | Verdict::HelloRetry { .. } => Ssl2Survey {
             supported: Some(false),
             ..Ssl2Survey::default()
         },
-        // A TLS-only server often answers an SSL 2.0 hello with garbage-to-us or nothing.
+        // No answer in time says nothing; anything else that is not SSL 2.0 means no.
+        Verdict::Failed(e @ crate::wire::WireError::Timeout { .. }) => Ssl2Survey {
+            supported: None,
+            error: Some(e.to_string()),
+            ..Ssl2Survey::default()
+        },
         Verdict::Failed(e) => Ssl2Survey {
             supported: Some(false),
             error: Some(e.to_string()),
