@@ -8,5 +8,8 @@ fn the_readme_documents_every_finding_id() {
         .map(shared::FindingId::as_str)
         .filter(|id| !readme.contains(&format!("`{id}`")))
         .collect();
-    assert!(missing.is_empty(), "README.md does not document these finding ids: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README.md does not document these finding ids: {missing:?}"
+    );
 }
