@@ -21,9 +21,11 @@ pub mod render;
 pub mod resolve;
 pub mod scan;
 pub mod server;
+pub mod survey;
 pub mod target;
 pub mod trust;
 pub mod verified;
+pub mod vulnerabilities;
 pub mod wire;
 
 pub use error::ProbeError;

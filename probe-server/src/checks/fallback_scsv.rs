@@ -18,11 +18,11 @@ fn run(obs: &Observations) -> Vec<Finding> {
         finding(
             FindingId::NoFallbackScsv,
             Severity::Medium,
-            "No downgrade protection (TLS_FALLBACK_SCSV)",
+            "No downgrade protection",
             format!(
                 "{detail} An attacker who breaks a client's first connection can push it to an older protocol."
             ),
-            "Update the TLS library: OpenSSL 1.0.1j and later honour TLS_FALLBACK_SCSV. Disabling old protocol \
+            "Update the TLS library (OpenSSL 1.0.1j and later honour TLS_FALLBACK_SCSV; TLS 1.3 stacks set the RFC 8446 downgrade sentinel). Disabling old protocol \
              versions removes the risk too.",
         ),
         Grade::AMinus,

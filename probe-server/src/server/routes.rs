@@ -53,7 +53,7 @@ async fn probe(
         .json(report))
 }
 
-const PARAMETERS: &[&str] = &["host", "port", "sni", "refresh"];
+const PARAMETERS: &[&str] = &["host", "port", "sni", "refresh", "quick"];
 
 fn parse_request(query: &HashMap<String, String>) -> Result<ScanRequest, ApiFailure> {
     // Refuse what we do not understand rather than silently ignore it.
@@ -98,10 +98,20 @@ fn parse_request(query: &HashMap<String, String>) -> Result<ScanRequest, ApiFail
             format!("refresh must be 0 or 1, not {refresh:?}"),
         ));
     }
+    let mode = match query.get("quick").map(String::as_str) {
+        None | Some("0" | "false") => ScanMode::Full,
+        Some("1" | "true") => ScanMode::Quick,
+        Some(other) => {
+            return Err(ApiFailure::new(
+                ErrorCode::BadRequest,
+                format!("quick must be 0 or 1, not {other:?}"),
+            ));
+        }
+    };
     let target = Target::from_parts(host, port).map_err(ApiFailure::from)?;
     Ok(ScanRequest {
         target,
         sni: query.get("sni").cloned(),
-        mode: ScanMode::Quick,
+        mode,
     })
 }
