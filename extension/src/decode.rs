@@ -556,6 +556,7 @@ fn report_of(o: Obj<'_>) -> Report {
         scan_mode: o.variant("scan_mode", scan_mode, ScanMode::Quick),
         scanned_at: o.str("scanned_at"),
         duration_ms: o.int("duration_ms"),
+        connections: o.opt_int("connections").unwrap_or_default(),
         target: target(o.obj("target")),
         grade: o.variant("grade", grade, Grade::F),
         rating: rating(o.obj("rating")),
