@@ -32,7 +32,7 @@ step "probe server for the end-to-end tests"
 cargo build -p probe-server
 
 step "end-to-end: the real popup in Chromium"
-(cd extension && node --test tests/e2e/)
+(cd extension && node --test --test-timeout=180000 tests/e2e/)
 
 step "web-ext lint (Firefox build)"
 (cd extension && npx --no-install web-ext lint --source-dir ../dist/firefox)

@@ -146,10 +146,18 @@ class Cdp {
       else waiter.resolve(msg.result);
     });
   }
-  send(method, params = {}, sessionId = undefined) {
+  /** Sends a command; fails after `timeoutMs` (a detached target never answers). */
+  send(method, params = {}, sessionId = undefined, timeoutMs = 20000) {
     const id = this.nextId++;
     this.ws.send(JSON.stringify({ id, method, params, sessionId }));
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (f) => (v) => { clearTimeout(timer); f(v); };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject), method });
+    });
   }
   close() { this.ws.close(); }
 }
@@ -253,7 +261,10 @@ export async function openPopup(browser) {
       throw new Error(`popup never showed ${what}; it shows:\n${body}`);
     },
     async click(selector) {
-      await evaluate(`document.querySelector(${JSON.stringify(selector)}).click()`);
+      // Clicked after the answer: a click that opens a tab closes the popup, and with it
+      // the session that would have answered.
+      await evaluate(`setTimeout(() => document.querySelector(${JSON.stringify(selector)}).click(), 0); true`);
+      await sleep(50);
     },
     async screenshot(name, { dark = false } = {}) {
       await cdp.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: dark ? 'dark' : 'light' }] }, sessionId);

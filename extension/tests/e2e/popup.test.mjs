@@ -64,6 +64,18 @@ test('a strong site, with the chain opened', async () => {
   assert.equal(await popup.evaluate(`document.querySelectorAll('button[data-action=copy]').length`), 4);
   await popup.screenshot('popup-strong-a-plus');
   assert.equal(await badgeText(browser), 'A+');
+  await popup.click('button[data-action=copy]');
+  assert.equal(await popup.text('button[data-action=copy]'), 'Copied');
+  // The full JSON report opens in a tab of its own.
+  const opened = browser.ctx.waitForEvent('page');
+  await popup.click('a[href^="report.html"]');
+  const reportPage = await opened;
+  await reportPage.waitForFunction(() => document.querySelector('#json').textContent.includes('"grade"'));
+  const json = JSON.parse(await reportPage.textContent('#json'));
+  assert.equal(json.grade, 'A+');
+  assert.equal(json.target.host, 'strong.test');
+  assert.equal(await reportPage.title(), 'TLS report: strong.test');
+  await reportPage.close();
   await popup.close();
 });
 
