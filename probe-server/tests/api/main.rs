@@ -4,3 +4,4 @@
 
 mod helpers;
 mod probe;
+mod ssrf;
