@@ -244,6 +244,15 @@ fn made_by_a_web_page(headers: &HeaderMap) -> bool {
     other_site && not_cors
 }
 
+/// Whether a request comes with a body (the API only has GETs; a body is refused, not read).
+fn announces_a_body(headers: &HeaderMap) -> bool {
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() != "0");
+    length || headers.contains_key(header::TRANSFER_ENCODING)
+}
+
 /// The paths that want the token.
 fn wants_token(path: &str) -> bool {
     path.starts_with("/api/") || path == "/metrics"
@@ -291,6 +300,12 @@ pub async fn guard(
                 ErrorCode::BadRequest,
                 format!("the URL is longer than {MAX_URL_BYTES} bytes"),
             ),
+        ))
+    } else if announces_a_body(headers) {
+        Some(refuse(
+            &state,
+            Refusal::BadRequest,
+            ApiFailure::new(ErrorCode::BadRequest, "this API takes no request body"),
         ))
     } else if !access.allows_host(&host) {
         Some(refuse(

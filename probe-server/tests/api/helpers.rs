@@ -141,14 +141,6 @@ pub(crate) async fn good_server(pki: &TestPki, name: &str) -> TlsServer {
     TlsServer::start(spec).await
 }
 
-/// The `--connect-to` rules that send `name:443` to `port` and its port 80 nowhere.
-pub(crate) fn route(name: &str, port: u16) -> Vec<String> {
-    vec![
-        format!("{name}:443:127.0.0.1:{port}"),
-        format!("{name}:80:127.0.0.1:{}", closed_port()),
-    ]
-}
-
 /// The status and `ApiError` body of an error answer.
 pub(crate) async fn error_of(response: reqwest::Response) -> (u16, ApiError) {
     let status = response.status().as_u16();
