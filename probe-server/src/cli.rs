@@ -59,6 +59,10 @@ pub struct CommonArgs {
     /// The most a whole scan may take, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
+    /// Connections in flight to one server at most during a full scan (1-64). The scan
+    /// drops to one at a time by itself when a server resets or stalls under load.
+    #[arg(long, value_name = "N", default_value_t = crate::survey::prober::DEFAULT_CONNECTIONS)]
+    pub connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +73,10 @@ pub struct ScanArgs {
     /// Print the report as JSON (the API's format) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Only the verified handshake (certificate, trust, connection, HTTP): an instant,
+    /// provisional answer. The default is the full scan.
+    #[arg(long)]
+    pub quick: bool,
     /// Send (and check the certificate against) this server name instead of the host.
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
@@ -138,7 +146,14 @@ fn scanner(common: &CommonArgs) -> Result<Scanner, ProbeError> {
             reason: "--timeout must be between 0 and 600 seconds".into(),
         });
     }
+    if !(1..=64).contains(&common.connections) {
+        return Err(ProbeError::InvalidTarget {
+            input: common.connections.to_string(),
+            reason: "--connections must be between 1 and 64".into(),
+        });
+    }
     let mut scanner = Scanner::new(TrustStore::new(common.ca_file.as_deref())?);
+    scanner.connections = common.connections;
     scanner.connect_to = common
         .connect_to
         .iter()
@@ -157,10 +172,15 @@ async fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    let mode = if args.quick {
+        ScanMode::Quick
+    } else {
+        ScanMode::Full
+    };
     let request = ScanRequest {
         target,
         sni: args.sni,
-        mode: ScanMode::Quick,
+        mode,
     };
     match scanner.scan(&request).await {
         Ok(report) => {

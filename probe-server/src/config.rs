@@ -133,6 +133,17 @@ pub struct ServeOptions {
     )]
     pub timeout: Option<f64>,
 
+    /// Connections in flight to one server at most during a full scan (1-64); the scan
+    /// drops to one at a time by itself when a server resets or stalls under load.
+    /// [default: 8]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_CONNECTIONS",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    pub connections: Option<usize>,
+
     // ---- Access ----
     /// Require this API token: clients send `Authorization: Bearer TOKEN` to /api/* and
     /// /metrics. Prefer the environment variable or --token-file to a flag, which other
@@ -390,6 +401,7 @@ impl ServeOptions {
             connect_to: list(self.connect_to, below.connect_to),
             ca_file: self.ca_file.or(below.ca_file),
             timeout: self.timeout.or(below.timeout),
+            connections: self.connections.or(below.connections),
             token: self.token.or(below.token),
             token_file: self.token_file.or(below.token_file),
             extension_id: list(self.extension_id, below.extension_id),
@@ -435,6 +447,13 @@ impl ServeOptions {
         let mut scanner = Scanner::new(trust);
         scanner.resolver = std::sync::Arc::new(SystemResolver);
         scanner.timeouts = Timeouts::within(timeout);
+        scanner.connections = count(
+            "connections",
+            self.connections,
+            crate::survey::prober::DEFAULT_CONNECTIONS,
+            1,
+            64,
+        )?;
         scanner.connect_to = self
             .connect_to
             .iter()
@@ -663,6 +682,7 @@ mod tests {
         let serve = &settings.serve;
         assert_eq!(serve.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(serve.scanner.timeouts.scan, Duration::from_secs(30));
+        assert_eq!(serve.scanner.connections, 8);
         assert_eq!(serve.limits, Limits::default());
         assert_eq!(serve.cache, CacheConfig::default());
         assert_eq!(serve.access, AccessConfig::default());

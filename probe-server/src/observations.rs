@@ -1,7 +1,10 @@
 //! What the handshakes observed: the single input of every check. Handshakes gather,
 //! checks judge, the rating combines: data flows one way.
 
-use shared::{Connection, HttpInfo, ProtocolSupport, ProtocolVersion, ScanMode, TargetInfo, Trust};
+use shared::{
+    CipherSuite, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
+    ScanMode, TargetInfo, Trust,
+};
 use time::OffsetDateTime;
 
 use crate::certificate::CertificateInfo;
@@ -22,6 +25,35 @@ pub struct Observations {
     pub protocols: Vec<ProtocolSupport>,
     /// The HTTP checks' results; `None` when they could not run (see the report's errors).
     pub http: Option<HttpInfo>,
+    /// Groups, DH sizes and signature algorithms (full scan).
+    pub key_exchange: KeyExchange,
+    /// Protocol features (full scan, some from the verified handshake).
+    pub features: Features,
+    /// The outcomes of the active attack tests (full scan).
+    pub attacks: AttackProbes,
+}
+
+/// What an active test for an attack saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The server behaved as a vulnerable one does; the detail says how.
+    Vulnerable(String),
+    /// The server behaved as a patched one does.
+    NotVulnerable(String),
+    /// The test ran but the answer does not decide (e.g. the feature is off, or silence).
+    Inconclusive(String),
+}
+
+/// The active tests' outcomes; `None` when a test did not run (quick scan, or not
+/// applicable: see the report's errors and vulnerabilities).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttackProbes {
+    /// Heartbleed: a heartbeat request claiming more payload than it carries.
+    pub heartbleed: Option<ProbeOutcome>,
+    /// CCS injection: a ChangeCipherSpec before the key exchange.
+    pub ccs_injection: Option<ProbeOutcome>,
+    /// TLS_FALLBACK_SCSV: a hello for a lower version marked as a fallback.
+    pub fallback_scsv: Option<ProbeOutcome>,
 }
 
 impl Observations {
@@ -36,5 +68,29 @@ impl Observations {
             .iter()
             .find(|p| p.version == version)
             .and_then(|p| p.supported)
+    }
+
+    /// The versions known to be supported, oldest first.
+    pub fn supported_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
+        self.protocols
+            .iter()
+            .filter(|p| p.supported == Some(true))
+            .map(|p| p.version)
+    }
+
+    /// Every accepted suite with the version it was accepted with.
+    pub fn accepted_suites(&self) -> impl Iterator<Item = (ProtocolVersion, &CipherSuite)> + '_ {
+        self.protocols
+            .iter()
+            .flat_map(|p| p.cipher_suites.iter().map(move |s| (p.version, s)))
+    }
+
+    /// True when the suites were enumerated (a full scan reached the server with a raw hello).
+    pub fn suites_enumerated(&self) -> bool {
+        self.mode == ScanMode::Full
+            && self
+                .protocols
+                .iter()
+                .any(|p| p.version != ProtocolVersion::Ssl2 && p.supported.is_some())
     }
 }

@@ -7,8 +7,9 @@
 //!    letter and every cap. Caps are decided by the checks, next to what they judge. The
 //!    main ones: SSLv2, export/NULL/anon suites, keys < 1024 bits, Heartbleed, CCS injection,
 //!    DROWN, insecure renegotiation → F; no TLS 1.2, RC4 or 3DES with TLS 1.1+, CRIME → C;
-//!    TLS 1.0/1.1, keys or DH < 2048 bits, no forward secrecy, incomplete chain → B; no
-//!    TLS 1.3, no HSTS, no AEAD → A-; warnings (expiring certificate, short HSTS) → A.
+//!    TLS 1.0/1.1, keys or DH < 2048 bits, no forward secrecy, no AEAD, no RFC 5746, an
+//!    incomplete chain → B; no TLS 1.3, no HSTS, no TLS_FALLBACK_SCSV → A-; warnings
+//!    (expiring certificate, short HSTS) → A.
 //! 3. A+ needs an A with no cap at all and HSTS of at least 180 days seen on the site.
 //! 4. Trust failures replace the letter: `M` when the certificate does not name the host,
 //!    else `T` when it is not trusted. The letter is kept as `grade_ignoring_trust`.
@@ -16,7 +17,10 @@
 //! For every cap the rating also says whether it holds the grade down and what the grade
 //! would be without that one finding.
 
-use shared::{Finding, Grade, GradeCap, RATING_RULES_VERSION, Rating, Score};
+use shared::{Finding, Grade, GradeCap, ProtocolVersion, RATING_RULES_VERSION, Rating, Score};
+
+use crate::iana::cipher_suites;
+use crate::observations::Observations;
 
 /// What the rating needs.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +108,112 @@ pub fn combine(protocol: u8, key_exchange: u8, cipher_strength: u8) -> Score {
         key_exchange,
         cipher_strength,
         total: total.min(100) as u8,
+    }
+}
+
+/// The rating guide's score for a fully scanned server; `None` when the suites were not
+/// enumerated.
+///
+/// - Protocol: (best + worst supported version) / 2, with SSL 2.0 0, SSL 3.0 80, TLS 1.0 90,
+///   TLS 1.1 95, TLS 1.2 and 1.3 100.
+/// - Key exchange: the weakest accepted suite's key exchange, as RSA-equivalent bits:
+///   anonymous 0; export 40; < 512 20; < 1024 40; < 2048 80; < 4096 90; else 100. RSA key
+///   transport counts the certificate's key; DHE its group; ECDHE its curve (P-256 and
+///   X25519 ≈ RSA-3072, P-384 ≈ 7680, P-521 ≈ 15360).
+/// - Cipher strength: (strongest + weakest cipher) / 2, with 0 bits 0; < 128 20; < 256 80;
+///   else 100 (3DES counts as the guide's 168).
+pub fn score(obs: &Observations) -> Option<Score> {
+    if !obs.suites_enumerated() {
+        return None;
+    }
+    let versions: Vec<ProtocolVersion> = obs.supported_versions().collect();
+    let version_score = |v: ProtocolVersion| match v {
+        ProtocolVersion::Ssl2 => 0,
+        ProtocolVersion::Ssl3 => 80,
+        ProtocolVersion::Tls10 => 90,
+        ProtocolVersion::Tls11 => 95,
+        ProtocolVersion::Tls12 | ProtocolVersion::Tls13 => 100,
+    };
+    let best = versions.iter().map(|v| version_score(*v)).max()?;
+    let worst = versions.iter().map(|v| version_score(*v)).min()?;
+    let protocol = (best + worst) / 2;
+
+    let cert_bits = obs
+        .leaf()
+        .map(|l| rsa_equivalent(&l.summary.key.algorithm, l.summary.key.bits));
+    let suites: Vec<&shared::CipherSuite> = obs.accepted_suites().map(|(_, s)| s).collect();
+    let key_exchange = suites
+        .iter()
+        .map(|s| key_exchange_score(s, cert_bits, obs.key_exchange.dh_min_bits))
+        .min()?;
+    let cipher_bits = |s: &&shared::CipherSuite| -> u16 {
+        match cipher_suites::by_id(s.id) {
+            Some(info) if info.cipher == cipher_suites::Cipher::TripleDes => 168,
+            _ => s.bits,
+        }
+    };
+    let cipher_score = |bits: u16| match bits {
+        0 => 0,
+        1..=127 => 20,
+        128..=255 => 80,
+        _ => 100,
+    };
+    let strongest = suites.iter().map(cipher_bits).max()?;
+    let weakest = suites.iter().map(cipher_bits).min()?;
+    let cipher_strength = (cipher_score(strongest) + cipher_score(weakest)) / 2;
+    Some(combine(protocol, key_exchange, cipher_strength))
+}
+
+/// RSA-equivalent strength of a certificate key.
+fn rsa_equivalent(algorithm: &str, bits: u32) -> u32 {
+    match algorithm {
+        "EC" | "Ed25519" | "Ed448" => match bits {
+            0..=223 => 1024,
+            224..=255 => 2048,
+            256..=383 => 3072,
+            384..=520 => 7680,
+            _ => 15360,
+        },
+        _ => bits,
+    }
+}
+
+fn key_exchange_score(
+    suite: &shared::CipherSuite,
+    cert_bits: Option<u32>,
+    dh_min_bits: Option<u16>,
+) -> u8 {
+    let Some(info) = cipher_suites::by_id(suite.id) else {
+        return 90;
+    };
+    use cipher_suites::KeyExchange as K;
+    if info.authentication == cipher_suites::Authentication::Anon {
+        return 0;
+    }
+    if info.export {
+        return 40;
+    }
+    let detail = suite.key_exchange_detail.as_deref().unwrap_or_default();
+    let bits: u32 = match info.key_exchange {
+        K::Rsa | K::RsaPsk => cert_bits.unwrap_or(2048),
+        K::Dhe | K::DhePsk => detail
+            .strip_prefix("DH ")
+            .and_then(|b| b.parse().ok())
+            .or(dh_min_bits.map(u32::from))
+            .unwrap_or(2048),
+        _ => match detail {
+            "secp384r1" | "X25519MLKEM768" | "SecP256r1MLKEM768" | "x448" => 7680,
+            "secp521r1" | "SecP384r1MLKEM1024" => 15360,
+            d if d.starts_with("ffdhe") => d[5..].parse().unwrap_or(2048),
+            _ => 3072,
+        },
+    };
+    match bits {
+        0..=511 => 20,
+        512..=1023 => 40,
+        1024..=2047 => 80,
+        2048..=4095 => 90,
+        _ => 100,
     }
 }
 

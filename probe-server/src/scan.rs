@@ -1,14 +1,22 @@
-//! One scan, start to finish: resolve, check the address policy, handshake, look at the HTTP
-//! layer, judge the chain, run the checks, rate, and assemble the report.
+//! One scan, start to finish, in stages:
+//!
+//! 1. resolve the target and check the address policy (the scan connects only to the
+//!    address checked here);
+//! 2. the verified handshake (rustls, as a browser), the HTTP layer over it, a resumption
+//!    attempt, and the chain's trust — enough for the quick report, which a full scan
+//!    streams at once;
+//! 3. (full scan) the survey: raw handshakes for every version, suite, group and attack;
+//! 4. observations → checks → rating → the report.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use rustls_pki_types::{CertificateDer, ServerName};
 use shared::{
     CheckError, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
-    Report, ScanMode, TargetInfo,
+    Report, ScanMode, TargetInfo, Trust,
 };
 use time::OffsetDateTime;
 
@@ -18,12 +26,14 @@ use crate::checks;
 use crate::connect_to::{self, ConnectTo};
 use crate::error::ProbeError;
 use crate::http_probe;
-use crate::observations::Observations;
+use crate::observations::{AttackProbes, Observations};
 use crate::rating::{self, RatingInput};
 use crate::resolve::{Resolve, SystemResolver};
+use crate::survey::{self, SurveyRequest, SurveyResult, prober::DEFAULT_CONNECTIONS};
 use crate::target::{Host, Target};
 use crate::trust::{self, TrustStore};
 use crate::verified::{HandshakeFailure, Offer, VerifiedClient};
+use crate::vulnerabilities;
 
 /// Time limits. Each step has its own; the whole scan has one more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +71,8 @@ pub struct Scanner {
     pub policy: AddressPolicy,
     pub resolver: Arc<dyn Resolve>,
     pub timeouts: Timeouts,
+    /// Connections in flight to one host at most during the survey.
+    pub connections: usize,
 }
 
 /// What one scan is asked to do.
@@ -91,6 +103,38 @@ struct Endpoint {
     resolved: Vec<IpAddr>,
 }
 
+/// The names a scan uses: the SNI it sends (none for IP targets) and the name the
+/// certificate must match.
+#[derive(Debug, Clone)]
+struct Names {
+    sni: Option<String>,
+    server_name: ServerName<'static>,
+    /// The HTTP authority (Host header).
+    authority: String,
+}
+
+/// What the verified stage saw.
+#[derive(Debug, Default)]
+struct VerifiedStage {
+    connection: Option<Connection>,
+    chain: Vec<CertificateDer<'static>>,
+    ocsp: Vec<u8>,
+    http: Option<HttpInfo>,
+    /// TLS 1.2 and 1.3 support as a modern client sees it.
+    tls12: Option<bool>,
+    tls13: Option<bool>,
+    /// ALPN protocols accepted (full scans probe the one not chosen).
+    alpn: Option<Vec<String>>,
+    errors: Vec<CheckError>,
+}
+
+/// A judged chain.
+#[derive(Debug)]
+struct JudgedChain {
+    certificates: Vec<CertificateInfo>,
+    trust: Trust,
+}
+
 impl Scanner {
     /// A scanner for the CLI: every address allowed, the system resolver, default timeouts.
     pub fn new(trust: TrustStore) -> Self {
@@ -100,6 +144,7 @@ impl Scanner {
             policy: AddressPolicy::allow_all(),
             resolver: Arc::new(SystemResolver),
             timeouts: Timeouts::default(),
+            connections: DEFAULT_CONNECTIONS,
         }
     }
 
@@ -129,110 +174,331 @@ impl Scanner {
     async fn scan_unbounded(
         &self,
         request: &ScanRequest,
-        _updates: Option<&UpdateSender>,
+        updates: Option<&UpdateSender>,
     ) -> Result<Report, ProbeError> {
         let started = Instant::now();
         let scanned_at = OffsetDateTime::now_utc();
         let target = &request.target;
         let endpoint = self.endpoint(target.host(), target.port()).await?;
+        let names = names(request)?;
+        let connections = AtomicU32::new(0);
+        let full = request.mode == ScanMode::Full;
 
-        let sni = match &request.sni {
-            Some(name) => Some(sni_name(name)?),
-            None => target.host().name().map(str::to_owned),
+        // 2. The verified handshake, the HTTP layer, and the chain's trust.
+        let mut stage = self
+            .verified_stage(&endpoint, &names, target, full, &connections)
+            .await?;
+        let target_info = TargetInfo {
+            host: target.host().to_string(),
+            port: target.port(),
+            sni: names.sni.clone(),
+            ip: endpoint.address.ip(),
+            resolved_addresses: endpoint.resolved.clone(),
         };
-        let server_name: ServerName<'static> = match (&sni, target.host()) {
-            (Some(name), _) => ServerName::try_from(name.clone())
-                .map_err(|_| ProbeError::invalid_target(name, "not a valid server name"))?,
-            (None, Host::Ip(ip)) => ServerName::IpAddress((*ip).into()),
-            (None, Host::Name(name)) => {
-                return Err(ProbeError::Internal(format!("no server name for {name}")));
+        let mut judged = None;
+        if !stage.chain.is_empty() {
+            judged = Some(
+                self.judge_chain(
+                    &stage.chain,
+                    &stage.ocsp,
+                    &names,
+                    &mut stage.errors,
+                    &connections,
+                )
+                .await,
+            );
+        }
+        if !full {
+            if judged.is_none() {
+                // No modern client could connect: fetch the chain with one raw hello.
+                let prober = survey::prober::Prober::new(
+                    endpoint.address,
+                    names.sni.clone(),
+                    1,
+                    started + self.timeouts.scan,
+                );
+                let (chain, ocsp) = survey::fetch_chain(&prober).await;
+                connections.fetch_add(prober.connections() as u32, Ordering::Relaxed);
+                if chain.is_empty() {
+                    return Err(ProbeError::Handshake {
+                        address: endpoint.address,
+                        reason: first_error(&stage.errors)
+                            .unwrap_or("no TLS handshake succeeded")
+                            .to_owned(),
+                    });
+                }
+                judged = Some(
+                    self.judge_chain(&chain, &ocsp, &names, &mut stage.errors, &connections)
+                        .await,
+                );
             }
-        };
+            let quick = assemble(Assembly::quick(
+                &stage,
+                judged.as_ref(),
+                target_info,
+                scanned_at,
+                started,
+                &connections,
+            ));
+            return Ok(quick);
+        }
+        if let (Some(judged), Some(updates)) = (judged.as_ref(), updates) {
+            let quick = assemble(Assembly::quick(
+                &stage,
+                Some(judged),
+                target_info.clone(),
+                scanned_at,
+                started,
+                &connections,
+            ));
+            let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
+        }
 
-        let client = VerifiedClient::new(sni.is_some());
+        // 3. The survey, in the time left (less a margin to assemble the report).
+        let deadline = started
+            + self
+                .timeouts
+                .scan
+                .saturating_sub(Duration::from_millis(300));
+        let survey = survey::run(
+            &SurveyRequest {
+                address: endpoint.address,
+                server_name: names.sni.clone(),
+                connections: self.connections,
+                deadline,
+            },
+            updates,
+        )
+        .await;
+        connections.fetch_add(survey.connections as u32, Ordering::Relaxed);
+        if judged.is_none() {
+            let ocsp = survey.stapled_ocsp.clone().unwrap_or_default();
+            if survey.chain.is_empty() {
+                return Err(ProbeError::Handshake {
+                    address: endpoint.address,
+                    reason: first_error(&stage.errors)
+                        .unwrap_or("no TLS handshake succeeded")
+                        .to_owned(),
+                });
+            }
+            judged = Some(
+                self.judge_chain(
+                    &survey.chain,
+                    &ocsp,
+                    &names,
+                    &mut stage.errors,
+                    &connections,
+                )
+                .await,
+            );
+        }
+        Ok(assemble(Assembly::full(
+            &stage,
+            judged.as_ref(),
+            survey,
+            target_info,
+            scanned_at,
+            started,
+            &connections,
+        )))
+    }
+
+    /// The verified handshake and what rides on it. Fails only when nothing answers at all.
+    async fn verified_stage(
+        &self,
+        endpoint: &Endpoint,
+        names: &Names,
+        target: &Target,
+        full: bool,
+        connections: &AtomicU32,
+    ) -> Result<VerifiedStage, ProbeError> {
         let t = self.timeouts;
-        let first = client
-            .handshake(
-                endpoint.address,
-                server_name.clone(),
-                Offer::Modern,
+        let address = endpoint.address;
+        let client = VerifiedClient::new(names.sni.is_some());
+        let handshake = |offer| {
+            connections.fetch_add(1, Ordering::Relaxed);
+            client.handshake(
+                address,
+                names.server_name.clone(),
+                offer,
                 t.connect,
                 t.handshake,
             )
-            .await
-            .map_err(|failure| match failure {
-                HandshakeFailure::Connect(reason) => ProbeError::Connect {
-                    address: endpoint.address,
-                    reason,
-                },
-                HandshakeFailure::Tls(reason) => ProbeError::Handshake {
-                    address: endpoint.address,
-                    reason,
-                },
-                HandshakeFailure::Timeout(what, after) => ProbeError::Timeout {
-                    what: format!("{what} with {}", endpoint.address),
+        };
+        let first = match handshake(Offer::Modern).await {
+            Ok(first) => first,
+            Err(HandshakeFailure::Connect(reason)) => {
+                return Err(ProbeError::Connect { address, reason });
+            }
+            Err(HandshakeFailure::Timeout(what, after)) => {
+                return Err(ProbeError::Timeout {
+                    what: format!("{what} with {address}"),
                     after,
-                },
-            })?;
-        let mut errors: Vec<CheckError> = Vec::new();
-        let protocol = first.protocol;
-        let chain = first.chain.clone();
-        let ocsp = first.ocsp.clone();
-        let connection_base = Connection {
-            protocol_version: protocol,
-            cipher_suite: first.cipher_suite.clone(),
+                });
+            }
+            Err(HandshakeFailure::Tls(reason)) => {
+                // Old servers: a modern client cannot connect, the raw engine still can.
+                let message = format!(
+                    "a modern client (TLS 1.2/1.3 with AEAD suites) could not connect: {reason}"
+                );
+                return Ok(VerifiedStage {
+                    errors: vec![CheckError {
+                        check: "verified-handshake".into(),
+                        message,
+                    }],
+                    ..VerifiedStage::default()
+                });
+            }
+        };
+        let mut stage = VerifiedStage {
+            chain: first.chain.clone(),
+            ocsp: first.ocsp.clone(),
+            tls13: Some(first.protocol == ProtocolVersion::Tls13),
+            ..VerifiedStage::default()
+        };
+        let mut connection = Connection {
+            protocol_version: first.protocol,
+            cipher_suite: crate::iana::cipher_suites::name_of(first.cipher_suite_id)
+                .map_or_else(|| first.cipher_suite.clone(), str::to_owned),
             key_exchange_group: first.key_exchange_group.clone(),
             alpn: first.alpn.clone(),
             ocsp_stapled: !first.ocsp.is_empty(),
             session_resumed: None,
             handshake_ms: first.handshake_time.as_millis() as u64,
         };
-        let authority = match (target.host(), target.port()) {
-            (host, 443) => host_header(host),
-            (host, port) => format!("{}:{port}", host_header(host)),
-        };
+        let chosen_alpn = first.alpn.clone();
+        let h2 = chosen_alpn.as_deref() == Some("h2");
+        let protocol = first.protocol;
 
         // The HTTP request on the first connection, then a second connection to see whether
         // it resumes (TLS 1.3 tickets arrive after the handshake, so it must come after).
-        let h2 = first.alpn.as_deref() == Some("h2");
         let https_and_resumption = async {
-            let https = http_probe::get_over_tls(first.stream, h2, &authority, t.http).await;
-            let again = client
-                .handshake(
-                    endpoint.address,
-                    server_name.clone(),
-                    Offer::Modern,
-                    t.connect,
-                    t.handshake,
-                )
-                .await;
-            (https, again.map(|h| h.resumed))
+            let https = http_probe::get_over_tls(first.stream, h2, &names.authority, t.http).await;
+            (https, handshake(Offer::Modern).await.map(|h| h.resumed))
         };
-        // TLS 1.2 support, when the first handshake chose 1.3.
+        // Quick scans ask a modern client about TLS 1.2; full scans learn it from the survey.
         let tls12 = async {
             if protocol == ProtocolVersion::Tls12 {
-                return Ok(true);
+                return Some(Ok(true));
             }
-            match client
-                .handshake(
-                    endpoint.address,
-                    server_name.clone(),
-                    Offer::Tls12Only,
-                    t.connect,
-                    t.handshake,
-                )
-                .await
-            {
+            if full {
+                return None;
+            }
+            Some(match handshake(Offer::Tls12Only).await {
                 Ok(_) => Ok(true),
                 Err(HandshakeFailure::Tls(reason)) if reason.contains("ProtocolVersion") => {
                     Ok(false)
                 }
                 Err(other) => Err(other.to_string()),
+            })
+        };
+        // Full scans probe the ALPN protocol the server did not choose.
+        let other_alpn = async {
+            let other = match chosen_alpn.as_deref() {
+                Some("h2") => "http/1.1",
+                Some("http/1.1") => "h2",
+                _ => return None,
+            };
+            if !full {
+                return None;
+            }
+            connections.fetch_add(1, Ordering::Relaxed);
+            Some((
+                other,
+                client
+                    .alpn_probe(
+                        address,
+                        names.server_name.clone(),
+                        other,
+                        t.connect,
+                        t.handshake,
+                    )
+                    .await,
+            ))
+        };
+        let plain = async {
+            connections.fetch_add(1, Ordering::Relaxed);
+            self.plain_http(target, address.ip(), t.http).await
+        };
+        let ((https, resumed), tls12, plain, other_alpn) =
+            tokio::join!(https_and_resumption, tls12, plain, other_alpn);
+
+        connection.session_resumed = match resumed {
+            Ok(r) => Some(r),
+            Err(e) => {
+                stage.errors.push(CheckError {
+                    check: "session-resumption".into(),
+                    message: e.to_string(),
+                });
+                None
             }
         };
-        let plain = self.plain_http(target, endpoint.address.ip(), t.http);
-        let ((https, resumed), tls12, plain) = tokio::join!(https_and_resumption, tls12, plain);
+        stage.http = match https {
+            Ok(answer) => {
+                let plain_http = plain.unwrap_or_else(|e| {
+                    stage.errors.push(CheckError {
+                        check: "http-redirect".into(),
+                        message: e,
+                    });
+                    None
+                });
+                Some(HttpInfo {
+                    https_status: Some(answer.status),
+                    hsts: answer.hsts,
+                    plain_http,
+                })
+            }
+            Err(e) => {
+                stage.errors.push(CheckError {
+                    check: "http".into(),
+                    message: e,
+                });
+                None
+            }
+        };
+        stage.tls12 = match tls12 {
+            Some(Ok(supported)) => Some(supported),
+            Some(Err(e)) => {
+                stage.errors.push(CheckError {
+                    check: "protocol-tls12".into(),
+                    message: format!(
+                        "a modern client could not tell whether TLS 1.2 is supported: {e}"
+                    ),
+                });
+                None
+            }
+            None => None,
+        };
+        stage.alpn = match (&chosen_alpn, other_alpn) {
+            (None, _) => Some(Vec::new()),
+            (Some(chosen), Some((other, Ok(Some(got))))) if got == other => {
+                Some(vec![chosen.clone(), got])
+            }
+            (Some(chosen), Some((_, Ok(_) | Err(HandshakeFailure::Tls(_))))) => {
+                Some(vec![chosen.clone()])
+            }
+            (Some(chosen), Some((other, Err(e)))) => {
+                stage.errors.push(CheckError {
+                    check: "alpn".into(),
+                    message: format!("probing {other}: {e}"),
+                });
+                Some(vec![chosen.clone()])
+            }
+            (Some(_), None) => None,
+        };
+        stage.connection = Some(connection);
+        Ok(stage)
+    }
 
+    /// Parses and judges a chain, completing it through AIA when an intermediate is missing.
+    async fn judge_chain(
+        &self,
+        chain: &[CertificateDer<'static>],
+        ocsp: &[u8],
+        names: &Names,
+        errors: &mut Vec<CheckError>,
+        connections: &AtomicU32,
+    ) -> JudgedChain {
         let now = OffsetDateTime::now_utc();
         let mut certificates = Vec::new();
         for (index, der) in chain.iter().enumerate() {
@@ -247,21 +513,21 @@ impl Scanner {
         let mut assessment = trust::assess(
             &certificates,
             &[],
-            Some(&ocsp),
-            &server_name,
+            Some(ocsp),
+            &names.server_name,
             now,
             &self.trust,
         );
         if !assessment.fetch_issuer_from.is_empty() {
             let fetched = self
-                .fetch_issuers(&assessment.fetch_issuer_from, &mut errors)
+                .fetch_issuers(&assessment.fetch_issuer_from, errors, connections)
                 .await;
             if !fetched.is_empty() {
                 assessment = trust::assess(
                     &certificates,
                     &fetched,
-                    Some(&ocsp),
-                    &server_name,
+                    Some(ocsp),
+                    &names.server_name,
                     now,
                     &self.trust,
                 );
@@ -271,130 +537,10 @@ impl Scanner {
             check: "ocsp".into(),
             message: m.clone(),
         }));
-
-        let connection = Connection {
-            session_resumed: match resumed {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    errors.push(CheckError {
-                        check: "session-resumption".into(),
-                        message: e.to_string(),
-                    });
-                    None
-                }
-            },
-            ..connection_base
-        };
-        let http = match https {
-            Ok(answer) => {
-                let plain_http = match plain {
-                    Ok(p) => p,
-                    Err(e) => {
-                        errors.push(CheckError {
-                            check: "http-redirect".into(),
-                            message: e,
-                        });
-                        None
-                    }
-                };
-                Some(HttpInfo {
-                    https_status: Some(answer.status),
-                    hsts: answer.hsts,
-                    plain_http,
-                })
-            }
-            Err(e) => {
-                errors.push(CheckError {
-                    check: "http".into(),
-                    message: e,
-                });
-                None
-            }
-        };
-        let tls12_supported = match tls12 {
-            Ok(s) => Some(s),
-            Err(e) => {
-                errors.push(CheckError {
-                    check: "protocol-tls12".into(),
-                    message: format!(
-                        "a modern client could not tell whether TLS 1.2 is supported: {e}"
-                    ),
-                });
-                None
-            }
-        };
-        let protocols = ProtocolVersion::ALL
-            .iter()
-            .map(|&version| ProtocolSupport {
-                version,
-                supported: match version {
-                    ProtocolVersion::Tls13 => Some(protocol == ProtocolVersion::Tls13),
-                    ProtocolVersion::Tls12 => tls12_supported,
-                    _ => None,
-                },
-                cipher_suites: Vec::new(),
-                server_preference: None,
-            })
-            .collect();
-
-        let observations = Observations {
-            now,
-            mode: request.mode,
-            target: TargetInfo {
-                host: target.host().to_string(),
-                port: target.port(),
-                sni: sni.clone(),
-                ip: endpoint.address.ip(),
-                resolved_addresses: endpoint.resolved.clone(),
-            },
+        JudgedChain {
             certificates,
             trust: assessment.trust,
-            connection: Some(connection),
-            protocols,
-            http,
-        };
-        let findings = checks::run_all(&observations);
-        let hsts_long_enough = observations
-            .http
-            .as_ref()
-            .and_then(|h| h.hsts.as_ref())
-            .and_then(|h| h.max_age)
-            .is_some_and(|age| age >= checks::HSTS_MIN_MAX_AGE);
-        let complete = request.mode == ScanMode::Full && errors.is_empty();
-        let (grade, rating) = rating::rate(&RatingInput {
-            findings: &findings,
-            score: None,
-            hsts_long_enough,
-            complete,
-        });
-
-        Ok(Report {
-            schema_version: shared::SCHEMA_VERSION.to_owned(),
-            probe_version: env!("CARGO_PKG_VERSION").to_owned(),
-            scan_mode: request.mode,
-            scanned_at: rfc3339(scanned_at),
-            duration_ms: started.elapsed().as_millis() as u64,
-            target: observations.target,
-            grade,
-            rating,
-            connection: observations.connection,
-            protocols: observations.protocols,
-            key_exchange: KeyExchange::default(),
-            features: Features {
-                ocsp_stapling: Some(!ocsp.is_empty()),
-                ..Features::default()
-            },
-            vulnerabilities: Vec::new(),
-            certificates: observations
-                .certificates
-                .into_iter()
-                .map(|c| c.summary)
-                .collect(),
-            trust: observations.trust,
-            http: observations.http,
-            findings,
-            errors,
-        })
+        }
     }
 
     /// Resolves `host` (or applies a `--connect-to` rule) and checks every address against
@@ -474,9 +620,11 @@ impl Scanner {
         &self,
         urls: &[String],
         errors: &mut Vec<CheckError>,
+        connections: &AtomicU32,
     ) -> Vec<CertificateDer<'static>> {
         let mut fetched = Vec::new();
         for url in urls.iter().take(2) {
+            connections.fetch_add(1, Ordering::Relaxed);
             match self.fetch_issuer(url).await {
                 Ok(mut certs) => fetched.append(&mut certs),
                 Err(e) => errors.push(CheckError {
@@ -494,10 +642,10 @@ impl Scanner {
             return Err("only http:// issuer URLs are fetched".into());
         }
         let host_text = uri.host().ok_or("the URL has no host")?;
-        let host = match Target::parse(host_text) {
-            Ok(target) => target.host().clone(),
-            Err(e) => return Err(e.to_string()),
-        };
+        let host = Target::parse(host_text.trim_start_matches('[').trim_end_matches(']'))
+            .map_err(|e| e.to_string())?
+            .host()
+            .clone();
         let port = uri.port_u16().unwrap_or(80);
         let endpoint = self
             .endpoint(&host, port)
@@ -523,6 +671,252 @@ impl Scanner {
             return Err("the answer is neither a DER nor a PEM certificate".into());
         }
         Ok(certs)
+    }
+}
+
+/// The names of a request: SNI, the name to verify, and the HTTP authority.
+fn names(request: &ScanRequest) -> Result<Names, ProbeError> {
+    let target = &request.target;
+    let sni = match &request.sni {
+        Some(name) => Some(sni_name(name)?),
+        None => target.host().name().map(str::to_owned),
+    };
+    let server_name: ServerName<'static> = match (&sni, target.host()) {
+        (Some(name), _) => ServerName::try_from(name.clone())
+            .map_err(|_| ProbeError::invalid_target(name, "not a valid server name"))?,
+        (None, Host::Ip(ip)) => ServerName::IpAddress((*ip).into()),
+        (None, Host::Name(name)) => {
+            return Err(ProbeError::Internal(format!("no server name for {name}")));
+        }
+    };
+    let authority = match target.port() {
+        443 => host_header(target.host()),
+        port => format!("{}:{port}", host_header(target.host())),
+    };
+    Ok(Names {
+        sni,
+        server_name,
+        authority,
+    })
+}
+
+fn first_error(errors: &[CheckError]) -> Option<&str> {
+    errors.first().map(|e| e.message.as_str())
+}
+
+/// What goes into a report.
+struct Assembly {
+    mode: ScanMode,
+    target: TargetInfo,
+    scanned_at: OffsetDateTime,
+    duration: Duration,
+    connections: u32,
+    certificates: Vec<CertificateInfo>,
+    trust: Trust,
+    connection: Option<Connection>,
+    protocols: Vec<ProtocolSupport>,
+    http: Option<HttpInfo>,
+    key_exchange: KeyExchange,
+    features: Features,
+    attacks: AttackProbes,
+    errors: Vec<CheckError>,
+}
+
+impl Assembly {
+    fn quick(
+        stage: &VerifiedStage,
+        judged: Option<&JudgedChain>,
+        target: TargetInfo,
+        scanned_at: OffsetDateTime,
+        started: Instant,
+        connections: &AtomicU32,
+    ) -> Self {
+        let protocols = ProtocolVersion::ALL
+            .iter()
+            .map(|&version| ProtocolSupport {
+                version,
+                supported: match version {
+                    ProtocolVersion::Tls13 => stage.tls13,
+                    ProtocolVersion::Tls12 => stage.tls12,
+                    _ => None,
+                },
+                cipher_suites: Vec::new(),
+                server_preference: None,
+            })
+            .collect();
+        let connection = stage.connection.clone();
+        Self {
+            mode: ScanMode::Quick,
+            target,
+            scanned_at,
+            duration: started.elapsed(),
+            connections: connections.load(Ordering::Relaxed),
+            certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
+            trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
+            features: Features {
+                ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
+                alpn: stage.alpn.clone(),
+                ..Features::default()
+            },
+            connection,
+            protocols,
+            http: stage.http.clone(),
+            key_exchange: KeyExchange::default(),
+            attacks: AttackProbes::default(),
+            errors: stage.errors.clone(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site; the pieces of one report.
+    fn full(
+        stage: &VerifiedStage,
+        judged: Option<&JudgedChain>,
+        survey: SurveyResult,
+        target: TargetInfo,
+        scanned_at: OffsetDateTime,
+        started: Instant,
+        connections: &AtomicU32,
+    ) -> Self {
+        let mut errors = stage.errors.clone();
+        errors.extend(survey.errors.iter().cloned());
+        // The verified handshake is ground truth: a version rustls negotiated is supported
+        // whatever a raw hello made of it.
+        let mut protocols = survey.protocols.clone();
+        for (version, seen) in [
+            (ProtocolVersion::Tls13, stage.tls13),
+            (ProtocolVersion::Tls12, stage.tls12),
+        ] {
+            if seen == Some(true)
+                && let Some(p) = protocols
+                    .iter_mut()
+                    .find(|p| p.version == version && p.supported != Some(true))
+            {
+                {
+                    errors.push(CheckError {
+                        check: format!("protocol-{}", version.as_str().to_ascii_lowercase()),
+                        message: format!(
+                            "a modern client negotiated {} but raw hellos were refused",
+                            version.display_name()
+                        ),
+                    });
+                    p.supported = Some(true);
+                }
+            }
+        }
+        if survey.went_sequential {
+            errors.push(CheckError {
+                check: "concurrency".into(),
+                message: "the server refused or dropped parallel connections; the scan went on one at a time".into(),
+            });
+        }
+        let verified_resumed = stage.connection.as_ref().and_then(|c| c.session_resumed);
+        let features = Features {
+            ocsp_stapling: match (
+                stage.connection.as_ref().map(|c| c.ocsp_stapled),
+                survey.features.ocsp_stapling,
+            ) {
+                (Some(a), Some(b)) => Some(a || b),
+                (a, b) => a.or(b),
+            },
+            // TLS 1.3 resumes only with tickets.
+            session_tickets: match (
+                survey.features.session_tickets,
+                stage.tls13 == Some(true) && verified_resumed == Some(true),
+            ) {
+                (_, true) => Some(true),
+                (seen, false) => seen,
+            },
+            alpn: stage.alpn.clone(),
+            ..survey.features.clone()
+        };
+        Self {
+            mode: ScanMode::Full,
+            target,
+            scanned_at,
+            duration: started.elapsed(),
+            connections: connections.load(Ordering::Relaxed),
+            certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
+            trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
+            connection: stage.connection.clone(),
+            protocols,
+            http: stage.http.clone(),
+            key_exchange: survey.key_exchange,
+            features,
+            attacks: survey.attacks,
+            errors,
+        }
+    }
+}
+
+fn no_trust() -> Trust {
+    Trust {
+        trusted: false,
+        name_matches: false,
+        chain_complete: None,
+        issues: vec![shared::TrustIssue {
+            kind: shared::TrustIssueKind::NoCertificate,
+            message: "no certificate was seen".into(),
+        }],
+        anchor: None,
+        ocsp: None,
+    }
+}
+
+/// Observations → checks → rating → report.
+fn assemble(a: Assembly) -> Report {
+    let observations = Observations {
+        now: OffsetDateTime::now_utc(),
+        mode: a.mode,
+        target: a.target,
+        certificates: a.certificates,
+        trust: a.trust,
+        connection: a.connection,
+        protocols: a.protocols,
+        http: a.http,
+        key_exchange: a.key_exchange,
+        features: a.features,
+        attacks: a.attacks,
+    };
+    let findings = checks::run_all(&observations);
+    let hsts_long_enough = observations
+        .http
+        .as_ref()
+        .and_then(|h| h.hsts.as_ref())
+        .and_then(|h| h.max_age)
+        .is_some_and(|age| age >= checks::HSTS_MIN_MAX_AGE);
+    let complete = a.mode == ScanMode::Full && a.errors.is_empty();
+    let score = rating::score(&observations);
+    let (grade, rating) = rating::rate(&RatingInput {
+        findings: &findings,
+        score,
+        hsts_long_enough,
+        complete,
+    });
+    let vulnerabilities = vulnerabilities::assess(&observations, &findings);
+    Report {
+        schema_version: shared::SCHEMA_VERSION.to_owned(),
+        probe_version: env!("CARGO_PKG_VERSION").to_owned(),
+        scan_mode: a.mode,
+        scanned_at: rfc3339(a.scanned_at),
+        duration_ms: a.duration.as_millis() as u64,
+        connections: a.connections,
+        target: observations.target,
+        grade,
+        rating,
+        connection: observations.connection,
+        protocols: observations.protocols,
+        key_exchange: observations.key_exchange,
+        features: observations.features,
+        vulnerabilities,
+        certificates: observations
+            .certificates
+            .into_iter()
+            .map(|c| c.summary)
+            .collect(),
+        trust: observations.trust,
+        http: observations.http,
+        findings,
+        errors: a.errors,
     }
 }
 

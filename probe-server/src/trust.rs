@@ -345,7 +345,13 @@ fn path_issue(error: &TlsError, chain: &[CertificateInfo]) -> TrustIssue {
                 TrustIssueKind::NotYetValid,
                 "the certificates' validity periods do not overlap: the chain was never valid all at once".to_owned(),
             ),
-            other => (TrustIssueKind::Other, format!("the chain does not verify: {other:?}")),
+            // A self-signed certificate with CA:TRUE (what `openssl req -x509` makes).
+            _ if leaf.summary.self_signed => (
+                TrustIssueKind::SelfSigned,
+                "the certificate is self-signed: it vouches for itself, and no trusted authority vouches for it"
+                    .to_owned(),
+            ),
+            other => (TrustIssueKind::Other, format!("the chain does not verify: {}", TlsError::InvalidCertificate(other.clone()))),
         },
         other => (TrustIssueKind::Other, format!("the chain does not verify: {other}")),
     };

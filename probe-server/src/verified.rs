@@ -255,6 +255,40 @@ impl VerifiedClient {
     }
 }
 
+impl VerifiedClient {
+    /// Which protocol the server picks when offered only `protocol` by ALPN: `Some` of it
+    /// when accepted, `None` when the server ignores ALPN, an error when it refuses
+    /// (no_application_protocol) or the handshake fails.
+    pub async fn alpn_probe(
+        &self,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        protocol: &str,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<Option<String>, HandshakeFailure> {
+        let mut config = (*self.modern).clone();
+        config.alpn_protocols = vec![protocol.as_bytes().to_vec()];
+        config.resumption = Resumption::disabled();
+        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
+            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
+        let stream = tokio::time::timeout(
+            handshake_timeout,
+            TlsConnector::from(Arc::new(config)).connect(name, tcp),
+        )
+        .await
+        .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
+        .map_err(|e| HandshakeFailure::Tls(describe_tls_error(&e)))?;
+        Ok(stream
+            .get_ref()
+            .1
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()))
+    }
+}
+
 /// IANA's name for a group (rustls writes some differently).
 fn group_name(group: rustls::NamedGroup) -> String {
     match group {

@@ -23,6 +23,9 @@ pub struct Report {
     pub scanned_at: String,
     /// How long the whole scan took, in milliseconds.
     pub duration_ms: u64,
+    /// TCP connections the scan opened to the target (HTTP and AIA fetches included).
+    #[serde(default)]
+    pub connections: u32,
     pub target: TargetInfo,
     /// The overall grade.
     pub grade: Grade,
@@ -148,7 +151,8 @@ pub struct ProtocolSupport {
 /// An accepted cipher suite and what it is made of.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CipherSuite {
-    /// IANA code point.
+    /// IANA code point (SSL 2.0 cipher specs, which have none: the 3-byte spec shifted right
+    /// by eight bits, 0x010080 → 0x0100).
     pub id: u16,
     /// IANA name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").
     pub name: String,

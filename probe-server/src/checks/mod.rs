@@ -8,6 +8,9 @@ use shared::{Finding, FindingId, Grade, Severity};
 
 use crate::observations::Observations;
 
+mod aead;
+mod beast;
+mod ccs_injection;
 mod cert_expired;
 mod cert_expiring_soon;
 mod cert_name_mismatch;
@@ -18,10 +21,33 @@ mod cert_untrusted;
 mod cert_weak_key;
 mod cert_weak_signature;
 mod chain_incomplete;
+mod cipher_3des;
+mod cipher_anon;
+mod cipher_cbc;
+mod cipher_des;
+mod cipher_export;
+mod cipher_null;
+mod cipher_rc4;
+mod compression;
+mod drown;
+mod fallback_scsv;
+mod forward_secrecy;
+mod freak;
+mod heartbleed;
 pub(crate) mod hsts;
 mod https_redirect;
+mod logjam;
 mod ocsp_stapling;
+mod poodle;
+mod pq_key_exchange;
+mod protocol_legacy;
 mod protocol_versions;
+mod renegotiation;
+mod rsa_key_exchange;
+mod server_preference;
+mod suites;
+mod sweet32;
+mod weak_dh;
 
 pub(crate) use hsts::HSTS_MIN_MAX_AGE;
 
@@ -49,6 +75,31 @@ pub const REGISTRY: &[Check] = &[
     hsts::CHECK,
     https_redirect::CHECK,
     protocol_versions::CHECK,
+    protocol_legacy::CHECK,
+    cipher_null::CHECK,
+    cipher_anon::CHECK,
+    cipher_export::CHECK,
+    cipher_rc4::CHECK,
+    cipher_des::CHECK,
+    cipher_3des::CHECK,
+    sweet32::CHECK,
+    cipher_cbc::CHECK,
+    rsa_key_exchange::CHECK,
+    forward_secrecy::CHECK,
+    aead::CHECK,
+    server_preference::CHECK,
+    weak_dh::CHECK,
+    logjam::CHECK,
+    freak::CHECK,
+    drown::CHECK,
+    poodle::CHECK,
+    beast::CHECK,
+    compression::CHECK,
+    renegotiation::CHECK,
+    fallback_scsv::CHECK,
+    heartbleed::CHECK,
+    ccs_injection::CHECK,
+    pq_key_exchange::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -198,7 +249,39 @@ pub(crate) mod testing {
                     redirects_to_https: true,
                 }),
             }),
+            key_exchange: shared::KeyExchange::default(),
+            features: shared::Features::default(),
+            attacks: crate::observations::AttackProbes::default(),
         }
+    }
+
+    /// A fully scanned server supporting exactly `versions` (no suites listed).
+    pub(crate) fn with_support(versions: &[ProtocolVersion]) -> Observations {
+        let mut obs = healthy();
+        obs.mode = ScanMode::Full;
+        for p in &mut obs.protocols {
+            p.supported = Some(versions.contains(&p.version));
+        }
+        obs
+    }
+
+    /// A fully scanned server that speaks only `version` and accepts exactly `suites` (in
+    /// that order), described from the IANA registry.
+    pub(crate) fn with_suites(version: ProtocolVersion, suites: &[u16]) -> Observations {
+        let mut obs = with_support(&[version]);
+        for p in &mut obs.protocols {
+            if p.version == version {
+                p.cipher_suites = suites
+                    .iter()
+                    .map(|id| {
+                        crate::iana::cipher_suites::by_id(*id)
+                            .expect("a registered suite")
+                            .to_shared(None)
+                    })
+                    .collect();
+            }
+        }
+        obs
     }
 
     pub(crate) fn ids(findings: &[shared::Finding]) -> Vec<&str> {

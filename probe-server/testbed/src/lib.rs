@@ -2,11 +2,47 @@
 //!
 //! - [`pki`]: a generated test PKI with every certificate defect the probe detects.
 //! - [`tls_server`]: in-process TLS (tokio-rustls) and HTTP servers on 127.0.0.1.
+//! - Real servers from Debian's packages, each started as a process, watched until it really
+//!   answers TLS on a port that is really its own, and killed by PID and reaped on drop
+//!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
+//!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
+//!   0.0.0.0), [`NginxServer`]. The crate-private `process` module says how.
+//! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
+//!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
+//!   arbitrary suite lists and preference orders.
+//! - [`hostile`]: servers that misbehave, for the probe's robustness tests.
+//! - [`dh`]: Diffie-Hellman groups (RFC 2409, RFC 7919, and a 512-bit export group).
 //!
-//! Everything listens on loopback only, on a free port, and stops when dropped.
+//! Everything listens on loopback (or inside network namespaces of its own), on a free port,
+//! and stops when dropped. Starting anything returns [`Result`](error::Result) with a
+//! [`TestbedError`] that says what to install or what the server printed.
+//!
+//! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
+//! `setpriv`, always present).
 
+mod background;
+mod crypto;
+pub mod dh;
+pub mod error;
+pub mod gnutls_server;
+pub mod hostile;
+pub mod legacy;
+pub mod netns;
+pub mod nginx_server;
+pub mod openssl_server;
 pub mod pki;
+pub(crate) mod process;
 pub mod tls_server;
+pub mod version;
 
+pub use dh::{DhGroup, DhParams};
+pub use error::TestbedError;
+pub use gnutls_server::{GnutlsServer, GnutlsServerBuilder};
+pub use hostile::{Hostile, HostileServer};
+pub use legacy::{LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec};
+pub use netns::NetNamespace;
+pub use nginx_server::{NginxServer, NginxServerBuilder};
+pub use openssl_server::{OpensslServer, OpensslServerBuilder};
 pub use pki::{Leaf, LeafIssuer, LeafKey, LeafSpec, TestPki};
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
+pub use version::ProtocolVersion;

@@ -1,5 +1,7 @@
 //! The test PKI produces what it promises, checked by the real OpenSSL.
 
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 
 use testbed::{LeafIssuer, LeafKey, LeafSpec, TestPki};

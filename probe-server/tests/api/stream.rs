@@ -110,9 +110,24 @@ async fn the_stream_ends_with_the_report_then_comes_from_the_cache() {
     };
     assert_eq!(report.scan_mode, ScanMode::Full);
     assert!(report.trust.trusted);
+    // The quick verdict first (as soon as the verified handshake is done), then the full
+    // scan's progress, then the report.
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names.first(), Some(&"quick"), "{names:?}");
+    assert!(names.contains(&"progress"), "{names:?}");
+    let StreamEvent::Quick { report: quick } = &events[0].event else {
+        panic!("{events:?}");
+    };
+    assert_eq!(quick.scan_mode, ScanMode::Quick);
+    assert_eq!(quick.certificates, report.certificates);
+    let mut done = 0;
     for event in &events {
-        if let StreamEvent::Quick { report } = &event.event {
-            assert_eq!(report.scan_mode, ScanMode::Quick);
+        if let StreamEvent::Progress(progress) = &event.event {
+            assert!(
+                progress.done > done && progress.done <= progress.total,
+                "{progress:?}"
+            );
+            done = progress.done;
         }
     }
 
@@ -190,4 +205,36 @@ async fn streams_for_one_target_share_its_scan() {
         1,
         "{caches:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quick_request_takes_the_quick_verdict_of_a_running_full_scan() {
+    let pki = TestPki::new();
+    let server = good_server(&pki, "both.test").await;
+    let relay = SlowRelay::start(server.addr(), Duration::from_millis(150)).await;
+    let resolver = StaticResolver::new().with("both.test", &[IpAddr::from([127, 0, 0, 1])]);
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.resolver = Some(Arc::new(resolver.clone()));
+    let app = Arc::new(spawn_app(spec).await);
+    let query = format!("host=both.test&port={}", relay.port);
+    let stream = tokio::spawn({
+        let app = app.clone();
+        let query = query.clone();
+        async move { read_stream(&app, &query).await }
+    });
+    // Wait until the full scan is under way.
+    let started = std::time::Instant::now();
+    while relay.connections() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let response = app.get(&format!("/api/v1/probe?{query}&quick=1")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-cache"], "joined");
+    let quick: shared::Report = response.json().await.unwrap();
+    assert_eq!(quick.scan_mode, ScanMode::Quick);
+    assert!(!stream.is_finished(), "answered before the full scan ended");
+    let (_, events) = stream.await.unwrap();
+    assert_eq!(events.last().unwrap().name, "report");
+    assert_eq!(resolver.lookups(), 1);
 }

@@ -1,0 +1,190 @@
+//! The prober: every raw hello of a full scan goes through it. It caps the connections in
+//! flight to one host, counts them, and copes with servers that serve one connection at a
+//! time or reset under load: the first transient failure (reset, refused, timeout) drops the
+//! cap to one connection at a time, and the failed exchange is tried once more.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::wire::{
+    ClientHello, Exchange, FlightEnd, Limits, ServerFlight, WireError, connect_and_exchange,
+};
+
+/// The default cap on connections in flight to one host.
+pub const DEFAULT_CONNECTIONS: usize = 8;
+
+/// Sends hellos to one server.
+#[derive(Debug)]
+pub struct Prober {
+    address: SocketAddr,
+    server_name: Option<String>,
+    limits: Limits,
+    deadline: Instant,
+    capacity: usize,
+    slots: Arc<Semaphore>,
+    reduced: AtomicBool,
+    connections: AtomicUsize,
+}
+
+/// A connection slot, held for as long as a probe uses its connection.
+#[derive(Debug)]
+pub struct Slot<'a>(#[allow(dead_code)] SemaphorePermit<'a>);
+
+impl Prober {
+    /// A prober for `address`, sending SNI `server_name`, with at most `connections` in
+    /// flight, finishing by `deadline`.
+    pub fn new(
+        address: SocketAddr,
+        server_name: Option<String>,
+        connections: usize,
+        deadline: Instant,
+    ) -> Self {
+        let capacity = connections.max(1);
+        Self {
+            address,
+            server_name,
+            limits: Limits::with_timeouts(Duration::from_secs(4), Duration::from_secs(6)),
+            deadline,
+            capacity,
+            slots: Arc::new(Semaphore::new(capacity)),
+            reduced: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// The SNI name hellos carry.
+    pub fn server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+
+    /// TCP connections opened so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// True once the cap fell to one connection at a time.
+    pub fn reduced(&self) -> bool {
+        self.reduced.load(Ordering::Relaxed)
+    }
+
+    /// Time left before the survey must end.
+    pub fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Limits for one exchange: the defaults, cut to the time left.
+    pub fn limits(&self) -> Limits {
+        let left = self.time_left();
+        let mut limits = self.limits;
+        limits.read_timeout = limits.read_timeout.min(left);
+        limits.total_timeout = limits.total_timeout.min(left);
+        limits
+    }
+
+    /// Waits for a connection slot.
+    pub async fn slot(&self) -> Slot<'_> {
+        // The semaphore is never closed, so acquire cannot fail.
+        Slot(
+            self.slots
+                .acquire()
+                .await
+                .expect("the prober's semaphore is never closed"),
+        )
+    }
+
+    /// Adds the SNI name (when there is one) to `hello`.
+    pub fn named(&self, hello: ClientHello) -> ClientHello {
+        match &self.server_name {
+            Some(name) => hello.with_server_name(name),
+            None => hello,
+        }
+    }
+
+    /// Sends `hello` (SNI added) and reads the server's flight; retried once, one connection
+    /// at a time, after a transient failure.
+    pub async fn send(&self, hello: &ClientHello) -> ServerFlight {
+        let bytes = self.named(hello.clone()).to_bytes();
+        self.send_bytes(&bytes).await
+    }
+
+    /// Like [`Prober::send`], for prepared bytes (SSL 2.0 hellos).
+    pub async fn send_bytes(&self, bytes: &[u8]) -> ServerFlight {
+        let first = {
+            let _slot = self.slot().await;
+            self.exchange(bytes).await.map(|ex| ex.flight)
+        };
+        match first {
+            Ok(flight) if !is_transient_end(&flight.end) || flight.server_hello.is_some() => flight,
+            Ok(_) | Err(_) if self.time_left() > Duration::from_millis(500) => {
+                self.reduce();
+                let _slot = self.slot().await;
+                match self.exchange(bytes).await {
+                    Ok(ex) => ex.flight,
+                    Err(e) => failed_flight(e),
+                }
+            }
+            Ok(flight) => flight,
+            Err(e) => failed_flight(e),
+        }
+    }
+
+    /// Opens a connection, sends `bytes` and reads the flight, keeping the connection for a
+    /// follow-up (heartbeat, early ChangeCipherSpec). The caller holds a [`Slot`].
+    pub async fn exchange(&self, bytes: &[u8]) -> Result<Exchange<TcpStream>, WireError> {
+        if self.time_left().is_zero() {
+            return Err(WireError::Timeout {
+                which: "total",
+                waiting_for: "time left in the scan",
+                elapsed: Duration::ZERO,
+            });
+        }
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        connect_and_exchange(self.address, bytes, &self.limits()).await
+    }
+
+    /// Drops the cap to one connection at a time (once).
+    fn reduce(&self) {
+        if self.reduced.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::debug!(address = %self.address, "server struggles with parallel connections; going one at a time");
+        let slots = self.slots.clone();
+        let extra = u32::try_from(self.capacity - 1).unwrap_or(u32::MAX);
+        if extra > 0 {
+            // Take the extra permits for good as in-flight probes release them.
+            tokio::spawn(async move {
+                if let Ok(permits) = slots.acquire_many(extra).await {
+                    permits.forget();
+                }
+            });
+        }
+    }
+}
+
+/// A reset, refusal or timeout: what an overloaded or one-at-a-time server produces.
+fn is_transient(error: &WireError) -> bool {
+    match error {
+        WireError::Timeout { .. } => true,
+        WireError::Io { kind, .. } => matches!(
+            kind,
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
+}
+
+fn is_transient_end(end: &FlightEnd) -> bool {
+    matches!(end, FlightEnd::Error(e) if is_transient(e))
+}
+
+fn failed_flight(error: WireError) -> ServerFlight {
+    crate::wire::FlightParser::new(&Limits::default()).finish(FlightEnd::Error(error), 0)
+}

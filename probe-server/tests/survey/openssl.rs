@@ -1,0 +1,223 @@
+//! Debian's OpenSSL 3 (`openssl s_server`, one connection at a time).
+
+use shared::{Grade, ProtocolVersion as V, VulnerabilityStatus};
+use testbed::{DhGroup, LeafKey, LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
+
+use crate::support::{blocking, cap, full_scan, ids, suite_set, supported, vulnerability};
+
+fn rsa_leaf(pki: &TestPki, name: &str) -> testbed::Leaf {
+    pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..LeafSpec::valid(name)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls13_only_with_two_suites() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec::valid("thirteen.test"));
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls13])
+            .ciphersuites("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "thirteen.test", server.addr(), None).await;
+    assert_eq!(supported(&report), [V::Tls13]);
+    assert_eq!(suite_set(&report, V::Tls13), [0x1301, 0x1303].into());
+    let groups: Vec<&str> = report
+        .key_exchange
+        .groups
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert!(
+        groups.contains(&"x25519") && groups.contains(&"secp256r1"),
+        "{groups:?}"
+    );
+    assert!(
+        !groups.iter().any(|g| g.contains("MLKEM")),
+        "OpenSSL 3.0 has no ML-KEM: {groups:?}"
+    );
+    assert!(ids(&report).contains("no-pq-key-exchange"));
+    assert_eq!(
+        vulnerability(&report, "heartbleed"),
+        VulnerabilityStatus::NotVulnerable
+    );
+    assert_eq!(report.grade, Grade::AMinus, "no HSTS: {:?}", ids(&report));
+    assert!(report.rating.score.unwrap().total >= 80);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls12_and_13_with_an_exact_suite_list() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "modern.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .cipher("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:AES256-SHA")
+            .ciphersuites("TLS_AES_256_GCM_SHA384")
+            .server_preference(true)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "modern.test", server.addr(), None).await;
+    assert_eq!(supported(&report), [V::Tls12, V::Tls13]);
+    let tls12 = report.protocol(V::Tls12).unwrap();
+    assert_eq!(
+        tls12.cipher_suites.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [0xc02f, 0xcca8, 0x0035],
+        "server order"
+    );
+    assert_eq!(tls12.server_preference, Some(true));
+    assert_eq!(suite_set(&report, V::Tls13), [0x1302].into());
+    let found = ids(&report);
+    assert!(
+        found.contains("rsa-key-exchange") && found.contains("cipher-cbc"),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains("no-forward-secrecy"),
+        "the server prefers ECDHE"
+    );
+    assert_eq!(
+        report.features.fallback_scsv,
+        Some(true),
+        "OpenSSL sets the RFC 8446 downgrade sentinel"
+    );
+    assert_eq!(report.features.secure_renegotiation, Some(true));
+    assert_eq!(report.features.compression, Some(false));
+    let schemes = report.key_exchange.signature_algorithms.as_ref().unwrap();
+    assert!(
+        schemes.iter().any(|s| s.starts_with("rsa_pss_rsae")),
+        "{schemes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls10_and_11_at_seclevel_0_are_obsolete() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "old.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls10, TV::Tls11])
+            .cipher("AES128-SHA:ECDHE-RSA-AES256-SHA")
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "old.test", server.addr(), None).await;
+    assert_eq!(supported(&report), [V::Tls10, V::Tls11]);
+    assert_eq!(suite_set(&report, V::Tls10), [0x002f, 0xc014].into());
+    assert_eq!(suite_set(&report, V::Tls11), [0x002f, 0xc014].into());
+    let found = ids(&report);
+    for id in [
+        "protocol-tls10",
+        "protocol-tls11",
+        "no-tls12",
+        "no-aead",
+        "beast",
+    ] {
+        assert!(found.contains(id), "{id} missing from {found:?}");
+    }
+    assert_eq!(report.grade, Grade::C, "no TLS 1.2 caps at C");
+    assert!(report.connection.is_none(), "no modern client can connect");
+    assert!(report.trust.trusted, "the chain came from a raw handshake");
+    assert_eq!(
+        report.features.fallback_scsv,
+        Some(true),
+        "OpenSSL honours TLS_FALLBACK_SCSV"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn null_and_anonymous_suites_fail() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "null.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("NULL-SHA256:ADH-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+            .seclevel(0)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "null.test", server.addr(), None).await;
+    assert_eq!(
+        suite_set(&report, V::Tls12),
+        [0x003b, 0x00a6, 0xc02f].into()
+    );
+    assert_eq!(cap(&report, "cipher-null"), Some(Grade::F));
+    assert_eq!(cap(&report, "cipher-anon"), Some(Grade::F));
+    assert_eq!(report.grade, Grade::F);
+    assert_eq!(
+        report.rating.score.unwrap().key_exchange,
+        0,
+        "anonymous key exchange scores 0"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_1024_bit_dh_group_is_logjam() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "dh.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("DHE-RSA-AES128-GCM-SHA256")
+            .dhparam(DhGroup::Oakley1024)
+            .seclevel(1)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "dh.test", server.addr(), None).await;
+    assert_eq!(suite_set(&report, V::Tls12), [0x009e].into());
+    assert_eq!(report.key_exchange.dh_min_bits, Some(1024));
+    assert_eq!(
+        report.protocol(V::Tls12).unwrap().cipher_suites[0]
+            .key_exchange_detail
+            .as_deref(),
+        Some("DH 1024")
+    );
+    assert_eq!(cap(&report, "logjam"), Some(Grade::B));
+    assert_eq!(
+        vulnerability(&report, "logjam"),
+        VulnerabilityStatus::Vulnerable
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_1024_bit_rsa_certificate_is_weak() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa1024,
+        ..LeafSpec::valid("weak.test")
+    });
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .seclevel(0)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "weak.test", server.addr(), None).await;
+    assert_eq!(
+        (
+            report.certificates[0].key.algorithm.as_str(),
+            report.certificates[0].key.bits
+        ),
+        ("RSA", 1024)
+    );
+    assert_eq!(cap(&report, "cert-weak-key"), Some(Grade::B));
+    // The chain is fine, but a modern client refuses a 1024-bit handshake signature.
+    assert!(report.trust.trusted);
+    assert!(report.connection.is_none());
+}
