@@ -257,8 +257,10 @@ fn init_logging(format: LogFormat, filter: &str) {
         Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,
     };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),

@@ -353,6 +353,8 @@ impl ScanBroker {
         Gauges {
             in_flight: self.admission.in_flight(),
             queued: self.admission.queued(),
+            slots: self.admission.max_scans(),
+            queue_capacity: self.admission.queue_capacity(),
             cache_entries,
             cache_bytes,
             draining: self.admission.is_draining(),

@@ -206,6 +206,10 @@ impl Admission {
         self.max_scans
     }
 
+    pub fn queue_capacity(&self) -> usize {
+        self.queue
+    }
+
     /// From now on no new scan is admitted (shutdown); those admitted or queued go on.
     pub fn drain(&self) {
         self.draining.store(true, Ordering::SeqCst);

@@ -12,6 +12,7 @@
 //! | `probe_http_responses_total{class}` | counter | HTTP responses, by status class |
 //! | `probe_scans_in_flight` | gauge | scans running now |
 //! | `probe_queue_depth` | gauge | scans waiting for a slot |
+//! | `probe_scan_slots`, `probe_queue_capacity` | gauge | the limits (`--max-scans`, `--queue`) |
 //! | `probe_cache_entries`, `probe_cache_bytes` | gauge | what the cache holds |
 //! | `probe_draining` | gauge | 1 once a shutdown began |
 
@@ -131,6 +132,8 @@ pub struct Metrics {
 pub struct Gauges {
     pub in_flight: usize,
     pub queued: usize,
+    pub slots: usize,
+    pub queue_capacity: usize,
     pub cache_entries: usize,
     pub cache_bytes: usize,
     pub draining: bool,
@@ -289,6 +292,16 @@ impl Metrics {
                 "probe_queue_depth",
                 "Scans waiting for a free slot.",
                 gauges.queued,
+            ),
+            (
+                "probe_scan_slots",
+                "Scans that may run at once (--max-scans).",
+                gauges.slots,
+            ),
+            (
+                "probe_queue_capacity",
+                "Scans that may wait for a slot (--queue).",
+                gauges.queue_capacity,
             ),
             (
                 "probe_cache_entries",

@@ -4,6 +4,7 @@
 
 mod access;
 mod cache;
+mod cli;
 mod helpers;
 mod limits;
 mod ops;
