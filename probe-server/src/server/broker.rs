@@ -56,7 +56,8 @@ pub struct ScanBroker {
     cache: ReportCache,
     admission: Arc<Admission>,
     clients: RateLimiter<ClientKey>,
-    targets: RateLimiter<Target>,
+    /// Keyed by [`target_key`].
+    targets: RateLimiter<String>,
     refreshes: RateLimiter<ClientKey>,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
@@ -203,7 +204,8 @@ impl ScanBroker {
             );
         }
         taken.client = Some(client);
-        if let Err(wait) = self.targets.take(target, now) {
+        let key = target_key(target);
+        if let Err(wait) = self.targets.take(&key, now) {
             taken.refund(self);
             self.metrics.refused(Refusal::TargetRateLimited);
             return Err(ApiFailure::new(
@@ -212,7 +214,7 @@ impl ScanBroker {
             )
             .retry_after(wait));
         }
-        taken.target = Some(target.clone());
+        taken.target = Some(key);
         Ok(taken)
     }
 
@@ -371,7 +373,7 @@ impl ScanBroker {
 struct Refunds {
     refresh: Option<ClientKey>,
     client: Option<ClientKey>,
-    target: Option<Target>,
+    target: Option<String>,
 }
 
 impl Refunds {
@@ -386,6 +388,20 @@ impl Refunds {
             broker.targets.refund(&target);
         }
     }
+}
+
+/// The per-target limit's key: host and port, with an IPv4 address written in IPv6 (mapped
+/// or compatible) counted as that IPv4 address, so a second spelling does not double the
+/// allowance.
+fn target_key(target: &Target) -> String {
+    let host = match target.host() {
+        Host::Ip(std::net::IpAddr::V6(v6)) => match v6.to_ipv4() {
+            Some(v4) if !v6.is_loopback() && !v6.is_unspecified() => v4.to_string(),
+            _ => v6.to_string(),
+        },
+        other => other.to_string(),
+    };
+    format!("{host}:{}", target.port())
 }
 
 /// Makes sure a flight ends and leaves the cache's running set, even if its task is dropped
@@ -447,5 +463,21 @@ pub fn mode(quick: bool) -> ScanMode {
         ScanMode::Quick
     } else {
         ScanMode::Full
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_per_target_whatever_its_spelling() {
+        let key = |text: &str| target_key(&Target::parse(text).unwrap());
+        assert_eq!(key("93.184.216.34"), "93.184.216.34:443");
+        assert_eq!(key("[::ffff:93.184.216.34]"), "93.184.216.34:443");
+        assert_eq!(key("[::ffff:5db8:d822]:443"), "93.184.216.34:443");
+        assert_eq!(key("Example.COM."), "example.com:443");
+        assert_eq!(key("[2606:4700::1111]:8443"), "2606:4700::1111:8443");
+        assert_eq!(key("[::1]"), "::1:443");
     }
 }
