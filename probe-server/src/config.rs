@@ -616,6 +616,7 @@ impl ServeOptions {
                     3600.0,
                 )?),
             },
+            stream_keep_alive: http_defaults.stream_keep_alive,
             handle_signals: true,
         };
 

@@ -405,7 +405,7 @@ fn preflight() -> HttpResponse {
         .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET"))
         .insert_header((
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            "Authorization, Accept, Cache-Control",
+            "Authorization, Accept, Cache-Control, Pragma",
         ))
         .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
         // Chrome's Private Network Access preflight, for a probe on a private address.

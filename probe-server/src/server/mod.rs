@@ -56,6 +56,8 @@ pub struct HttpConfig {
     /// The longest a shutdown waits for scans and requests in flight; `None`: the scan
     /// timeout plus the queue wait plus 5 s.
     pub shutdown_timeout: Option<Duration>,
+    /// How often a quiet event stream sends a keep-alive comment.
+    pub stream_keep_alive: Duration,
     /// Whether SIGTERM and SIGINT shut the server down (tests turn this off, so the test
     /// process keeps its default signal handling).
     pub handle_signals: bool,
@@ -72,6 +74,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(5),
             keep_alive: Duration::from_secs(5),
             shutdown_timeout: None,
+            stream_keep_alive: Duration::from_secs(15),
             handle_signals: true,
         }
     }
@@ -115,6 +118,8 @@ pub struct AppState {
     pub broker: Arc<ScanBroker>,
     pub access: Access,
     pub metrics: Arc<Metrics>,
+    /// See [`HttpConfig::stream_keep_alive`].
+    pub stream_keep_alive: Duration,
 }
 
 /// Asks a running [`Application`] to shut down gracefully.
@@ -167,6 +172,7 @@ impl Application {
             broker,
             access: Access::new(&config.access, address),
             metrics,
+            stream_keep_alive: config.http.stream_keep_alive,
         });
         let http = config.http;
         let handle_signals = http.handle_signals;

@@ -158,7 +158,7 @@ async fn probe_stream(
         Answer::Flight {
             flight, started, ..
         } => (
-            stream::follow(flight),
+            stream::follow(flight, state.stream_keep_alive),
             if started { "miss" } else { "joined" },
         ),
     };

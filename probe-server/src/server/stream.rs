@@ -2,8 +2,8 @@
 //!
 //! Each event's `event:` field names the `shared::StreamEvent` variant (`quick`, `progress`,
 //! `report`, `error`) and its `data:` is that event as JSON on one line. The stream ends after
-//! `report` or `error`. While nothing happens a comment (`: keep-alive`) is sent every
-//! [`KEEP_ALIVE`], so proxies do not take the quiet for a dead connection.
+//! `report` or `error`. While nothing happens a comment (`: keep-alive`) is sent every so
+//! often (15 s by default), so proxies do not take the quiet for a dead connection.
 //!
 //! Reports are kept as JSON (see `cache`); an event that carries one is written around it
 //! (`{"type":"report","report":…}`) rather than parsed and serialised again.
@@ -18,9 +18,6 @@ use tokio::sync::watch;
 
 use super::cache::{Flight, FlightState, FlightUpdate, Outcome};
 
-/// How often a quiet stream says it is alive.
-pub(super) const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
 /// The events of one scan, as a body stream.
 pub(super) type Events = futures_util::stream::BoxStream<'static, Result<Bytes, Infallible>>;
 
@@ -31,17 +28,19 @@ pub(super) fn cached(outcome: Outcome) -> Events {
         pending: Some(final_event(&outcome)),
         seen: 0,
         done: false,
+        keep_alive: Duration::MAX,
     };
     events(follower)
 }
 
 /// Follows `flight` from its start to its outcome.
-pub(super) fn follow(flight: Arc<Flight>) -> Events {
+pub(super) fn follow(flight: Arc<Flight>, keep_alive: Duration) -> Events {
     let follower = Follower {
         receiver: Some((flight.follow(), flight)),
         pending: None,
         seen: 0,
         done: false,
+        keep_alive,
     };
     events(follower)
 }
@@ -63,6 +62,7 @@ struct Follower {
     pending: Option<Bytes>,
     seen: usize,
     done: bool,
+    keep_alive: Duration,
 }
 
 impl Follower {
@@ -104,7 +104,7 @@ impl Follower {
                         }));
                     }
                 }
-                () = tokio::time::sleep(KEEP_ALIVE) => {
+                () = tokio::time::sleep(self.keep_alive) => {
                     return Some(Bytes::from_static(b": keep-alive\n\n"));
                 }
             }

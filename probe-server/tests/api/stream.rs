@@ -238,3 +238,30 @@ async fn a_quick_request_takes_the_quick_verdict_of_a_running_full_scan() {
     assert_eq!(events.last().unwrap().name, "report");
     assert_eq!(resolver.lookups(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quiet_stream_sends_keep_alive_comments() {
+    let pki = TestPki::new();
+    let server = good_server(&pki, "quiet.test").await;
+    // Each connection waits 200 ms: silences longer than the keep-alive between events.
+    let relay = SlowRelay::start(server.addr(), Duration::from_millis(200)).await;
+    let resolver = StaticResolver::new().with("quiet.test", &[IpAddr::from([127, 0, 0, 1])]);
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.resolver = Some(Arc::new(resolver));
+    spec.http.stream_keep_alive = Duration::from_millis(50);
+    let app = spawn_app(spec).await;
+    let body = app
+        .get(&format!(
+            "/api/v1/probe/stream?host=quiet.test&port={}",
+            relay.port
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("\n: keep-alive\n\n") || body.starts_with(": keep-alive\n\n"),
+        "{body}"
+    );
+    assert!(body.contains("event: report"), "{body}");
+}
