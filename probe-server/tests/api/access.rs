@@ -348,3 +348,57 @@ async fn slow_clients_are_cut_off() {
         "{text}"
     );
 }
+
+/// The requests Chromium 156 sends from an unpacked MV3 extension's service worker, as
+/// captured: with host permission for the probe (no Origin, no preflight), and without
+/// (a preflight, then the request with its `chrome-extension://` Origin).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_extension_as_chromium_sends_it_is_served() {
+    let pki = TestPki::new();
+    let mut spec = AppSpec::new(&pki).public_only();
+    spec.access.token = Some(TOKEN.into());
+    let app = spawn_app(spec).await;
+    let bearer = format!("Bearer {TOKEN}");
+    let origin = "chrome-extension://gmaeikoallnolpjandnfbdnienagljok";
+
+    let with_permission = [
+        ("Authorization", bearer.as_str()),
+        ("Accept", "text/event-stream"),
+        ("Sec-Fetch-Site", "none"),
+        ("Sec-Fetch-Mode", "cors"),
+        ("Sec-Fetch-Dest", "empty"),
+    ];
+    let (_, error) = error_of(app.get_with(REFUSED_TARGET, &with_permission).await).await;
+    assert_eq!(error.error, ErrorCode::TargetForbidden);
+
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}{REFUSED_TARGET}", app.base),
+        )
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .header("Pragma", "no-cache")
+        .header("Cache-Control", "no-cache")
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "cors")
+        .header("Sec-Fetch-Dest", "empty")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    let without_permission = [
+        ("Origin", origin),
+        ("Authorization", bearer.as_str()),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "cors"),
+        ("Sec-Fetch-Dest", "empty"),
+    ];
+    let response = app.get_with(REFUSED_TARGET, &without_permission).await;
+    assert_eq!(response.headers()["access-control-allow-origin"], origin);
+    let (_, error) = error_of(response).await;
+    assert_eq!(error.error, ErrorCode::TargetForbidden);
+}
