@@ -18,7 +18,17 @@ const FUZZ_SECONDS: &str = "15";
 pub(crate) fn test(_extra: &[String]) -> Result<(), String> {
     setup::all()?;
     sh("cargo", &["fmt", "--all", "--check"])?;
-    sh("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    sh(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     sh("cargo", &["test", "--workspace"])?;
     sh("bash", &["probe-server/fuzz/smoke.sh", FUZZ_SECONDS])
 }

@@ -3,7 +3,9 @@
 use shared::{Grade, ProtocolVersion as V, VulnerabilityStatus};
 use testbed::{DhGroup, LeafKey, LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
 
-use crate::support::{blocking, cap, full_scan, ids, suite_set, supported, vulnerability};
+use crate::support::{
+    blocking, cap, full_scan, ids, quick_scan, suite_set, supported, vulnerability,
+};
 
 fn rsa_leaf(pki: &TestPki, name: &str) -> testbed::Leaf {
     pki.leaf(&LeafSpec {
