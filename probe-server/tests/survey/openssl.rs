@@ -135,6 +135,17 @@ async fn tls10_and_11_at_seclevel_0_are_obsolete() {
         Some(true),
         "OpenSSL honours TLS_FALLBACK_SCSV"
     );
+
+    // A quick scan still answers: the chain comes from one raw hello.
+    let quick = quick_scan(&pki, "old.test", server.addr()).await;
+    assert!(quick.connection.is_none());
+    assert_eq!(quick.certificates.len(), 2);
+    assert!(quick.trust.trusted);
+    assert!(
+        quick.errors.iter().any(|e| e.check == "verified-handshake"),
+        "{:?}",
+        quick.errors
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
