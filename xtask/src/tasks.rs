@@ -10,7 +10,11 @@ pub(crate) fn run(extra: &[String]) -> Result<(), String> {
     sh("cargo", &args)
 }
 
-/// Every lint and test.
+/// Seconds each fuzz target runs in the smoke test.
+const FUZZ_SECONDS: &str = "15";
+
+/// Every lint and test: formatting, clippy, the workspace's tests (real servers included),
+/// and a short run of every fuzz target.
 pub(crate) fn test(_extra: &[String]) -> Result<(), String> {
     setup::all()?;
     sh("cargo", &["fmt", "--all", "--check"])?;
@@ -25,5 +29,6 @@ pub(crate) fn test(_extra: &[String]) -> Result<(), String> {
             "warnings",
         ],
     )?;
-    sh("cargo", &["test", "--workspace"])
+    sh("cargo", &["test", "--workspace"])?;
+    sh("bash", &["probe-server/fuzz/smoke.sh", FUZZ_SECONDS])
 }

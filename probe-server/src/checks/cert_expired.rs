@@ -2,7 +2,7 @@
 
 use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::{Check, capped, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -11,22 +11,15 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let expired: Vec<&str> = obs
-        .trust
-        .issues
-        .iter()
-        .filter(|i| i.kind == TrustIssueKind::Expired)
-        .map(|i| i.message.as_str())
-        .collect();
-    if expired.is_empty() {
+    let Some(detail) = trust_issues(obs, TrustIssueKind::Expired) else {
         return Vec::new();
-    }
+    };
     vec![capped(
         finding(
             FindingId::CertExpired,
             Severity::Critical,
             "The certificate has expired",
-            capitalise(&expired.join("; ")),
+            detail,
             "Renew the certificate and install the new one with its intermediates; automate renewal (ACME) so it \
              cannot lapse again.",
         ),

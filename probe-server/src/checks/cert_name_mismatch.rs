@@ -2,8 +2,7 @@
 
 use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::cert_expired::capitalise;
-use super::{Check, capped, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -12,12 +11,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let Some(issue) = obs
-        .trust
-        .issues
-        .iter()
-        .find(|i| i.kind == TrustIssueKind::NameMismatch)
-    else {
+    let Some(detail) = trust_issues(obs, TrustIssueKind::NameMismatch) else {
         return Vec::new();
     };
     vec![capped(
@@ -25,7 +19,7 @@ fn run(obs: &Observations) -> Vec<Finding> {
             FindingId::CertNameMismatch,
             Severity::Critical,
             "The certificate is for a different name",
-            format!("{}.", capitalise(&issue.message)),
+            format!("{detail}."),
             "Install a certificate whose subjectAltName lists this host name (or a wildcard covering it); if the \
              server hosts several sites, check that it selects the certificate by SNI.",
         ),

@@ -2,8 +2,7 @@
 
 use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::cert_expired::capitalise;
-use super::{Check, capped, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -12,22 +11,15 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let early: Vec<&str> = obs
-        .trust
-        .issues
-        .iter()
-        .filter(|i| i.kind == TrustIssueKind::NotYetValid)
-        .map(|i| i.message.as_str())
-        .collect();
-    if early.is_empty() {
+    let Some(detail) = trust_issues(obs, TrustIssueKind::NotYetValid) else {
         return Vec::new();
-    }
+    };
     vec![capped(
         finding(
             FindingId::CertNotYetValid,
             Severity::Critical,
             "The certificate is not valid yet",
-            capitalise(&early.join("; ")),
+            detail,
             "Check the server's clock and the certificate's notBefore date; install a certificate that is valid now.",
         ),
         Grade::T,

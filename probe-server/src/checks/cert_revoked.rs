@@ -2,8 +2,7 @@
 
 use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::cert_expired::capitalise;
-use super::{Check, capped, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -12,12 +11,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let Some(issue) = obs
-        .trust
-        .issues
-        .iter()
-        .find(|i| i.kind == TrustIssueKind::Revoked)
-    else {
+    let Some(detail) = trust_issues(obs, TrustIssueKind::Revoked) else {
         return Vec::new();
     };
     vec![capped(
@@ -25,7 +19,7 @@ fn run(obs: &Observations) -> Vec<Finding> {
             FindingId::CertRevoked,
             Severity::Critical,
             "The certificate has been revoked",
-            format!("{}.", capitalise(&issue.message)),
+            format!("{detail}."),
             "Its issuer withdrew the certificate (often because its key leaked): get and install a new certificate \
              with a new key, then find out why the old one was revoked.",
         ),

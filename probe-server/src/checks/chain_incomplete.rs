@@ -2,8 +2,7 @@
 
 use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::cert_expired::capitalise;
-use super::{Check, capped, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -12,12 +11,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let Some(issue) = obs
-        .trust
-        .issues
-        .iter()
-        .find(|i| i.kind == TrustIssueKind::IncompleteChain)
-    else {
+    let Some(detail) = trust_issues(obs, TrustIssueKind::IncompleteChain) else {
         return Vec::new();
     };
     vec![capped(
@@ -25,7 +19,7 @@ fn run(obs: &Observations) -> Vec<Finding> {
             FindingId::ChainIncomplete,
             Severity::Medium,
             "The certificate chain is incomplete",
-            format!("{}.", capitalise(&issue.message)),
+            format!("{detail}."),
             "Configure the server with the full chain: the leaf followed by every intermediate (e.g. nginx \
              ssl_certificate fullchain.pem).",
         ),

@@ -139,6 +139,19 @@ pub(crate) fn finding(
     }
 }
 
+/// The messages of every trust issue of `kind`, each capitalised, joined by "; "; `None`
+/// when there is none.
+pub(crate) fn trust_issues(obs: &Observations, kind: shared::TrustIssueKind) -> Option<String> {
+    let messages: Vec<String> = obs
+        .trust
+        .issues
+        .iter()
+        .filter(|i| i.kind == kind)
+        .map(|i| cert_expired::capitalise(&i.message))
+        .collect();
+    (!messages.is_empty()).then(|| messages.join("; "))
+}
+
 /// Adds a grade cap to a finding.
 pub(crate) fn capped(mut finding: Finding, cap: Grade) -> Finding {
     finding.grade_cap = Some(cap);

@@ -115,7 +115,7 @@ impl ClientHello {
     /// A browser-like hello for `version` offering exactly `suites` (in that order).
     ///
     /// - TLS 1.3: record version 0x0301, legacy_version 0x0303, a 32-byte session id,
-    ///   supported_versions [0x0304], key shares for X25519MLKEM768 and x25519, groups,
+    ///   supported_versions `[0x0304]`, key shares for X25519MLKEM768 and x25519, groups,
     ///   signature algorithms, psk modes, EMS, status_request, SCT, session ticket.
     /// - TLS 1.2: the same minus the TLS 1.3 extensions, with renegotiation_info and the
     ///   wider group / signature lists that old servers need.

@@ -550,17 +550,23 @@ fn on_frame(
     flight.record_version.get_or_insert(record.version);
     match record.content_type {
         ContentType::Alert => {
-            let a = Alert::read(&record.payload)?;
-            flight.alerts.push(a);
-            if a.is_fatal() || a.description == alert::CLOSE_NOTIFY {
-                return Ok(Some(FlightEnd::Alert(a)));
+            // TLS 1.2 lets a record carry several alerts; an odd length is malformed.
+            if record.payload.is_empty() || !record.payload.len().is_multiple_of(2) {
+                return Err(WireError::BadLength("alert record"));
             }
-            state.warnings += 1;
-            if state.warnings > limits.max_warning_alerts {
-                return Err(WireError::TooMany {
-                    what: "warning alerts",
-                    max: limits.max_warning_alerts,
-                });
+            for pair in record.payload.chunks(2) {
+                let a = Alert::read(pair)?;
+                flight.alerts.push(a);
+                if a.is_fatal() || a.description == alert::CLOSE_NOTIFY {
+                    return Ok(Some(FlightEnd::Alert(a)));
+                }
+                state.warnings += 1;
+                if state.warnings > limits.max_warning_alerts {
+                    return Err(WireError::TooMany {
+                        what: "warning alerts",
+                        max: limits.max_warning_alerts,
+                    });
+                }
             }
             Ok(None)
         }

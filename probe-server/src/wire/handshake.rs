@@ -306,6 +306,30 @@ mod tests {
     }
 
     #[test]
+    fn caps_are_inclusive() {
+        let mut h = HandshakeReassembler::new(100, 104);
+        h.push(&encode_handshake(HandshakeType::Certificate, &[0; 100]))
+            .expect("exactly the caps");
+        assert_eq!(
+            h.next_message().map(|m| m.map(|m| m.body.len())),
+            Ok(Some(100))
+        );
+        let mut h = HandshakeReassembler::new(100, 1000);
+        assert!(matches!(
+            h.push(&[11, 0, 0, 101]),
+            Err(WireError::MessageTooLong {
+                length: 101,
+                max: 100
+            })
+        ));
+        let mut h = HandshakeReassembler::new(1000, 103);
+        assert!(
+            h.push(&[11, 0, 0, 100]).is_err(),
+            "104 bytes would exceed a 103 cap"
+        );
+    }
+
+    #[test]
     fn parses_one_message() {
         assert!(HandshakeMessage::read(&[14, 0, 0, 0]).is_ok());
         assert!(HandshakeMessage::read(&[14, 0, 0, 1]).is_err());

@@ -7,7 +7,7 @@
 //! - [`client_hello`] and [`extensions`]: what we send.
 //! - [`server`]: parsers for what servers send (ServerHello, Certificate,
 //!   ServerKeyExchange, CertificateStatus, ServerHelloDone, Alert, SSL 2.0 SERVER-HELLO).
-//! - [`exchange`]: the async primitive: send a hello, read the server's flight, bounded in
+//! - [`mod@exchange`]: the async primitive: send a hello, read the server's flight, bounded in
 //!   time and bytes.
 //!
 //! Nothing here panics on network data: every malformed input is a [`WireError`].

@@ -496,6 +496,18 @@ async fn captured_openssl_ecdhe_flight() {
 }
 
 #[test]
+fn coalesced_and_malformed_alerts() {
+    let f = FlightParser::parse_bytes(&[21, 3, 3, 0, 4, 1, 112, 2, 70], &Limits::default(), false);
+    assert_eq!(f.alerts.len(), 2);
+    assert!(f.refused_with(alert::PROTOCOL_VERSION));
+    let f = FlightParser::parse_bytes(&[21, 3, 3, 0, 3, 1, 112, 2], &Limits::default(), false);
+    assert_eq!(
+        f.end,
+        FlightEnd::Error(WireError::BadLength("alert record"))
+    );
+}
+
+#[test]
 fn flight_parser_from_memory() {
     let messages =
         crate::wire::testdata::hex(include_str!("../testdata/openssl3_tls12_dhe_flight.hex"));
