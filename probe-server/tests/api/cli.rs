@@ -105,7 +105,7 @@ async fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
 fn every_serve_option_has_an_env_var_a_default_and_a_line_in_the_docs() {
     let docs = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../deploy/README-serving.md"
+        "/../README.md"
     ))
     .unwrap();
     let example = std::fs::read_to_string(concat!(
