@@ -189,6 +189,14 @@ impl ProbeFailure {
                         message.to_owned(),
                         Remedy::None,
                     ),
+                    ErrorCode::Forbidden => text(
+                        "The probe does not serve this extension",
+                        format!(
+                            "{message} Its operator may allow this extension's id \
+                             (--extension-id), or point the options at another probe."
+                        ),
+                        Remedy::OpenOptions,
+                    ),
                     ErrorCode::Unauthorized => text(
                         "The probe wants a valid API token",
                         format!("{message} Set the token in the options."),
@@ -343,6 +351,8 @@ mod tests {
         let odd = ProbeFailure::from_status(502, None, None).describe(BASE, "x");
         assert_eq!(odd.title, "The probe answered strangely");
         for code in [
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
             ErrorCode::BadTarget,
             ErrorCode::BadRequest,
             ErrorCode::ResolveFailed,

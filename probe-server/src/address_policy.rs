@@ -7,37 +7,90 @@
 //! (IPv4-mapped, IPv4-compatible, NAT64, 6to4). The operator can allow everything
 //! (`--allow-private`) or admit chosen ranges (`--allow-cidr`). The CLI allows everything:
 //! its user is the operator.
+//!
+//! Ports are a second rule: a public-only policy scans port 443 and the ports the operator
+//! lists (`--allow-port`), so the probe cannot be pointed at a host's SSH, SMTP or database
+//! ports. `--allow-private` lifts the address rule only.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
 
 use ipnet::IpNet;
 
+use crate::target::DEFAULT_PORT;
+
 /// The address rules for outgoing connections.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AddressPolicy {
     allow_all: bool,
     allowed_ranges: Vec<IpNet>,
+    /// The ports a target may name; `None`: any.
+    ports: Option<Vec<PortRange>>,
+}
+
+impl Default for AddressPolicy {
+    /// Public unicast addresses, port 443 only.
+    fn default() -> Self {
+        Self::public_only(Vec::new())
+    }
 }
 
 impl AddressPolicy {
-    /// Any address (the CLI, or `--allow-private`).
+    /// Any address and any port (the CLI).
     pub fn allow_all() -> Self {
         Self {
             allow_all: true,
             allowed_ranges: Vec::new(),
+            ports: None,
         }
     }
 
-    /// Public unicast only, plus the given ranges.
+    /// Public unicast only, plus the given ranges; port 443 only.
     pub fn public_only(allowed_ranges: Vec<IpNet>) -> Self {
         Self {
             allow_all: false,
             allowed_ranges,
+            ports: Some(vec![PortRange::single(DEFAULT_PORT)]),
         }
+    }
+
+    /// Any address (`--allow-private`), keeping the port rule.
+    #[must_use]
+    pub fn with_any_address(mut self) -> Self {
+        self.allow_all = true;
+        self
+    }
+
+    /// Port 443 plus `extra` (`--allow-port`); a range covering every port lifts the rule.
+    #[must_use]
+    pub fn with_ports(mut self, extra: &[PortRange]) -> Self {
+        if extra.iter().any(PortRange::is_all) {
+            self.ports = None;
+        } else if let Some(ports) = &mut self.ports {
+            ports.extend_from_slice(extra);
+        }
+        self
     }
 
     pub fn allows_everything(&self) -> bool {
         self.allow_all
+    }
+
+    /// `Ok` when a target may name `port`; else why not.
+    pub fn check_port(&self, port: u16) -> Result<(), String> {
+        match &self.ports {
+            None => Ok(()),
+            Some(ranges) if ranges.iter().any(|r| r.contains(port)) => Ok(()),
+            Some(ranges) => {
+                let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                Err(format!(
+                    "this probe scans only port {} (the operator can allow more with \
+                     --allow-port)",
+                    allowed.join(", ")
+                ))
+            }
+        }
     }
 
     /// `Ok` when the probe may connect to `ip`; else why not.
@@ -57,6 +110,85 @@ impl AddressPolicy {
                  more with --allow-private or --allow-cidr)"
             )),
         }
+    }
+}
+
+/// An inclusive range of ports, written `8443`, `8000-8100` or `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    first: u16,
+    last: u16,
+}
+
+impl PortRange {
+    pub const fn single(port: u16) -> Self {
+        Self {
+            first: port,
+            last: port,
+        }
+    }
+
+    pub fn contains(&self, port: u16) -> bool {
+        (self.first..=self.last).contains(&port)
+    }
+
+    /// Covers every port (1-65535).
+    pub fn is_all(&self) -> bool {
+        self.first <= 1 && self.last == u16::MAX
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("all") || text.eq_ignore_ascii_case("any") {
+            return Ok(Self {
+                first: 1,
+                last: u16::MAX,
+            });
+        }
+        let port = |p: &str| match p.trim().parse::<u16>() {
+            Ok(0) | Err(_) => Err(format!(
+                "{text:?} is not a port (1-65535), a range like 8000-8100, or \"all\""
+            )),
+            Ok(port) => Ok(port),
+        };
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (port(a)?, port(b)?),
+            None => (port(text)?, port(text)?),
+        };
+        if first > last {
+            return Err(format!("{text:?}: the range runs backwards"));
+        }
+        Ok(Self { first, last })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PortRange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Spelling {
+            Number(u64),
+            Text(String),
+        }
+        let text = match Spelling::deserialize(deserializer)? {
+            Spelling::Number(n) => n.to_string(),
+            Spelling::Text(t) => t,
+        };
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -209,6 +341,38 @@ mod tests {
             "2002:101:101::1",
         ] {
             assert!(!refused(ip), "{ip} should be allowed");
+        }
+    }
+
+    #[test]
+    fn ports_443_and_the_operators_list() {
+        let policy = AddressPolicy::public_only(Vec::new());
+        assert!(policy.check_port(443).is_ok());
+        let message = policy.check_port(22).unwrap_err();
+        assert!(message.contains("--allow-port"), "{message}");
+        let ranges: Vec<PortRange> = ["8443", "9000-9010"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let policy = policy.with_ports(&ranges);
+        for (port, ok) in [
+            (443, true),
+            (8443, true),
+            (9000, true),
+            (9010, true),
+            (9011, false),
+        ] {
+            assert_eq!(policy.check_port(port).is_ok(), ok, "{port}");
+        }
+        let all = AddressPolicy::public_only(Vec::new()).with_ports(&["all".parse().unwrap()]);
+        assert!(all.check_port(22).is_ok());
+        assert!(AddressPolicy::allow_all().check_port(22).is_ok());
+        // --allow-private lifts the address rule, not the port rule.
+        let private = AddressPolicy::public_only(Vec::new()).with_any_address();
+        assert!(private.check("10.0.0.1".parse().unwrap()).is_ok());
+        assert!(private.check_port(22).is_err());
+        for bad in ["0", "65536", "http", "9-8", "", "-5"] {
+            assert!(bad.parse::<PortRange>().is_err(), "{bad}");
         }
     }
 

@@ -1,28 +1,23 @@
 //! The command line: `probe-server scan` and `probe-server serve`.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ipnet::IpNet;
 use shared::{Grade, ScanMode};
 
-use crate::address_policy::AddressPolicy;
+use crate::config::{LogFormat, ServeOptions};
 use crate::connect_to::ConnectTo;
 use crate::error::ProbeError;
 use crate::render;
-use crate::resolve::SystemResolver;
 use crate::scan::{ScanRequest, Scanner, Timeouts};
-use crate::server::{Application, ServeConfig};
+use crate::server::Application;
 use crate::target::Target;
 use crate::trust::TrustStore;
 
-/// The address `serve` listens on unless told otherwise.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:7443";
+pub use crate::config::DEFAULT_LISTEN;
 
 /// How secure is the TLS of a server? Scans it and grades it the way SSL Labs does.
 #[derive(Debug, Parser)]
@@ -41,10 +36,17 @@ pub enum Command {
     /// TLS, timeout); 2 bad usage or input.
     Scan(ScanArgs),
     /// Serve the HTTP API (for the browser extension and for teams).
-    Serve(ServeArgs),
+    ///
+    /// Settings come from, in rising order: the defaults (in brackets below), a TOML file
+    /// (--config), environment variables (PROBE_*), flags. Endpoints: GET
+    /// /api/v1/probe?host=H[&port=P][&sni=N][&refresh=1][&quick=1] (the report),
+    /// /api/v1/probe/stream?host=H[&port=P][&refresh=1] (Server-Sent Events: quick, progress,
+    /// report, error), /healthz, /readyz, /metrics (Prometheus). SIGTERM finishes the scans
+    /// in flight, then exits.
+    Serve(Box<ServeArgs>),
 }
 
-/// Options both commands share.
+/// Options of `scan` (`serve` has its own, in `config`).
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's roots.
@@ -87,19 +89,8 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, value_name = "ADDRESS:PORT", default_value = DEFAULT_LISTEN, env = "PROBE_LISTEN")]
-    pub listen: SocketAddr,
-    /// Allow scans of private, loopback and link-local addresses (refused by default: anybody
-    /// who can reach the API could otherwise probe this machine's network).
-    #[arg(long, env = "PROBE_ALLOW_PRIVATE")]
-    pub allow_private: bool,
-    /// Allow scans of this address range although it is not public (e.g. 10.20.0.0/16).
-    /// Repeatable.
-    #[arg(long, value_name = "CIDR")]
-    pub allow_cidr: Vec<IpNet>,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub options: ServeOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,7 +135,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Scan(args) => runtime.block_on(scan(args)),
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
     }
 }
 
@@ -225,42 +216,54 @@ async fn scan(args: ScanArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
-        )
-        .init();
-    let mut scanner = match scanner(&args.common) {
-        Ok(s) => s,
+    let settings = match args.options.layered().and_then(ServeOptions::into_settings) {
+        Ok(settings) => settings,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(exit::USAGE);
         }
     };
-    scanner.resolver = Arc::new(SystemResolver);
-    scanner.policy = if args.allow_private {
-        AddressPolicy::allow_all()
-    } else {
-        AddressPolicy::public_only(args.allow_cidr)
-    };
-    let config = ServeConfig {
-        listen: args.listen,
-        scanner,
-    };
-    let app = match Application::build(config) {
+    init_logging(settings.log_format, &settings.log_filter);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let listen = settings.serve.listen;
+    let app = match Application::build(settings.serve) {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            tracing::error!("cannot listen on {listen}: {e}");
+            eprintln!("error: cannot listen on {listen}: {e}");
             return ExitCode::from(1);
         }
     };
-    tracing::info!(address = %app.address(), "probe server listening");
+    tracing::info!(address = %app.address(), version = env!("CARGO_PKG_VERSION"), "probe server listening");
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            tracing::error!("{e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Logs to standard error, readable or as JSON lines.
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: bad log filter {filter:?} ({e}); using \"info\"");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    // actix's own per-connection chatter stays out unless asked for.
+    let filter = match "actix_server=warn".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }

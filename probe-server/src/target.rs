@@ -238,6 +238,16 @@ fn parse_host(input: &str, text: &str) -> Result<Host, ProbeError> {
         .map_err(|_| {
             ProbeError::invalid_target(input, format!("{text:?} is not a valid host name"))
         })?;
+    // IDNA maps full-width digits, letters and dots to ASCII: check the result again.
+    if let Some(ip) = legacy_ipv4(&ascii) {
+        return Err(ProbeError::invalid_target(
+            input,
+            match ip {
+                Some(ip) => format!("{text:?} is a spelling of the IPv4 address {ip}; write {ip}"),
+                None => format!("{text:?} looks like an IP address but is not a valid one"),
+            },
+        ));
+    }
     if !ascii.contains('.') && ascii != "localhost" {
         // A single label is resolved through search domains: where it goes depends on the
         // machine. Ask for a fully qualified name instead.
@@ -398,6 +408,9 @@ mod tests {
             assert!(message.contains("127.0.0.1"), "{spelling}: {message}");
         }
         assert!(err("169.254.43518").contains("169.254.169.254"));
+        // Full-width forms become these spellings only after IDNA mapping.
+        assert!(err("０ｘ７ｆ.０ｘ１").contains("127.0.0.1"));
+        assert!(err("１.０ｘ７ｆ").contains("1.0.0.127"));
         assert!(err("1.2.3.4.5").contains("not a valid one"));
         assert!(err("256.1.1.1").contains("not a valid one"));
         assert!(err("08.1.1.1").contains("not a valid one"));

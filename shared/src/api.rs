@@ -24,6 +24,9 @@ pub enum ErrorCode {
     NotFound,
     /// The API token is missing or wrong (HTTP 401).
     Unauthorized,
+    /// The request comes from a web page's origin, or names a Host, that this probe does not
+    /// serve (HTTP 403).
+    Forbidden,
     /// The target is refused by policy: a private, loopback or otherwise internal address, or
     /// a port the operator did not allow (HTTP 403).
     TargetForbidden,
@@ -47,7 +50,7 @@ impl ErrorCode {
         match self {
             Self::BadTarget | Self::BadRequest => 400,
             Self::Unauthorized => 401,
-            Self::TargetForbidden => 403,
+            Self::Forbidden | Self::TargetForbidden => 403,
             Self::NotFound => 404,
             Self::RateLimited => 429,
             Self::Internal => 500,

@@ -5,8 +5,10 @@
 //!   on 127.0.0.1:7443.
 //! - `test`: set up, then run every test and lint the CI runs.
 //! - `setup`: install what the build and tests need.
+//! - `bench-load`: the probe server's load benchmark (see `bench_load.rs`).
 //! - `build-extension`: the browser extension into `dist/` (see `extension.rs`).
 
+mod bench_load;
 mod extension;
 mod png;
 mod setup;
@@ -36,6 +38,11 @@ const COMMANDS: &[Command] = &[
         name: "setup",
         help: "install what the build and tests need",
         run: |_| setup::all(),
+    },
+    Command {
+        name: "bench-load",
+        help: "load-test the probe server (see xtask/src/bench_load.rs)",
+        run: bench_load::run,
     },
     Command {
         name: "build-extension",

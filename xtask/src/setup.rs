@@ -4,7 +4,7 @@
 use std::process::Command;
 
 /// Debian packages the tests use: real TLS servers to scan, and a browser for the
-/// extension's tests.
+/// extension's tests. (Node.js and npm come with the machine image, not from Debian.)
 pub(crate) const APT_PACKAGES: &[&str] = &[
     "openssl",
     "gnutls-bin",
@@ -13,8 +13,6 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "fonts-dejavu-core",
-    "nodejs",
-    "npm",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

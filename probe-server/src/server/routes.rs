@@ -1,24 +1,65 @@
 //! The routes.
+//!
+//! | Route | Answer |
+//! | --- | --- |
+//! | `GET /api/v1/probe?host=H[&port=P][&sni=N][&refresh=1][&quick=1]` | the report (JSON) |
+//! | `GET /api/v1/probe/stream?host=H[&port=P][&sni=N][&refresh=1]` | Server-Sent Events |
+//! | `GET /healthz` | `{"status":"ok","version":…}`: the process is up |
+//! | `GET /readyz` | 200 while taking scans, 503 once a shutdown began |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Answers from the cache carry `X-Cache: hit` and `Age`; a scan started by the request
+//! `X-Cache: miss`; one joined `X-Cache: joined`.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use shared::{ErrorCode, ScanMode};
+use shared::ErrorCode;
 
 use super::AppState;
+use super::access::ClientKey;
 use super::api_error::ApiFailure;
+use super::broker::{self, Answer, Ask};
+use super::cache::{Flight, Outcome};
+use super::metrics::Refusal;
+use super::stream;
 use crate::scan::ScanRequest;
 use crate::target::Target;
 
 /// Registers every route and the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/api/v1/probe", web::get().to(probe))
-        .default_service(web::to(not_found))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
-        }));
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(readyz))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/metrics")
+            .route(web::get().to(metrics))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/probe")
+            .route(web::get().to(probe))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/probe/stream")
+            .route(web::get().to(probe_stream))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .default_service(web::to(not_found))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
+    }));
 }
 
 #[derive(Serialize)]
@@ -28,10 +69,44 @@ struct Health {
 }
 
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+        })
+}
+
+#[derive(Serialize)]
+struct Readiness {
+    status: &'static str,
+    scans_in_flight: usize,
+    queued: usize,
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let gauges = state.broker.gauges();
+    let body = Readiness {
+        status: if gauges.draining { "draining" } else { "ready" },
+        scans_in_flight: gauges.in_flight,
+        queued: gauges.queued,
+    };
+    let mut response = if gauges.draining {
+        HttpResponse::ServiceUnavailable()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let text = state.broker.metrics().render(state.broker.gauges());
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(text)
 }
 
 async fn not_found() -> Result<HttpResponse, ApiFailure> {
@@ -41,33 +116,155 @@ async fn not_found() -> Result<HttpResponse, ApiFailure> {
     ))
 }
 
-/// `GET /api/v1/probe?host=H[&port=P][&sni=NAME][&refresh=1]`
-async fn probe(
-    state: web::Data<AppState>,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, ApiFailure> {
-    let request = parse_request(&query)?;
-    let report = state.scanner.scan(&request).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(report))
+async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiFailure> {
+    Err(ApiFailure::new(
+        ErrorCode::BadRequest,
+        format!("{} is not served here: use GET", request.method()),
+    ))
 }
 
-const PARAMETERS: &[&str] = &["host", "port", "sni", "refresh", "quick"];
-
-fn parse_request(query: &HashMap<String, String>) -> Result<ScanRequest, ApiFailure> {
-    // Refuse what we do not understand rather than silently ignore it.
-    if let Some(unknown) = query.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
-        return Err(ApiFailure::new(
-            ErrorCode::BadRequest,
-            format!(
-                "unknown parameter {unknown:?}; known: {}",
-                PARAMETERS.join(", ")
-            ),
-        ));
+/// `GET /api/v1/probe`: waits for the report (or for the quick one, with `quick=1`).
+async fn probe(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiFailure> {
+    let ask = parse_ask(&state, &query, PROBE_PARAMETERS)?;
+    let client = client_of(&request);
+    match state.broker.ask(&ask, client)? {
+        Answer::Cached(cached) => respond(cached.outcome, "hit", Some(cached.age)),
+        Answer::Flight {
+            flight,
+            started,
+            quick_enough,
+        } => {
+            let outcome = wait_for(&flight, quick_enough).await;
+            respond(outcome, if started { "miss" } else { "joined" }, None)
+        }
     }
-    let host = query
-        .get("host")
+}
+
+/// `GET /api/v1/probe/stream`: the full scan as Server-Sent Events.
+async fn probe_stream(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiFailure> {
+    let mut ask = parse_ask(&state, &query, STREAM_PARAMETERS)?;
+    ask.request.mode = shared::ScanMode::Full;
+    let client = client_of(&request);
+    let (events, cache) = match state.broker.ask(&ask, client)? {
+        Answer::Cached(cached) => (stream::cached(cached.outcome), "hit"),
+        Answer::Flight {
+            flight, started, ..
+        } => (
+            stream::follow(flight, state.stream_keep_alive),
+            if started { "miss" } else { "joined" },
+        ),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        // nginx would otherwise buffer the stream and the quick verdict would come late.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .insert_header(("X-Cache", cache))
+        .streaming(events))
+}
+
+/// Waits for the flight's outcome — or, when `quick_enough`, its quick report.
+async fn wait_for(flight: &Flight, quick_enough: bool) -> Outcome {
+    let mut follower = flight.follow();
+    loop {
+        {
+            let state = follower.borrow_and_update();
+            if let Some(outcome) = &state.outcome {
+                return outcome.clone();
+            }
+            if quick_enough
+                && let Some(json) = state.updates.iter().find_map(|u| match u {
+                    super::cache::FlightUpdate::Quick(json) => Some(json.clone()),
+                    super::cache::FlightUpdate::Progress(_) => None,
+                })
+            {
+                return Ok(json);
+            }
+        }
+        if follower.changed().await.is_err() {
+            return Err(ApiFailure::new(
+                ErrorCode::Internal,
+                "the scan ended without an outcome",
+            ));
+        }
+    }
+}
+
+fn respond(
+    outcome: Outcome,
+    cache: &'static str,
+    age: Option<Duration>,
+) -> Result<HttpResponse, ApiFailure> {
+    let json = outcome?;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Cache", cache));
+    if let Some(age) = age {
+        response.insert_header((header::AGE, HeaderValue::from(age.as_secs())));
+    }
+    Ok(response.body(json))
+}
+
+fn client_of(request: &HttpRequest) -> ClientKey {
+    request
+        .extensions()
+        .get::<ClientKey>()
+        .copied()
+        .unwrap_or_else(|| {
+            ClientKey::of(
+                request
+                    .peer_addr()
+                    .map_or(std::net::Ipv6Addr::UNSPECIFIED.into(), |a| a.ip()),
+            )
+        })
+}
+
+const PROBE_PARAMETERS: &[&str] = &["host", "port", "sni", "refresh", "quick"];
+const STREAM_PARAMETERS: &[&str] = &["host", "port", "sni", "refresh"];
+
+fn parse_ask(
+    state: &AppState,
+    query: &[(String, String)],
+    known: &[&str],
+) -> Result<Ask, ApiFailure> {
+    parse_query(query, known).inspect_err(|_| state.broker.metrics().refused(Refusal::BadRequest))
+}
+
+fn parse_query(query: &[(String, String)], known: &[&str]) -> Result<Ask, ApiFailure> {
+    // Refuse what we do not understand rather than silently ignore it, and refuse a
+    // parameter given twice: which one counts would depend on who reads it.
+    let mut seen = HashSet::new();
+    for (name, _) in query {
+        if !known.contains(&name.as_str()) {
+            return Err(ApiFailure::new(
+                ErrorCode::BadRequest,
+                format!("unknown parameter {name:?}; known: {}", known.join(", ")),
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(ApiFailure::new(
+                ErrorCode::BadRequest,
+                format!("the parameter {name:?} is given more than once"),
+            ));
+        }
+    }
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let host = get("host")
         .filter(|h| !h.trim().is_empty())
         .ok_or_else(|| {
             ApiFailure::new(
@@ -75,7 +272,7 @@ fn parse_request(query: &HashMap<String, String>) -> Result<ScanRequest, ApiFail
                 "the host parameter is required: /api/v1/probe?host=example.com",
             )
         })?;
-    let port = match query.get("port") {
+    let port = match get("port") {
         None => None,
         Some(text) => Some(
             text.parse::<u16>()
@@ -89,29 +286,66 @@ fn parse_request(query: &HashMap<String, String>) -> Result<ScanRequest, ApiFail
                 })?,
         ),
     };
-    if let Some(refresh) = query
-        .get("refresh")
-        .filter(|r| !matches!(r.as_str(), "0" | "1" | "true" | "false"))
-    {
-        return Err(ApiFailure::new(
+    let flag = |name: &str| match get(name) {
+        None | Some("0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(ApiFailure::new(
             ErrorCode::BadRequest,
-            format!("refresh must be 0 or 1, not {refresh:?}"),
-        ));
-    }
-    let mode = match query.get("quick").map(String::as_str) {
-        None | Some("0" | "false") => ScanMode::Full,
-        Some("1" | "true") => ScanMode::Quick,
-        Some(other) => {
-            return Err(ApiFailure::new(
-                ErrorCode::BadRequest,
-                format!("quick must be 0 or 1, not {other:?}"),
-            ));
-        }
+            format!("{name} must be 0 or 1, not {other:?}"),
+        )),
     };
+    let refresh = flag("refresh")?;
+    let quick = flag("quick")?;
     let target = Target::from_parts(host, port).map_err(ApiFailure::from)?;
-    Ok(ScanRequest {
-        target,
-        sni: query.get("sni").cloned(),
-        mode,
+    Ok(Ask {
+        request: ScanRequest {
+            target,
+            sni: get("sni").map(str::to_owned),
+            mode: broker::mode(quick),
+        },
+        refresh,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(text: &str) -> Vec<(String, String)> {
+        text.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_targets_flags_and_refuses_the_rest() {
+        let ask = parse_query(
+            &query("host=example.com&port=8443&refresh=1"),
+            PROBE_PARAMETERS,
+        )
+        .unwrap();
+        assert_eq!(ask.request.target.to_string(), "example.com:8443");
+        assert!(ask.refresh);
+        assert_eq!(ask.request.mode, shared::ScanMode::Full);
+        let quick = parse_query(&query("host=example.com&quick=1"), PROBE_PARAMETERS).unwrap();
+        assert_eq!(quick.request.mode, shared::ScanMode::Quick);
+        for (text, code) in [
+            ("host=a.example&host=b.example", ErrorCode::BadRequest),
+            ("host=example.com&quick=1", ErrorCode::BadRequest),
+            ("host=example.com&quick=yes", ErrorCode::BadRequest),
+            ("port=443", ErrorCode::BadTarget),
+        ] {
+            let known = if text.contains("quick=1") {
+                STREAM_PARAMETERS
+            } else {
+                PROBE_PARAMETERS
+            };
+            let failure = parse_query(&query(text), known).unwrap_err();
+            assert_eq!(failure.code(), code, "{text}");
+        }
+    }
 }

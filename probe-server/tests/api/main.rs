@@ -2,5 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod access;
+mod cache;
+mod cli;
 mod helpers;
+mod limits;
+mod ops;
 mod probe;
+mod ssrf;
+mod stream;

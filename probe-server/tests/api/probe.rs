@@ -1,23 +1,12 @@
+//! The report endpoint: answers, bad requests, and how failures map to statuses.
+
 use std::time::Duration;
 
 use probe_server::address_policy::AddressPolicy;
-use shared::{ApiError, ErrorCode, Grade, Report};
-use testbed::{HttpAnswer, LeafSpec, TestPki, TlsServer, TlsServerSpec};
+use shared::{ErrorCode, Grade, Report, ScanMode};
+use testbed::TestPki;
 
-use crate::helpers::{AppSpec, spawn_app};
-
-async fn good_server(pki: &TestPki, name: &str) -> TlsServer {
-    let leaf = pki.leaf(&LeafSpec::valid(name));
-    let mut spec = TlsServerSpec::new(&leaf, &[pki.intermediate_der()]);
-    spec.answer = HttpAnswer::with_hsts("max-age=31536000");
-    TlsServer::start(spec).await
-}
-
-async fn error_of(response: reqwest::Response) -> (u16, ApiError) {
-    let status = response.status().as_u16();
-    assert_eq!(response.headers()["content-type"], "application/json");
-    (status, response.json().await.expect("an ApiError body"))
-}
+use crate::helpers::{AppSpec, Tarpit, closed_port as closed, error_of, good_server, spawn_app};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthz_answers() {
@@ -49,6 +38,15 @@ async fn probe_returns_the_report() {
         ("good.test", 8443)
     );
     assert!(report.trust.trusted);
+    assert_eq!(report.scan_mode, ScanMode::Full);
+
+    // quick=1 asks for the verified handshake only.
+    let response = app
+        .get("/api/v1/probe?host=good.test&port=8443&quick=1")
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Report = response.json().await.unwrap();
+    assert!(report.trust.trusted);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,6 +71,11 @@ async fn bad_requests_are_400_with_a_reason() {
             ErrorCode::BadRequest,
             "refresh",
         ),
+        (
+            "host=example.com&host=127.0.0.1",
+            ErrorCode::BadRequest,
+            "more than once",
+        ),
     ] {
         let (status, error) = error_of(app.get(&format!("/api/v1/probe?{query}")).await).await;
         assert_eq!(
@@ -85,6 +88,15 @@ async fn bad_requests_are_400_with_a_reason() {
     }
     let (status, error) = error_of(app.get("/nope").await).await;
     assert_eq!((status, error.error), (404, ErrorCode::NotFound));
+    let response = app
+        .client
+        .post(format!("{}/api/v1/probe?host=example.com", app.base))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = error_of(response).await;
+    assert_eq!((status, error.error), (400, ErrorCode::BadRequest));
+    assert!(error.message.contains("use GET"), "{}", error.message);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,7 +112,7 @@ async fn private_targets_are_refused_unless_allowed() {
         "host=good.test",
         "host=%5B::1%5D",
         "host=169.254.169.254",
-        "host=10.0.0.1&port=8443",
+        "host=10.0.0.1",
     ] {
         let (status, error) = error_of(app.get(&format!("/api/v1/probe?{query}")).await).await;
         assert_eq!(
@@ -124,14 +136,8 @@ async fn private_targets_are_refused_unless_allowed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_targets_are_502_and_silent_ones_504() {
     let pki = TestPki::new();
-    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let tarpit_port = tarpit.local_addr().unwrap().port();
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = tarpit.accept().await {
-            held.push(socket);
-        }
-    });
+    let tarpit = Tarpit::start().await;
+    let tarpit_port = tarpit.port;
     let mut spec = AppSpec::new(&pki);
     spec.scan_timeout = Duration::from_secs(1);
     let app = spawn_app(spec).await;
@@ -161,13 +167,4 @@ async fn unreachable_targets_are_502_and_silent_ones_504() {
         error.message
     );
     assert!(started.elapsed() < Duration::from_secs(5));
-    holder.abort();
-}
-
-fn closed() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

@@ -3,7 +3,9 @@
 use shared::{Grade, ProtocolVersion as V, VulnerabilityStatus};
 use testbed::{DhGroup, LeafKey, LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
 
-use crate::support::{blocking, cap, full_scan, ids, suite_set, supported, vulnerability};
+use crate::support::{
+    blocking, cap, full_scan, ids, quick_scan, suite_set, supported, vulnerability,
+};
 
 fn rsa_leaf(pki: &TestPki, name: &str) -> testbed::Leaf {
     pki.leaf(&LeafSpec {
@@ -132,6 +134,17 @@ async fn tls10_and_11_at_seclevel_0_are_obsolete() {
         report.features.fallback_scsv,
         Some(true),
         "OpenSSL honours TLS_FALLBACK_SCSV"
+    );
+
+    // A quick scan still answers: the chain comes from one raw hello.
+    let quick = quick_scan(&pki, "old.test", server.addr()).await;
+    assert!(quick.connection.is_none());
+    assert_eq!(quick.certificates.len(), 2);
+    assert!(quick.trust.trusted);
+    assert!(
+        quick.errors.iter().any(|e| e.check == "verified-handshake"),
+        "{:?}",
+        quick.errors
     );
 }
 

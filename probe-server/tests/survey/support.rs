@@ -9,6 +9,26 @@ use probe_server::trust::TrustStore;
 use shared::{ProtocolVersion, Report, ScanMode};
 use testbed::TestPki;
 
+/// A quick scan of `name`, routed to `address`.
+pub(crate) async fn quick_scan(pki: &TestPki, name: &str, address: SocketAddr) -> Report {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let rules = [
+        format!("{name}:443:{}", bracket(address)),
+        format!("{name}:80:{}", bracket(closed)),
+    ];
+    let mut scanner = Scanner::new(TrustStore::new(Some(pki.root_pem())).unwrap());
+    scanner.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
+    let request = ScanRequest {
+        target: Target::parse(name).unwrap(),
+        sni: None,
+        mode: ScanMode::Quick,
+    };
+    scanner.scan(&request).await.unwrap()
+}
+
 /// A full scan of `name`, routed to `address` (and its port 80 to `http`, or nowhere).
 pub(crate) async fn full_scan(
     pki: &TestPki,

@@ -1,0 +1,483 @@
+//! Between a request and a scan: the cheap refusals first (port and address policy), then the
+//! cache, then joining a scan already running, then the rate limits, then admission (the cap
+//! on scans in flight and its queue), and only then a new scan.
+//!
+//! A scan runs as a task of its own on the main runtime, not in the request that started it:
+//! a client that goes away does not cancel a scan others have joined, the outcome still
+//! lands in the cache, and a shutdown can wait for every scan in flight.
+
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+use futures_util::FutureExt as _;
+use shared::{ErrorCode, Report, ScanMode};
+use tokio::sync::mpsc;
+
+use super::access::ClientKey;
+use super::api_error::ApiFailure;
+use super::cache::{
+    CacheConfig, Cached, Flight, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
+};
+use super::limits::{Admission, Limits, NotAdmitted, RateLimiter, Ticket};
+use super::metrics::{Gauges, Metrics, Refusal};
+use crate::error::ProbeError;
+use crate::scan::{ScanRequest, ScanUpdate, Scanner};
+use crate::target::{Host, Target};
+
+/// One request for a scan.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub request: ScanRequest,
+    /// Bypass the cache (`refresh=1`).
+    pub refresh: bool,
+}
+
+/// Where the answer will come from.
+#[derive(Debug)]
+pub enum Answer {
+    /// The cache has it.
+    Cached(Cached),
+    /// A scan is under way (this request `started` it, or joined it). For a quick request
+    /// following a full scan, `quick_enough`: its quick report is the answer.
+    Flight {
+        flight: Arc<Flight>,
+        started: bool,
+        quick_enough: bool,
+    },
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct ScanBroker {
+    scanner: Arc<Scanner>,
+    cache: ReportCache,
+    admission: Arc<Admission>,
+    clients: RateLimiter<ClientKey>,
+    /// Keyed by [`target_key`].
+    targets: RateLimiter<String>,
+    refreshes: RateLimiter<ClientKey>,
+    metrics: Arc<Metrics>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ScanBroker {
+    pub fn new(
+        scanner: Scanner,
+        limits: &Limits,
+        cache: CacheConfig,
+        metrics: Arc<Metrics>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            scanner: Arc::new(scanner),
+            cache: ReportCache::new(cache),
+            admission: Admission::new(limits),
+            clients: RateLimiter::new(limits.client_scans_per_minute, limits.tracked_keys),
+            targets: RateLimiter::new(limits.target_scans_per_minute, limits.tracked_keys),
+            refreshes: RateLimiter::new(limits.refreshes_per_minute, limits.tracked_keys),
+            metrics,
+            runtime,
+        }
+    }
+
+    /// Finds or starts the scan that answers `ask`.
+    pub fn ask(self: &Arc<Self>, ask: &Ask, client: ClientKey) -> Result<Answer, ApiFailure> {
+        let request = &ask.request;
+        self.precheck(&request.target)?;
+        let now = Instant::now();
+        let key = ScanKey::of(request);
+        let quick = !key.full;
+
+        // The cache (a quick request is also answered by a full report), then a running scan.
+        let mut keys = vec![key.clone()];
+        if quick {
+            keys.push(key.with_full(true));
+        }
+        if !ask.refresh {
+            for k in &keys {
+                if let Lookup::Hit(cached) = self.cache.lookup(k, false, now) {
+                    self.metrics.cache_hit();
+                    return Ok(Answer::Cached(cached));
+                }
+            }
+        }
+        for k in &keys {
+            if let Lookup::Running(flight) = self.cache.lookup(k, true, now) {
+                self.metrics.joined();
+                return Ok(Answer::Flight {
+                    flight,
+                    started: false,
+                    quick_enough: quick && k.full,
+                });
+            }
+        }
+
+        // A new scan: the rate limits, then a place in the queue.
+        let mut refunds = self.take_tokens(&key.target, ask.refresh, client, now)?;
+        let ticket = match self.admission.enter() {
+            Ok(ticket) => ticket,
+            Err(why) => {
+                refunds.refund(self);
+                return Err(self.not_admitted(why));
+            }
+        };
+        match self.cache.start(&key) {
+            Ok(flight) => {
+                self.metrics.cache_miss();
+                self.launch(key, flight.clone(), ticket, request.clone());
+                Ok(Answer::Flight {
+                    flight,
+                    started: true,
+                    quick_enough: false,
+                })
+            }
+            Err(running) => {
+                // Another request started the same scan a moment ago.
+                refunds.refund(self);
+                self.metrics.joined();
+                Ok(Answer::Flight {
+                    flight: running,
+                    started: false,
+                    quick_enough: false,
+                })
+            }
+        }
+    }
+
+    /// Refusals that need no scan: the port rule, and the address rule for IP literals.
+    fn precheck(&self, target: &Target) -> Result<(), ApiFailure> {
+        let policy = &self.scanner.policy;
+        if let Err(reason) = policy.check_port(target.port()) {
+            self.metrics.refused(Refusal::PortForbidden);
+            return Err(ProbeError::ForbiddenPort {
+                port: target.port(),
+                reason,
+            }
+            .into());
+        }
+        if let Host::Ip(ip) = target.host()
+            && crate::connect_to::lookup(&self.scanner.connect_to, target.host(), target.port())
+                .is_none()
+            && let Err(reason) = policy.check(*ip)
+        {
+            self.metrics.refused(Refusal::TargetForbidden);
+            return Err(ProbeError::Forbidden {
+                host: ip.to_string(),
+                address: *ip,
+                reason,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// One token from each limit that applies, or 429 (giving back those already taken).
+    fn take_tokens(
+        &self,
+        target: &Target,
+        refresh: bool,
+        client: ClientKey,
+        now: Instant,
+    ) -> Result<Refunds, ApiFailure> {
+        let mut taken = Refunds::default();
+        if refresh {
+            if let Err(wait) = self.refreshes.take(&client, now) {
+                self.metrics.refused(Refusal::RefreshRateLimited);
+                return Err(ApiFailure::new(
+                    ErrorCode::RateLimited,
+                    "too many refreshes from this client; the cached report is still served \
+                     without refresh=1",
+                )
+                .retry_after(wait));
+            }
+            taken.refresh = Some(client);
+        }
+        if let Err(wait) = self.clients.take(&client, now) {
+            taken.refund(self);
+            self.metrics.refused(Refusal::ClientRateLimited);
+            return Err(
+                ApiFailure::new(ErrorCode::RateLimited, "too many scans from this client")
+                    .retry_after(wait),
+            );
+        }
+        taken.client = Some(client);
+        let key = target_key(target);
+        if let Err(wait) = self.targets.take(&key, now) {
+            taken.refund(self);
+            self.metrics.refused(Refusal::TargetRateLimited);
+            return Err(ApiFailure::new(
+                ErrorCode::RateLimited,
+                format!("{target} was scanned too often lately; this probe does not hammer a host"),
+            )
+            .retry_after(wait));
+        }
+        taken.target = Some(key);
+        Ok(taken)
+    }
+
+    fn not_admitted(&self, why: NotAdmitted) -> ApiFailure {
+        let wait = self
+            .admission
+            .retry_after(self.metrics.mean_scan_duration());
+        match why {
+            NotAdmitted::Draining => {
+                self.metrics.refused(Refusal::Draining);
+                ApiFailure::new(
+                    ErrorCode::Overloaded,
+                    "the probe is shutting down; ask again in a moment",
+                )
+                .retry_after(Duration::from_secs(5))
+            }
+            NotAdmitted::QueueFull => {
+                self.metrics.refused(Refusal::Overloaded);
+                ApiFailure::new(
+                    ErrorCode::Overloaded,
+                    format!(
+                        "the probe is at capacity ({} scans running, {} waiting)",
+                        self.admission.in_flight(),
+                        self.admission.queued()
+                    ),
+                )
+                .retry_after(wait)
+            }
+            NotAdmitted::Waited => {
+                self.metrics.refused(Refusal::Overloaded);
+                ApiFailure::new(
+                    ErrorCode::Overloaded,
+                    "the probe is at capacity: the scan waited too long for a free slot",
+                )
+                .retry_after(wait)
+            }
+        }
+    }
+
+    /// Runs the scan for `flight` as a task of its own.
+    fn launch(
+        self: &Arc<Self>,
+        key: ScanKey,
+        flight: Arc<Flight>,
+        ticket: Ticket,
+        request: ScanRequest,
+    ) {
+        let guard = FlightGuard {
+            broker: self.clone(),
+            key,
+            flight,
+            finished: false,
+        };
+        self.runtime.spawn(async move {
+            let mut guard = guard;
+            let outcome = guard.broker.run(&guard.flight, ticket, &request).await;
+            guard.finish(outcome);
+        });
+    }
+
+    async fn run(&self, flight: &Flight, ticket: Ticket, request: &ScanRequest) -> Outcome {
+        let _slot = ticket.admit().await.map_err(|why| self.not_admitted(why))?;
+        let started = Instant::now();
+        let (sender, mut updates) = mpsc::unbounded_channel();
+        let scan = AssertUnwindSafe(self.scanner.scan_with_updates(request, Some(sender)));
+        let mut scan = pin!(scan.catch_unwind());
+        let result = loop {
+            tokio::select! {
+                biased;
+                Some(update) = updates.recv() => flight.push(flight_update(update)),
+                result = &mut scan => break result,
+            }
+        };
+        while let Ok(update) = updates.try_recv() {
+            flight.push(flight_update(update));
+        }
+        let outcome = match result {
+            Ok(Ok(report)) => report_json(&report),
+            Ok(Err(error)) => Err(ApiFailure::from(error)),
+            Err(_panic) => {
+                tracing::error!(target = %request.target, "the scan panicked");
+                Err(ApiFailure::new(
+                    ErrorCode::Internal,
+                    "the scan failed unexpectedly (a bug in the probe)",
+                ))
+            }
+        };
+        let took = started.elapsed();
+        let code = outcome.as_ref().err().map(ApiFailure::code);
+        self.metrics.scan_finished(code, took);
+        if code == Some(ErrorCode::TargetForbidden) {
+            self.metrics.refused(Refusal::TargetForbidden);
+        }
+        match &outcome {
+            Ok(_) => tracing::info!(
+                target = %request.target,
+                mode = ?request.mode,
+                ms = took.as_millis() as u64,
+                "scan done"
+            ),
+            Err(failure) => tracing::info!(
+                target = %request.target,
+                mode = ?request.mode,
+                ms = took.as_millis() as u64,
+                error = ?failure.code(),
+                message = %failure.error.message,
+                "scan failed"
+            ),
+        }
+        outcome
+    }
+
+    /// No new scans from now on (shutdown); those under way go on.
+    pub fn drain(&self) {
+        self.admission.drain();
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.admission.is_draining()
+    }
+
+    /// Waits until no scan is running or queued, at most `limit`. True if none is.
+    pub async fn wait_idle(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.cache.running() == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn gauges(&self) -> Gauges {
+        let (cache_entries, cache_bytes) = self.cache.size();
+        Gauges {
+            in_flight: self.admission.in_flight(),
+            queued: self.admission.queued(),
+            slots: self.admission.max_scans(),
+            queue_capacity: self.admission.queue_capacity(),
+            cache_entries,
+            cache_bytes,
+            draining: self.admission.is_draining(),
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}
+
+/// Tokens taken for a scan that may yet not start.
+#[derive(Debug, Default)]
+struct Refunds {
+    refresh: Option<ClientKey>,
+    client: Option<ClientKey>,
+    target: Option<String>,
+}
+
+impl Refunds {
+    fn refund(&mut self, broker: &ScanBroker) {
+        if let Some(client) = self.refresh.take() {
+            broker.refreshes.refund(&client);
+        }
+        if let Some(client) = self.client.take() {
+            broker.clients.refund(&client);
+        }
+        if let Some(target) = self.target.take() {
+            broker.targets.refund(&target);
+        }
+    }
+}
+
+/// The per-target limit's key: host and port, with an IPv4 address written in IPv6 (mapped
+/// or compatible) counted as that IPv4 address, so a second spelling does not double the
+/// allowance.
+fn target_key(target: &Target) -> String {
+    let host = match target.host() {
+        Host::Ip(std::net::IpAddr::V6(v6)) => match v6.to_ipv4() {
+            Some(v4) if !v6.is_loopback() && !v6.is_unspecified() => v4.to_string(),
+            _ => v6.to_string(),
+        },
+        other => other.to_string(),
+    };
+    format!("{host}:{}", target.port())
+}
+
+/// Makes sure a flight ends and leaves the cache's running set, even if its task is dropped
+/// (runtime shut down) before the scan finished.
+struct FlightGuard {
+    broker: Arc<ScanBroker>,
+    key: ScanKey,
+    flight: Arc<Flight>,
+    finished: bool,
+}
+
+impl FlightGuard {
+    fn finish(&mut self, outcome: Outcome) {
+        self.finished = true;
+        self.broker
+            .cache
+            .finish(&self.key, &self.flight, outcome, Instant::now());
+    }
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(Err(ApiFailure::new(
+                ErrorCode::Internal,
+                "the scan was stopped before it finished",
+            )));
+        }
+    }
+}
+
+fn flight_update(update: ScanUpdate) -> FlightUpdate {
+    match update {
+        ScanUpdate::Quick(report) => match report_json(&report) {
+            Ok(json) => FlightUpdate::Quick(json),
+            // Cannot happen for a Report (plain data); a progress note keeps the stream going.
+            Err(_) => FlightUpdate::Progress(shared::ScanProgress {
+                step: "quick".into(),
+                done: 0,
+                total: 0,
+            }),
+        },
+        ScanUpdate::Progress(progress) => FlightUpdate::Progress(progress),
+    }
+}
+
+fn report_json(report: &Report) -> Outcome {
+    serde_json::to_vec(report).map(Bytes::from).map_err(|e| {
+        ApiFailure::new(
+            ErrorCode::Internal,
+            format!("the report could not be written as JSON: {e}"),
+        )
+    })
+}
+
+/// The scan mode a request asks for.
+pub fn mode(quick: bool) -> ScanMode {
+    if quick {
+        ScanMode::Quick
+    } else {
+        ScanMode::Full
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_per_target_whatever_its_spelling() {
+        let key = |text: &str| target_key(&Target::parse(text).unwrap());
+        assert_eq!(key("93.184.216.34"), "93.184.216.34:443");
+        assert_eq!(key("[::ffff:93.184.216.34]"), "93.184.216.34:443");
+        assert_eq!(key("[::ffff:5db8:d822]:443"), "93.184.216.34:443");
+        assert_eq!(key("Example.COM."), "example.com:443");
+        assert_eq!(key("[2606:4700::1111]:8443"), "2606:4700::1111:8443");
+        assert_eq!(key("[::1]"), "::1:443");
+    }
+}
