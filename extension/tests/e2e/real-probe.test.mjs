@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess } from './harness.mjs';
+import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess, sleep } from './harness.mjs';
 
 const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
 
@@ -56,6 +56,17 @@ test('a self-signed server is graded T, in the popup and on the badge', async ()
   await openSite(browser, 'https://bad.test/');
   const popup = await openPopup(browser);
   try {
+    // The stream shows the quick verdict and progress first, when the scan is slow enough
+    // to catch them: keep a picture of that moment.
+    const early = `!!document.querySelector('.grade.provisional, progress[value]')`;
+    for (let i = 0; i < 100; i++) {
+      if (await popup.evaluate(early).catch(() => false)) {
+        await popup.screenshot('real-in-progress');
+        break;
+      }
+      if (await popup.evaluate(`!document.querySelector('button[data-action=recheck]')?.disabled`)) break;
+      await sleep(30);
+    }
     // Done when Re-check is enabled again (the probe may answer with a quick scan only: its
     // grade is then marked provisional, and still final for this popup).
     await popup.waitFor(`!!document.querySelector('.grade') && !document.querySelector('button[data-action=recheck]')?.disabled`, 'a finished scan', 60000);
