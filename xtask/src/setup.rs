@@ -13,6 +13,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "fonts-dejavu-core",
+    "zip",
 ];
 
 /// Runs `program args`, failing with a message if it fails.
