@@ -258,6 +258,37 @@ pub(crate) fn icons_command(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The one manifest, tailored to `browser`: each browser's build drops the keys only the
+/// other one reads, so neither shows warnings about them (Chromium: the `gecko` settings and
+/// `background.scripts`; Firefox: `background.service_worker`).
+fn manifest_for(browser: &str, text: &str) -> Result<String, String> {
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("manifest.json: {e}"))?;
+    let object = manifest
+        .as_object_mut()
+        .ok_or("manifest.json is not an object")?;
+    let background = object
+        .get_mut("background")
+        .and_then(serde_json::Value::as_object_mut);
+    match browser {
+        "chromium" => {
+            if let Some(background) = background {
+                background.remove("scripts");
+            }
+            object.remove("browser_specific_settings");
+        }
+        _ => {
+            if let Some(background) = background {
+                background.remove("service_worker");
+            }
+            object.remove("minimum_chrome_version");
+        }
+    }
+    serde_json::to_string_pretty(&manifest)
+        .map(|m| m + "\n")
+        .map_err(|e| e.to_string())
+}
+
 fn manifest_version(root: &Path) -> Result<String, String> {
     let text = fs::read_to_string(root.join("manifest.json")).map_err(|e| e.to_string())?;
     let start = text
@@ -336,7 +367,8 @@ pub(crate) fn build(args: &[String]) -> Result<(), String> {
         let out = dist.join(browser);
         let _ = fs::remove_dir_all(&out);
         copy_dir(&root.join("extension/static"), &out)?;
-        fs::copy(root.join("manifest.json"), out.join("manifest.json"))
+        let manifest = fs::read_to_string(root.join("manifest.json")).map_err(|e| e.to_string())?;
+        fs::write(out.join("manifest.json"), manifest_for(browser, &manifest)?)
             .map_err(|e| e.to_string())?;
         for (_, name) in MODULES {
             for file in [format!("{name}.js"), format!("{name}_bg.wasm")] {
@@ -392,5 +424,25 @@ mod tests {
         let version = locked_version(&root(), "wasm-bindgen").expect("locked");
         assert!(version.starts_with("0.2."), "{version}");
         assert_eq!(manifest_version(&root()).expect("version"), "0.1.0");
+    }
+
+    #[test]
+    fn each_browser_gets_only_its_keys() {
+        let text = fs::read_to_string(root().join("manifest.json")).expect("manifest");
+        let chromium: serde_json::Value =
+            serde_json::from_str(&manifest_for("chromium", &text).expect("chromium"))
+                .expect("json");
+        assert!(chromium.get("browser_specific_settings").is_none());
+        assert_eq!(chromium["background"]["service_worker"], "background.js");
+        assert!(chromium["background"].get("scripts").is_none());
+        let firefox: serde_json::Value =
+            serde_json::from_str(&manifest_for("firefox", &text).expect("firefox")).expect("json");
+        assert_eq!(
+            firefox["browser_specific_settings"]["gecko"]["id"],
+            "tls-probe@tls-probe.example"
+        );
+        assert!(firefox["background"].get("service_worker").is_none());
+        assert_eq!(firefox["background"]["scripts"][0], "background.js");
+        assert_eq!(firefox["permissions"], chromium["permissions"]);
     }
 }
