@@ -28,6 +28,8 @@ pub struct Prober {
     capacity: usize,
     slots: Arc<Semaphore>,
     reduced: AtomicBool,
+    /// False once the server dropped a half-closed connection without a word.
+    half_close_works: AtomicBool,
     connections: AtomicUsize,
 }
 
@@ -53,6 +55,7 @@ impl Prober {
             capacity,
             slots: Arc::new(Semaphore::new(capacity)),
             reduced: AtomicBool::new(false),
+            half_close_works: AtomicBool::new(true),
             connections: AtomicUsize::new(0),
         }
     }
@@ -109,21 +112,44 @@ impl Prober {
     /// at a time, after a transient failure.
     pub async fn send(&self, hello: &ClientHello) -> ServerFlight {
         let bytes = self.named(hello.clone()).to_bytes();
-        self.send_bytes(&bytes).await
+        // Nothing follows the hello: half-close, unless this server showed it cannot take it.
+        let flight = self
+            .send_with(&bytes, self.half_close_works.load(Ordering::Relaxed))
+            .await;
+        if self.half_close_works.load(Ordering::Relaxed)
+            && flight.bytes_received == 0
+            && flight.server_hello.is_none()
+        {
+            // Not a byte back: perhaps a server that drops a half-closed connection. Ask again
+            // the ordinary way, and keep to it if that answers.
+            let plain = self.send_with(&bytes, false).await;
+            if plain.bytes_received > 0 {
+                tracing::debug!(address = %self.address, "server drops half-closed connections; not half-closing");
+                self.half_close_works.store(false, Ordering::Relaxed);
+            }
+            return plain;
+        }
+        flight
     }
 
-    /// Like [`Prober::send`], for prepared bytes (SSL 2.0 hellos).
+    /// Like [`Prober::send`], for prepared bytes (SSL 2.0 hellos), without half-close.
     pub async fn send_bytes(&self, bytes: &[u8]) -> ServerFlight {
+        self.send_with(bytes, false).await
+    }
+
+    async fn send_with(&self, bytes: &[u8], half_close: bool) -> ServerFlight {
         let first = {
             let _slot = self.slot().await;
-            self.exchange(bytes).await.map(|ex| ex.flight)
+            self.exchange_with(bytes, half_close)
+                .await
+                .map(|ex| ex.flight)
         };
         match first {
             Ok(flight) if !is_transient_end(&flight.end) || flight.server_hello.is_some() => flight,
             Ok(_) | Err(_) if self.time_left() > Duration::from_millis(500) => {
                 self.reduce();
                 let _slot = self.slot().await;
-                match self.exchange(bytes).await {
+                match self.exchange_with(bytes, half_close).await {
                     Ok(ex) => ex.flight,
                     Err(e) => failed_flight(e),
                 }
@@ -136,6 +162,14 @@ impl Prober {
     /// Opens a connection, sends `bytes` and reads the flight, keeping the connection for a
     /// follow-up (heartbeat, early ChangeCipherSpec). The caller holds a [`Slot`].
     pub async fn exchange(&self, bytes: &[u8]) -> Result<Exchange<TcpStream>, WireError> {
+        self.exchange_with(bytes, false).await
+    }
+
+    async fn exchange_with(
+        &self,
+        bytes: &[u8],
+        half_close: bool,
+    ) -> Result<Exchange<TcpStream>, WireError> {
         if self.time_left().is_zero() {
             return Err(WireError::Timeout {
                 which: "total",
@@ -144,7 +178,11 @@ impl Prober {
             });
         }
         self.connections.fetch_add(1, Ordering::Relaxed);
-        connect_and_exchange(self.address, bytes, &self.limits()).await
+        let limits = Limits {
+            half_close,
+            ..self.limits()
+        };
+        connect_and_exchange(self.address, bytes, &limits).await
     }
 
     /// Drops the cap to one connection at a time (once).

@@ -41,6 +41,10 @@ pub struct Limits {
     pub certificates: CertificateLimits,
     /// The most warning alerts tolerated before giving up.
     pub max_warning_alerts: usize,
+    /// Close our sending side right after the hello (TCP half-close). For probes that send
+    /// nothing more: a server that serves one connection at a time then finishes with ours
+    /// as soon as it has sent its flight, not a round trip later when our close arrives.
+    pub half_close: bool,
 }
 
 impl Default for Limits {
@@ -53,6 +57,7 @@ impl Default for Limits {
             max_message: DEFAULT_MESSAGE_CAP,
             certificates: CertificateLimits::default(),
             max_warning_alerts: 8,
+            half_close: false,
         }
     }
 }
@@ -363,7 +368,11 @@ where
     let deadline = Deadline::until(limits.read_timeout, started + limits.total_timeout);
     let write = tokio::time::timeout(limits.read_timeout.min(limits.total_timeout), async {
         stream.write_all(hello).await?;
-        stream.flush().await
+        stream.flush().await?;
+        if limits.half_close {
+            stream.shutdown().await?;
+        }
+        Ok::<(), std::io::Error>(())
     })
     .await;
     let mut flight = match write {
