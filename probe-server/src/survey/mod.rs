@@ -22,7 +22,7 @@ use rustls_pki_types::CertificateDer;
 use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion, ScanProgress};
 
 use self::prober::Prober;
-use self::suites::{VersionSurvey, survey_version};
+use self::suites::survey_version;
 use crate::iana::cipher_suites;
 use crate::observations::{AttackProbes, ProbeOutcome};
 use crate::scan::{ScanUpdate, UpdateSender};
@@ -78,6 +78,100 @@ impl Progress<'_> {
     }
 }
 
+/// Each version's first answer (accepted: `Some(true)`; refused: `Some(false)`; no answer:
+/// `None`), announced once, awaited by the probes that need it.
+#[derive(Debug)]
+struct FirstAnswers {
+    channels: Vec<(
+        ProtocolVersion,
+        tokio::sync::watch::Sender<Option<Option<bool>>>,
+    )>,
+}
+
+impl Default for FirstAnswers {
+    fn default() -> Self {
+        let versions = [
+            ProtocolVersion::Tls13,
+            ProtocolVersion::Tls12,
+            ProtocolVersion::Tls11,
+            ProtocolVersion::Tls10,
+            ProtocolVersion::Ssl3,
+        ];
+        Self {
+            channels: versions
+                .iter()
+                .map(|v| (*v, tokio::sync::watch::Sender::new(None)))
+                .collect(),
+        }
+    }
+}
+
+impl FirstAnswers {
+    fn channel(
+        &self,
+        version: ProtocolVersion,
+    ) -> Option<&tokio::sync::watch::Sender<Option<Option<bool>>>> {
+        self.channels
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, c)| c)
+    }
+
+    /// Records `version`'s first answer; later calls change nothing.
+    fn announce(&self, version: ProtocolVersion, answer: Option<bool>) {
+        if let Some(channel) = self.channel(version) {
+            channel.send_if_modified(|slot| {
+                let fresh = slot.is_none();
+                if fresh {
+                    *slot = Some(answer);
+                }
+                fresh
+            });
+        }
+    }
+
+    /// `version`'s first answer, once there is one.
+    async fn wait(&self, version: ProtocolVersion) -> Option<bool> {
+        let Some(channel) = self.channel(version) else {
+            return None;
+        };
+        let mut receiver = channel.subscribe();
+        // The senders live as long as `self`, so the channel cannot close under us.
+        receiver
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|answer| *answer)
+            .flatten()
+    }
+
+    /// The best TLS ≤ 1.2 version the server accepts: what the attack tests use.
+    async fn best_legacy(&self) -> Option<ProtocolVersion> {
+        for version in [
+            ProtocolVersion::Tls12,
+            ProtocolVersion::Tls11,
+            ProtocolVersion::Tls10,
+            ProtocolVersion::Ssl3,
+        ] {
+            if self.wait(version).await == Some(true) {
+                return Some(version);
+            }
+        }
+        None
+    }
+
+    /// Every version the server accepts, newest first.
+    async fn supported(&self) -> Vec<ProtocolVersion> {
+        let mut supported = Vec::new();
+        for (version, _) in &self.channels {
+            if self.wait(*version).await == Some(true) {
+                supported.push(*version);
+            }
+        }
+        supported
+    }
+}
+
 /// The steps a survey reports, in the order they usually finish.
 const STEPS: u32 = 14;
 
@@ -94,126 +188,114 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
         done: AtomicU32::new(0),
         total: STEPS,
     };
+    // Each enumeration announces at once whether its version's first hello was accepted, so
+    // that the probes needing only that start then, not after every enumeration is done.
+    let firsts = FirstAnswers::default();
     let versioned = |version: ProtocolVersion| {
-        let (prober, progress) = (&prober, &progress);
+        let (prober, progress, firsts) = (&prober, &progress, &firsts);
         async move {
-            let survey = survey_version(prober, version).await;
+            let survey =
+                survey_version(prober, version, |answer| firsts.announce(version, answer)).await;
+            firsts.announce(version, survey.supported);
             progress.step(version.as_str());
             survey
         }
     };
-
-    // Phase A: everything that needs no earlier answer.
     let tls13_suites: Vec<u16> = suites::candidates(ProtocolVersion::Tls13);
-    let (ssl2, tls13, tls12, tls11, tls10, ssl3, groups13) = tokio::join!(
-        async {
+    let signed_fs = groups::signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
+    let ecdhe = groups::ecdhe_suites(&suites::candidates(ProtocolVersion::Tls12));
+
+    let (
+        ssl2,
+        tls13,
+        tls12,
+        tls11,
+        tls10,
+        ssl3,
+        groups13,
+        curves,
+        schemes,
+        heartbleed,
+        ccs,
+        fallback,
+        compression,
+    ) = tokio::join!(
+        Box::pin(async {
             let s = sslv2::probe(&prober).await;
             progress.step("SSLv2");
             s
-        },
-        versioned(ProtocolVersion::Tls13),
-        versioned(ProtocolVersion::Tls12),
-        versioned(ProtocolVersion::Tls11),
-        versioned(ProtocolVersion::Tls10),
-        versioned(ProtocolVersion::Ssl3),
-        async {
+        }),
+        Box::pin(versioned(ProtocolVersion::Tls13)),
+        Box::pin(versioned(ProtocolVersion::Tls12)),
+        Box::pin(versioned(ProtocolVersion::Tls11)),
+        Box::pin(versioned(ProtocolVersion::Tls10)),
+        Box::pin(versioned(ProtocolVersion::Ssl3)),
+        Box::pin(async {
             let g = groups::tls13_groups(&prober, &tls13_suites).await;
             progress.step("groups");
             g
-        },
-    );
-    let legacy = [
-        (ProtocolVersion::Tls12, &tls12),
-        (ProtocolVersion::Tls11, &tls11),
-        (ProtocolVersion::Tls10, &tls10),
-        (ProtocolVersion::Ssl3, &ssl3),
-    ];
-    // The best TLS ≤ 1.2 version the server speaks, and its suites: the attack tests use it.
-    let best_legacy = legacy
-        .iter()
-        .find(|(_, s)| s.supported == Some(true))
-        .map(|(v, s)| (*v, ids(s)));
-    let supported: Vec<ProtocolVersion> = [(ProtocolVersion::Tls13, &tls13)]
-        .iter()
-        .chain(legacy.iter())
-        .filter(|(_, s)| s.supported == Some(true))
-        .map(|(v, _)| *v)
-        .collect();
-
-    // Phase B: what needs phase A's answers.
-    let tls12_fs = groups::signed_fs_suites(&ids(&tls12));
-    let tls12_ecdhe = groups::ecdhe_suites(&ids(&tls12));
-    let need_curves = tls13.supported != Some(true) && !tls12_ecdhe.is_empty();
-    let fallback_pair = match supported.as_slice() {
-        [highest, lower, ..] => Some((*highest, *lower)),
-        _ => None,
-    };
-    let fallback_suites = fallback_pair.map(|(_, lower)| {
-        legacy
-            .iter()
-            .find(|(v, _)| *v == lower)
-            .map(|(_, s)| ids(s))
-            .unwrap_or_default()
-    });
-    let (curves, schemes, heartbleed, ccs, fallback, compression) = tokio::join!(
-        async {
-            let c = if need_curves {
-                Some(groups::tls12_curves(&prober, &tls12_ecdhe).await)
+        }),
+        Box::pin(async {
+            // TLS 1.2 curves matter when there is no TLS 1.3 to list the groups.
+            let c = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
+                && firsts.wait(ProtocolVersion::Tls12).await == Some(true)
+            {
+                Some(groups::tls12_curves(&prober, &ecdhe).await)
             } else {
                 None
             };
             progress.step("curves");
             c
-        },
-        async {
-            let s = if tls12_fs.is_empty() {
-                None
+        }),
+        Box::pin(async {
+            let s = if firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
+                Some(groups::tls12_signature_schemes(&prober, &signed_fs).await)
             } else {
-                Some(groups::tls12_signature_schemes(&prober, &tls12_fs).await)
+                None
             };
             progress.step("signature-algorithms");
             s
-        },
-        async {
-            let h = match &best_legacy {
-                Some((v, s)) => Some(attacks::heartbleed(&prober, *v, s).await),
+        }),
+        Box::pin(async {
+            let h = match firsts.best_legacy().await {
+                Some(v) => Some(attacks::heartbleed(&prober, v, &suites::candidates(v)).await),
                 None => None,
             };
             progress.step("heartbleed");
             h
-        },
-        async {
-            let c = match &best_legacy {
-                Some((v, s)) => Some(attacks::ccs_injection(&prober, *v, s).await),
+        }),
+        Box::pin(async {
+            let c = match firsts.best_legacy().await {
+                Some(v) => Some(attacks::ccs_injection(&prober, v, &suites::candidates(v)).await),
                 None => None,
             };
             progress.step("ccs-injection");
             c
-        },
-        async {
+        }),
+        Box::pin(async {
             // From TLS 1.3, downgrades are caught by the sentinel in the ServerHello random
             // (RFC 8446 4.1.3), checked below on the handshakes already made; below 1.3, by
             // TLS_FALLBACK_SCSV.
-            let f = match (fallback_pair, &fallback_suites) {
-                (Some((highest, lower)), Some(suites))
-                    if highest != ProtocolVersion::Tls13 && !suites.is_empty() =>
-                {
-                    Some(attacks::fallback_scsv(&prober, lower, highest, suites).await)
-                }
+            let f = match firsts.supported().await.as_slice() {
+                [highest, lower, ..] if *highest != ProtocolVersion::Tls13 => Some(
+                    attacks::fallback_scsv(&prober, *lower, *highest, &suites::candidates(*lower))
+                        .await,
+                ),
                 _ => None,
             };
             progress.step("fallback-scsv");
             f
-        },
-        async {
-            let c = match &best_legacy {
-                Some((v, s)) => Some(attacks::compression(&prober, *v, s).await),
+        }),
+        Box::pin(async {
+            let c = match firsts.best_legacy().await {
+                Some(v) => Some(attacks::compression(&prober, v, &suites::candidates(v)).await),
                 None => None,
             };
             progress.step("compression");
             c
-        },
+        }),
     );
+    let schemes = schemes.map(|found| found.map(|list| (!list.is_empty()).then_some(list)));
 
     let mut result = SurveyResult::default();
     let mut note = |check: &str, message: String| {
@@ -282,7 +364,8 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
     };
     let all_accepted = [&ssl3, &tls10, &tls11, &tls12, &tls13];
     let signature_algorithms = match schemes {
-        Some(Ok(found)) => Some(found.iter().map(|id| groups::scheme_name(*id)).collect()),
+        Some(Ok(Some(found))) => Some(found.iter().map(|id| groups::scheme_name(*id)).collect()),
+        Some(Ok(None)) => None,
         Some(Err(e)) => {
             note("signature-algorithms", e);
             None
@@ -383,10 +466,6 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
     result.connections = prober.connections();
     result.went_sequential = prober.reduced();
     result
-}
-
-fn ids(survey: &VersionSurvey) -> Vec<u16> {
-    survey.accepted.iter().map(|a| a.suite).collect()
 }
 
 /// The chain (and stapled OCSP response) from one raw TLS ≤ 1.2 hello offering everything:

@@ -49,13 +49,30 @@ pub fn hello(version: ProtocolVersion, suites: &[u16]) -> ClientHello {
 }
 
 /// Enumerates the suites `version` accepts.
-pub async fn survey_version(prober: &Prober, version: ProtocolVersion) -> VersionSurvey {
+/// Enumerates the suites `version` accepts; `first` hears at once whether the first hello
+/// was accepted (`Some(true)`), refused (`Some(false)`) or unanswered (`None`).
+pub async fn survey_version(
+    prober: &Prober,
+    version: ProtocolVersion,
+    first: impl FnOnce(Option<bool>),
+) -> VersionSurvey {
     let mut remaining = candidates(version);
     let mut result = VersionSurvey::default();
+    let mut first = Some(first);
     // Bounded: each round removes one suite or stops.
     while !remaining.is_empty() {
         let flight = prober.send(&hello(version, &remaining)).await;
         let verdict = flight.verdict();
+        if let Some(first) = first.take() {
+            first(match &verdict {
+                Verdict::Accepted {
+                    version: chosen, ..
+                } => Some(*chosen == version.wire()),
+                Verdict::HelloRetry { .. } => Some(version == ProtocolVersion::Tls13),
+                Verdict::Refused(_) | Verdict::Ssl2Accepted { .. } => Some(false),
+                Verdict::Failed(_) => None,
+            });
+        }
         let picked = match &verdict {
             Verdict::Accepted {
                 version: chosen,
