@@ -184,6 +184,32 @@ impl Scanner {
         let connections = AtomicU32::new(0);
         let full = request.mode == ScanMode::Full;
 
+        // 3. starts at once: the survey needs nothing from the verified stage, so a full scan
+        // runs both together. Its progress is held back until the quick report has gone out,
+        // so that a stream reads quick, progress, report.
+        let mut held_progress = None;
+        let survey = full.then(|| {
+            let request = SurveyRequest {
+                address: endpoint.address,
+                server_name: names.sni.clone(),
+                connections: self.connections,
+                // Less a margin to assemble the report.
+                deadline: started
+                    + self
+                        .timeouts
+                        .scan
+                        .saturating_sub(Duration::from_millis(300)),
+            };
+            let progress = updates.map(|_| {
+                let (sender, held) = tokio::sync::mpsc::unbounded_channel::<ScanUpdate>();
+                held_progress = Some(held);
+                sender
+            });
+            AbortOnDrop(tokio::spawn(async move {
+                survey::run(&request, progress.as_ref()).await
+            }))
+        });
+
         // 2. The verified handshake, the HTTP layer, and the chain's trust.
         let mut stage = self
             .verified_stage(&endpoint, &names, target, full, &connections)
@@ -253,23 +279,21 @@ impl Scanner {
             ));
             let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
         }
-
-        // 3. The survey, in the time left (less a margin to assemble the report).
-        let deadline = started
-            + self
-                .timeouts
-                .scan
-                .saturating_sub(Duration::from_millis(300));
-        let survey = survey::run(
-            &SurveyRequest {
-                address: endpoint.address,
-                server_name: names.sni.clone(),
-                connections: self.connections,
-                deadline,
-            },
-            updates,
-        )
-        .await;
+        let Some(mut survey) = survey else {
+            return Err(ProbeError::Internal("a full scan without a survey".into()));
+        };
+        // Pass on the progress held so far, then the rest as it comes, until the survey ends
+        // (its sender goes with it): all of it before the final report.
+        let forward = async {
+            if let (Some(mut held), Some(updates)) = (held_progress, updates) {
+                while let Some(update) = held.recv().await {
+                    let _ = updates.send(update);
+                }
+            }
+        };
+        let (survey, ()) = tokio::join!(&mut survey.0, forward);
+        let survey =
+            survey.map_err(|e| ProbeError::Internal(format!("the survey stopped: {e}")))?;
         connections.fetch_add(survey.connections as u32, Ordering::Relaxed);
         if judged.is_none() {
             let ocsp = survey.stapled_ocsp.clone().unwrap_or_default();
@@ -671,6 +695,16 @@ impl Scanner {
             return Err("the answer is neither a DER nor a PEM certificate".into());
         }
         Ok(certs)
+    }
+}
+
+/// A spawned task that is cancelled when its handle is dropped: a scan that fails or is
+/// cancelled stops its survey too.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

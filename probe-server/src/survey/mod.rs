@@ -132,9 +132,7 @@ impl FirstAnswers {
 
     /// `version`'s first answer, once there is one.
     async fn wait(&self, version: ProtocolVersion) -> Option<bool> {
-        let Some(channel) = self.channel(version) else {
-            return None;
-        };
+        let channel = self.channel(version)?;
         let mut receiver = channel.subscribe();
         // The senders live as long as `self`, so the channel cannot close under us.
         receiver
