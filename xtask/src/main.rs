@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod setup;
 mod tasks;
 
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
         Some("run") => tasks::run(&args[1..]),
         Some("test") => tasks::test(&args[1..]),
         Some("setup") => setup::all(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <run|test|setup>\n\n  run    build the extension and start the probe server on 127.0.0.1:7443\n  test   run every test and lint\n  setup  install what the build and tests need"

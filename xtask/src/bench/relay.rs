@@ -1,0 +1,270 @@
+//! A counting TCP relay: listens on 127.0.0.1:0, forwards every accepted connection to one
+//! upstream server, and counts the connections (and the most in flight at once).
+//!
+//! Every tool scans a relay rather than the server, so the connection counts of all tools are
+//! measured the same way, by the same code, and the relay's small overhead (one extra
+//! loopback hop, one thread pair per connection) is the same for all of them.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How long the relay waits for the upstream server to accept.
+const UPSTREAM_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Counters since the last [`Relay::reset`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RelayCounts {
+    /// TCP connections accepted from the client.
+    pub(crate) accepted: u64,
+    /// Of those, the ones the upstream server could not be reached for.
+    pub(crate) upstream_failed: u64,
+    /// The most connections in flight at once.
+    pub(crate) peak: usize,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    stop: AtomicBool,
+    accepted: AtomicU64,
+    upstream_failed: AtomicU64,
+    active: AtomicUsize,
+    peak: AtomicUsize,
+    next_id: AtomicU64,
+    /// Both sockets of each live connection, to shut them down when the relay stops.
+    live: Mutex<HashMap<u64, (TcpStream, TcpStream)>>,
+}
+
+/// A running relay. Dropping it stops the accept loop and shuts every relayed connection down.
+#[derive(Debug)]
+pub(crate) struct Relay {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Relay {
+    /// Starts a relay on 127.0.0.1 (a free port) to `upstream`.
+    pub(crate) fn start(upstream: SocketAddr) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let acceptor = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name(format!("relay-{}", addr.port()))
+                .spawn(move || accept_loop(&listener, upstream, &shared))?
+        };
+        Ok(Self {
+            addr,
+            shared,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    /// Where clients connect.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Zeroes the counters (the peak starts again from the connections still in flight).
+    pub(crate) fn reset(&self) {
+        self.shared.accepted.store(0, Ordering::SeqCst);
+        self.shared.upstream_failed.store(0, Ordering::SeqCst);
+        self.shared
+            .peak
+            .store(self.shared.active.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    /// The counters since the last reset.
+    pub(crate) fn counts(&self) -> RelayCounts {
+        RelayCounts {
+            accepted: self.shared.accepted.load(Ordering::SeqCst),
+            upstream_failed: self.shared.upstream_failed.load(Ordering::SeqCst),
+            peak: self.shared.peak.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Connections in flight now.
+    pub(crate) fn active(&self) -> usize {
+        self.shared.active.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept; the loop sees `stop` and ends without counting it.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+        let live = self
+            .shared
+            .live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (client, server) in live.values() {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, upstream: SocketAddr, shared: &Arc<Shared>) {
+    for incoming in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(client) = incoming else { continue };
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
+        let shared = shared.clone();
+        // One thread per connection: it connects upstream (which may take a while when the
+        // server is busy) without holding up the next accept.
+        let spawned = std::thread::Builder::new()
+            .name("relay-conn".into())
+            .spawn(move || relay_one(client, upstream, &shared));
+        if spawned.is_err() {
+            // Out of threads: the connection was counted and is dropped (closed).
+            continue;
+        }
+    }
+}
+
+fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Shared) {
+    let active = shared.active.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.peak.fetch_max(active, Ordering::SeqCst);
+    let _ = relay_streams(client, upstream, shared);
+    shared.active.fetch_sub(1, Ordering::SeqCst);
+}
+
+fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io::Result<()> {
+    let server = match TcpStream::connect_timeout(&upstream, UPSTREAM_CONNECT_TIMEOUT) {
+        Ok(server) => server,
+        Err(e) => {
+            shared.upstream_failed.fetch_add(1, Ordering::SeqCst);
+            return Err(e);
+        }
+    };
+    client.set_nodelay(true)?;
+    server.set_nodelay(true)?;
+    let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+    shared
+        .live
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(id, (client.try_clone()?, server.try_clone()?));
+    if shared.stop.load(Ordering::SeqCst) {
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = server.shutdown(Shutdown::Both);
+    }
+    let upward = {
+        let (from, to) = (client.try_clone()?, server.try_clone()?);
+        std::thread::Builder::new()
+            .name("relay-up".into())
+            .spawn(move || pipe(from, to))?
+    };
+    pipe(server, client);
+    let _ = upward.join();
+    shared
+        .live
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
+    Ok(())
+}
+
+/// Copies until EOF or error, then passes the EOF on (half-close), so a peer that closes its
+/// sending side is seen closing by the other.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let result = io::copy(&mut from, &mut to);
+    match result {
+        Ok(_) => {
+            let _ = to.shutdown(Shutdown::Write);
+        }
+        // A reset on one side becomes a close of both (the closest a relay can pass it on).
+        Err(_) => {
+            let _ = to.shutdown(Shutdown::Both);
+            let _ = from.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    /// An echo server that answers every connection on its own thread.
+    fn echo_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = stream.read(&mut buf) {
+                        if n == 0 || stream.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn relays_bytes_and_counts_connections() {
+        let relay = Relay::start(echo_server()).unwrap();
+        let mut streams = Vec::new();
+        for i in 0..3u8 {
+            let mut s = TcpStream::connect(relay.addr()).unwrap();
+            s.write_all(&[i, i + 1]).unwrap();
+            let mut back = [0u8; 2];
+            s.read_exact(&mut back).unwrap();
+            assert_eq!(back, [i, i + 1]);
+            streams.push(s);
+        }
+        let counts = relay.counts();
+        assert_eq!(counts.accepted, 3);
+        assert_eq!(counts.peak, 3, "all three were open at once");
+        drop(streams);
+        relay.reset();
+        assert_eq!(relay.counts().accepted, 0);
+    }
+
+    #[test]
+    fn an_unreachable_upstream_is_counted_and_closed() {
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let relay = Relay::start(closed).unwrap();
+        let mut s = TcpStream::connect(relay.addr()).unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed without data");
+        let counts = relay.counts();
+        assert_eq!((counts.accepted, counts.upstream_failed), (1, 1));
+    }
+
+    #[test]
+    fn dropping_the_relay_closes_live_connections() {
+        let relay = Relay::start(echo_server()).unwrap();
+        let mut s = TcpStream::connect(relay.addr()).unwrap();
+        s.write_all(b"x").unwrap();
+        let mut back = [0u8; 1];
+        s.read_exact(&mut back).unwrap();
+        drop(relay);
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(s.read(&mut back).unwrap_or(0), 0, "closed by the relay");
+    }
+}
