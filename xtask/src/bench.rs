@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo xtask bench [--runs N] [--timeout SECONDS] [--targets ID,...] [--tools NAME,...]
-//!                   [--sweep N,...] [--probe-arg ARG]... [--out PATH | --no-write]
+//!                   [--sweep N,...] [--probe-arg ARG]... [--out PATH | --no-write] [--trace]
 //! ```
 //!
 //! - Runs are interleaved (run 1 of every tool on every target, then run 2, ...), so slow
@@ -18,6 +18,7 @@
 //!   SIGTERM set a flag that ends the current tool run and unwinds.
 
 mod findings;
+mod hello;
 mod matrix;
 mod relay;
 mod results;
@@ -44,6 +45,7 @@ struct Options {
     sweep: Vec<usize>,
     probe_args: Vec<String>,
     out: Option<PathBuf>,
+    trace: bool,
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--runs N] [--timeout SECONDS] [--targets ID,...] [--tools NAME,...] [--sweep N,...] [--probe-arg ARG]... [--out PATH | --no-write]
@@ -56,7 +58,9 @@ const USAGE: &str = "usage: cargo xtask bench [--runs N] [--timeout SECONDS] [--
   --sweep N,...     also run our probe with --connections N for each N (extra rows)
   --probe-arg ARG   pass ARG to every `probe-server scan` (repeatable)
   --out PATH        where to write the results (default bench/RESULTS.md)
-  --no-write        print the table only";
+  --no-write        print the table only
+  --trace           keep each connection's ClientHello and write what each run's connections
+                    were for to target/bench/logs/*.hellos";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
@@ -67,6 +71,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         sweep: Vec::new(),
         probe_args: Vec::new(),
         out: Some(workspace_root().join("bench/RESULTS.md")),
+        trace: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -139,6 +144,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--probe-arg" => options.probe_args.push(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--no-write" => options.out = None,
+            "--trace" => options.trace = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option {other:?}\n\n{USAGE}")),
         }
@@ -212,6 +218,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         eprintln!("bench: starting {} ({})", spec.id, spec.summary);
         let target = Target::start(*spec, &pki)?;
+        target.relay.capture(options.trace);
         eprintln!(
             "bench:   {} at {}, relay at {}",
             spec.id,
@@ -302,6 +309,17 @@ fn measure(
         interrupted,
     )?;
     let counts = target.relay.counts();
+    wait_until_idle(target);
+    let hellos = target.relay.take_captured();
+    if !hellos.is_empty() {
+        let mut text = hello::tally(&hellos);
+        text.push('\n');
+        for (i, h) in hellos.iter().enumerate() {
+            text.push_str(&format!("{:>4}  {}\n", i + 1, hello::describe(h)));
+        }
+        let path = logs.join(format!("{stem}.hellos"));
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    }
     let out = std::fs::read_to_string(&stdout).unwrap_or_default();
     let json = std::fs::read_to_string(&json_out).ok();
     let completed = match finished.ending {

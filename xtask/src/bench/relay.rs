@@ -6,7 +6,7 @@
 //! loopback hop, one thread pair per connection) is the same for all of them.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,7 +37,13 @@ struct Shared {
     next_id: AtomicU64,
     /// Both sockets of each live connection, to shut them down when the relay stops.
     live: Mutex<HashMap<u64, (TcpStream, TcpStream)>>,
+    /// Keep the first bytes each client sends (its ClientHello), for `--trace`.
+    capture: AtomicBool,
+    captured: Mutex<Vec<Vec<u8>>>,
 }
+
+/// How many bytes of each client's first flight are kept when capturing.
+const CAPTURE_BYTES: usize = 16 * 1024;
 
 /// A running relay. Dropping it stops the accept loop and shuts every relayed connection down.
 #[derive(Debug)]
@@ -87,6 +93,22 @@ impl Relay {
             upstream_failed: self.shared.upstream_failed.load(Ordering::SeqCst),
             peak: self.shared.peak.load(Ordering::SeqCst),
         }
+    }
+
+    /// Keep (or stop keeping) the first bytes of each connection from the client.
+    pub(crate) fn capture(&self, on: bool) {
+        self.shared.capture.store(on, Ordering::SeqCst);
+    }
+
+    /// The client bytes kept since the last call, one entry per finished connection.
+    pub(crate) fn take_captured(&self) -> Vec<Vec<u8>> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .captured
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Connections in flight now.
@@ -162,14 +184,23 @@ fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io
         let _ = client.shutdown(Shutdown::Both);
         let _ = server.shutdown(Shutdown::Both);
     }
+    let capture = shared.capture.load(Ordering::SeqCst);
     let upward = {
         let (from, to) = (client.try_clone()?, server.try_clone()?);
         std::thread::Builder::new()
             .name("relay-up".into())
-            .spawn(move || pipe(from, to))?
+            .spawn(move || pipe(from, to, capture))?
     };
-    pipe(server, client);
-    let _ = upward.join();
+    pipe(server, client, false);
+    if let Ok(first_bytes) = upward.join()
+        && capture
+    {
+        shared
+            .captured
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(first_bytes);
+    }
     shared
         .live
         .lock()
@@ -179,11 +210,28 @@ fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io
 }
 
 /// Copies until EOF or error, then passes the EOF on (half-close), so a peer that closes its
-/// sending side is seen closing by the other.
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    let result = io::copy(&mut from, &mut to);
+/// sending side is seen closing by the other. Returns the first bytes copied when `capture`.
+fn pipe(mut from: TcpStream, mut to: TcpStream, capture: bool) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let result = loop {
+        match from.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                if capture && kept.len() < CAPTURE_BYTES {
+                    let room = CAPTURE_BYTES - kept.len();
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+                if let Err(e) = to.write_all(&buf[..n]) {
+                    break Err(e);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
     match result {
-        Ok(_) => {
+        Ok(()) => {
             let _ = to.shutdown(Shutdown::Write);
         }
         // A reset on one side becomes a close of both (the closest a relay can pass it on).
@@ -192,13 +240,12 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
             let _ = from.shutdown(Shutdown::Both);
         }
     }
+    kept
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
-
-    use std::io::{Read as _, Write as _};
 
     use super::*;
 
@@ -240,6 +287,26 @@ mod tests {
         drop(streams);
         relay.reset();
         assert_eq!(relay.counts().accepted, 0);
+    }
+
+    #[test]
+    fn captures_what_clients_send_first() {
+        let relay = Relay::start(echo_server()).unwrap();
+        relay.capture(true);
+        let mut s = TcpStream::connect(relay.addr()).unwrap();
+        s.write_all(b"hello").unwrap();
+        let mut back = [0u8; 5];
+        s.read_exact(&mut back).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let _ = s.read(&mut back);
+        drop(s);
+        for _ in 0..200 {
+            if relay.active() == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(relay.take_captured(), vec![b"hello".to_vec()]);
     }
 
     #[test]

@@ -189,6 +189,28 @@ pub(crate) fn strip_ansi(text: &str) -> String {
     out
 }
 
+/// Every scan command of sslyze 6 (what it runs when given none).
+const SSLYZE_COMMANDS: &[&str] = &[
+    "certinfo",
+    "sslv2",
+    "sslv3",
+    "tlsv1",
+    "tlsv1_1",
+    "tlsv1_2",
+    "tlsv1_3",
+    "elliptic_curves",
+    "heartbleed",
+    "openssl_ccs",
+    "robot",
+    "fallback",
+    "reneg",
+    "resum",
+    "compression",
+    "http_headers",
+    "early_data",
+    "ems",
+];
+
 /// What one scan needs to know about its target.
 #[derive(Debug)]
 pub(crate) struct ScanTarget<'a> {
@@ -221,12 +243,22 @@ pub(crate) fn arguments(tool: Tool, t: &ScanTarget<'_>, probe_extra: &[String]) 
             ca,
             "--json".into(),
         ],
-        Tool::Sslyze => vec![
-            "--quiet".into(),
-            format!("--json_out={}", t.json_out.display()),
-            format!("--certinfo_ca_file={ca}"),
-            format!("{name}:{port}{{127.0.0.1}}"),
-        ],
+        Tool::Sslyze => {
+            let mut args: Vec<String> = vec![
+                "--quiet".into(),
+                // Its compliance check against Mozilla's configurations opens no connection
+                // but makes it exit 1 for every non-compliant server; and with the check off,
+                // no scan command runs unless named: so name them all (its default set).
+                "--mozilla_config=disable".into(),
+            ];
+            args.extend(SSLYZE_COMMANDS.iter().map(|c| format!("--{c}")));
+            args.extend([
+                format!("--json_out={}", t.json_out.display()),
+                format!("--certinfo_ca_file={ca}"),
+                format!("{name}:{port}{{127.0.0.1}}"),
+            ]);
+            args
+        }
         Tool::Nmap => vec![
             "-Pn".into(),
             "-n".into(),
