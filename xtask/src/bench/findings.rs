@@ -96,6 +96,20 @@ pub(crate) fn probe_report(stdout: &str) -> Option<Report> {
     serde_json::from_str(stdout).ok()
 }
 
+/// Our finding ids about weak suites, shown next to the numbers.
+const WEAK_CRYPTO: &[&str] = &[
+    "cipher-null",
+    "cipher-anon",
+    "cipher-export",
+    "cipher-rc4",
+    "cipher-3des",
+    "cipher-des",
+    "cipher-cbc",
+    "rsa-key-exchange",
+    "no-forward-secrecy",
+    "weak-dh",
+];
+
 fn probe(stdout: &str) -> Option<Found> {
     let report = probe_report(stdout)?;
     let mut found = Found::default();
@@ -120,14 +134,62 @@ fn probe(stdout: &str) -> Option<Found> {
             .notes
             .push(format!("vulnerable: {}", vulnerable.join(" ")));
     }
+    let weak: Vec<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.id.as_str())
+        .filter(|id| WEAK_CRYPTO.contains(id))
+        .collect();
+    if !weak.is_empty() {
+        found.notes.push(weak.join(" "));
+    }
     if report.errors.iter().any(|e| e.check == "concurrency") {
         found.notes.push("went one connection at a time".into());
     }
     Some(found)
 }
 
+/// Replaces integers too long for serde_json (sslyze writes RSA moduli as JSON numbers) by 0,
+/// outside strings.
+fn tame_big_numbers(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() > 18 {
+            out.push('0');
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        flush(&mut digits, &mut out);
+        if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 fn sslyze(json: &str) -> Option<Found> {
-    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&tame_big_numbers(json)).ok()?;
     let result = value
         .get("server_scan_results")?
         .get(0)?
@@ -316,6 +378,15 @@ Accepted  TLSv1.2  128 bits  AES128-SHA
 Accepted  TLSv1.0  128 bits  AES128-SHA
 ";
         assert_eq!(sslscan(out).to_string(), "TLS1.0 1, TLS1.2 2");
+    }
+
+    #[test]
+    fn big_numbers_become_zero_outside_strings() {
+        let json = r#"{"n": 123456789012345678901234567890, "s": "99999999999999999999999 \"x", "k": 65537}"#;
+        let value: serde_json::Value = serde_json::from_str(&tame_big_numbers(json)).unwrap();
+        assert_eq!(value["n"], 0);
+        assert_eq!(value["s"], "99999999999999999999999 \"x");
+        assert_eq!(value["k"], 65537);
     }
 
     #[test]
