@@ -6,6 +6,7 @@
 //! ```text
 //! cargo xtask bench [--runs N] [--timeout SECONDS] [--targets ID,...] [--tools NAME,...]
 //!                   [--sweep N,...] [--probe-arg ARG]... [--out PATH | --no-write] [--trace]
+//!                   [--latency-ms MS]
 //! ```
 //!
 //! - Runs are interleaved (run 1 of every tool on every target, then run 2, ...), so slow
@@ -46,6 +47,7 @@ struct Options {
     probe_args: Vec<String>,
     out: Option<PathBuf>,
     trace: bool,
+    latency: Duration,
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--runs N] [--timeout SECONDS] [--targets ID,...] [--tools NAME,...] [--sweep N,...] [--probe-arg ARG]... [--out PATH | --no-write]
@@ -60,7 +62,9 @@ const USAGE: &str = "usage: cargo xtask bench [--runs N] [--timeout SECONDS] [--
   --out PATH        where to write the results (default bench/RESULTS.md)
   --no-write        print the table only
   --trace           keep each connection's ClientHello and write what each run's connections
-                    were for to target/bench/logs/*.hellos";
+                    were for to target/bench/logs/*.hellos
+  --latency-ms MS   the relays add MS one way (a round trip of 2 x MS, and one more for each
+                    new connection, as TCP's handshake); default 0, loopback as it is";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
@@ -72,6 +76,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         probe_args: Vec::new(),
         out: Some(workspace_root().join("bench/RESULTS.md")),
         trace: false,
+        latency: Duration::ZERO,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -145,6 +150,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--no-write" => options.out = None,
             "--trace" => options.trace = true,
+            "--latency-ms" => {
+                let ms: u64 = value()?
+                    .parse()
+                    .ok()
+                    .filter(|ms| *ms <= 1000)
+                    .ok_or("--latency-ms takes milliseconds, at most 1000")?;
+                options.latency = Duration::from_millis(ms);
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option {other:?}\n\n{USAGE}")),
         }
@@ -217,7 +230,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             return Err("interrupted".into());
         }
         eprintln!("bench: starting {} ({})", spec.id, spec.summary);
-        let target = Target::start(*spec, &pki)?;
+        let target = Target::start(*spec, &pki, options.latency)?;
         target.relay.capture(options.trace);
         eprintln!(
             "bench:   {} at {}, relay at {}",
@@ -267,8 +280,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let table = results.markdown(&options.timeout);
     println!("{table}");
     if let Some(out) = &options.out {
-        let document = results::document(&results, &table, &machine(), &options.timeout);
-        results::write(out, &document)?;
+        let document = results::document(
+            &results,
+            &table,
+            &machine(),
+            &options.timeout,
+            options.latency,
+        );
+        results::write(out, &results::section(options.latency), &document)?;
         eprintln!("bench: wrote {}", out.display());
     }
     drop(targets);

@@ -2,6 +2,7 @@
 //! killed by PID on drop) by the testbed crate, each behind a counting [`Relay`].
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use testbed::{
     DhGroup, GnutlsServer, LeafKey, LeafSpec, NginxServer, OpensslServer, ProtocolVersion as V,
@@ -62,9 +63,13 @@ pub(crate) struct Target {
 
 impl Target {
     /// Starts the server and its relay.
-    pub(crate) fn start(spec: TargetSpec, pki: &TestPki) -> Result<Self, String> {
+    pub(crate) fn start(
+        spec: TargetSpec,
+        pki: &TestPki,
+        latency: Duration,
+    ) -> Result<Self, String> {
         let server = (spec.start)(pki, spec.name)?;
-        let relay = Relay::start(server.addr())
+        let relay = Relay::start(server.addr(), latency)
             .map_err(|e| format!("{}: cannot start the relay: {e}", spec.id))?;
         let http = match server.http_addr() {
             Some(addr) => addr,

@@ -4,6 +4,12 @@
 //! Every tool scans a relay rather than the server, so the connection counts of all tools are
 //! measured the same way, by the same code, and the relay's small overhead (one extra
 //! loopback hop, one thread pair per connection) is the same for all of them.
+//!
+//! Optionally the relay adds network latency, so that loopback (where a round trip costs
+//! nothing and only CPU counts) is not the only case measured: each byte reaches the other
+//! side `latency` after it was sent (one way; the round trip is twice that), and a new
+//! connection waits one round trip before its first byte is passed on, as a TCP handshake
+//! over such a link would make it wait.
 
 use std::collections::HashMap;
 use std::io::{self, Read as _, Write as _};
@@ -11,7 +17,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the relay waits for the upstream server to accept.
 const UPSTREAM_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,6 +46,8 @@ struct Shared {
     /// Keep the first bytes each client sends (its ClientHello), for `--trace`.
     capture: AtomicBool,
     captured: Mutex<Vec<Vec<u8>>>,
+    /// One-way delay added to everything relayed.
+    latency: Duration,
 }
 
 /// How many bytes of each client's first flight are kept when capturing.
@@ -54,11 +62,14 @@ pub(crate) struct Relay {
 }
 
 impl Relay {
-    /// Starts a relay on 127.0.0.1 (a free port) to `upstream`.
-    pub(crate) fn start(upstream: SocketAddr) -> io::Result<Self> {
+    /// Starts a relay on 127.0.0.1 (a free port) to `upstream`, adding `latency` one way.
+    pub(crate) fn start(upstream: SocketAddr, latency: Duration) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            latency,
+            ..Shared::default()
+        });
         let acceptor = {
             let shared = shared.clone();
             std::thread::Builder::new()
@@ -165,6 +176,9 @@ fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Shared) {
 }
 
 fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io::Result<()> {
+    let latency = shared.latency;
+    // The round trip of the TCP handshake the client would have waited for.
+    std::thread::sleep(latency * 2);
     let server = match TcpStream::connect_timeout(&upstream, UPSTREAM_CONNECT_TIMEOUT) {
         Ok(server) => server,
         Err(e) => {
@@ -189,9 +203,9 @@ fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io
         let (from, to) = (client.try_clone()?, server.try_clone()?);
         std::thread::Builder::new()
             .name("relay-up".into())
-            .spawn(move || pipe(from, to, capture))?
+            .spawn(move || pipe(from, to, capture, latency))?
     };
-    pipe(server, client, false);
+    pipe(server, client, false, latency);
     if let Ok(first_bytes) = upward.join()
         && capture
     {
@@ -209,18 +223,42 @@ fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io
     Ok(())
 }
 
+/// What a reading side hands its writing side when latency is added.
+enum Chunk {
+    Data(Instant, Vec<u8>),
+    Eof(Instant),
+    Failed,
+}
+
 /// Copies until EOF or error, then passes the EOF on (half-close), so a peer that closes its
-/// sending side is seen closing by the other. Returns the first bytes copied when `capture`.
-fn pipe(mut from: TcpStream, mut to: TcpStream, capture: bool) -> Vec<u8> {
+/// sending side is seen closing by the other; each chunk `latency` after it was read. Returns
+/// the first bytes copied when `capture`.
+fn pipe(from: TcpStream, to: TcpStream, capture: bool, latency: Duration) -> Vec<u8> {
+    if latency.is_zero() {
+        pipe_direct(from, to, capture)
+    } else {
+        pipe_delayed(from, to, capture, latency)
+    }
+}
+
+/// Keeps the first bytes of a flow.
+fn keep(kept: &mut Vec<u8>, data: &[u8]) {
+    if kept.len() < CAPTURE_BYTES {
+        let room = CAPTURE_BYTES - kept.len();
+        kept.extend_from_slice(&data[..data.len().min(room)]);
+    }
+}
+
+/// [`pipe`] without latency: each chunk written as soon as read, on the reading thread.
+fn pipe_direct(mut from: TcpStream, mut to: TcpStream, capture: bool) -> Vec<u8> {
     let mut kept = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     let result = loop {
         match from.read(&mut buf) {
             Ok(0) => break Ok(()),
             Ok(n) => {
-                if capture && kept.len() < CAPTURE_BYTES {
-                    let room = CAPTURE_BYTES - kept.len();
-                    kept.extend_from_slice(&buf[..n.min(room)]);
+                if capture {
+                    keep(&mut kept, &buf[..n]);
                 }
                 if let Err(e) = to.write_all(&buf[..n]) {
                     break Err(e);
@@ -241,6 +279,92 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, capture: bool) -> Vec<u8> {
         }
     }
     kept
+}
+
+/// [`pipe`] with latency: a writer thread writes each chunk at its time.
+fn pipe_delayed(mut from: TcpStream, to: TcpStream, capture: bool, latency: Duration) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let (sender, receiver) = std::sync::mpsc::channel::<Chunk>();
+    let writer = {
+        let to = to;
+        let from = from.try_clone();
+        std::thread::Builder::new()
+            .name("relay-write".into())
+            .spawn(move || write_chunks(&receiver, to, from.ok()))
+    };
+    let Ok(writer) = writer else {
+        let _ = from.shutdown(Shutdown::Both);
+        return kept;
+    };
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) => {
+                let _ = sender.send(Chunk::Eof(Instant::now() + latency));
+                break;
+            }
+            Ok(n) => {
+                if capture {
+                    keep(&mut kept, &buf[..n]);
+                }
+                if sender
+                    .send(Chunk::Data(Instant::now() + latency, buf[..n].to_vec()))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                let _ = sender.send(Chunk::Failed);
+                break;
+            }
+        }
+    }
+    drop(sender);
+    let _ = writer.join();
+    kept
+}
+
+/// Writes each chunk at its time; passes EOF on as a half-close, an error as a close of both.
+fn write_chunks(
+    chunks: &std::sync::mpsc::Receiver<Chunk>,
+    mut to: TcpStream,
+    from: Option<TcpStream>,
+) {
+    let wait_until = |at: Instant| {
+        let now = Instant::now();
+        if at > now {
+            std::thread::sleep(at - now);
+        }
+    };
+    let close_both = |to: &TcpStream| {
+        let _ = to.shutdown(Shutdown::Both);
+        if let Some(from) = &from {
+            let _ = from.shutdown(Shutdown::Both);
+        }
+    };
+    for chunk in chunks {
+        match chunk {
+            Chunk::Data(at, data) => {
+                wait_until(at);
+                if to.write_all(&data).is_err() {
+                    // A reset on one side becomes a close of both.
+                    close_both(&to);
+                    return;
+                }
+            }
+            Chunk::Eof(at) => {
+                wait_until(at);
+                let _ = to.shutdown(Shutdown::Write);
+                return;
+            }
+            Chunk::Failed => {
+                close_both(&to);
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -271,7 +395,7 @@ mod tests {
 
     #[test]
     fn relays_bytes_and_counts_connections() {
-        let relay = Relay::start(echo_server()).unwrap();
+        let relay = Relay::start(echo_server(), Duration::ZERO).unwrap();
         let mut streams = Vec::new();
         for i in 0..3u8 {
             let mut s = TcpStream::connect(relay.addr()).unwrap();
@@ -291,7 +415,7 @@ mod tests {
 
     #[test]
     fn captures_what_clients_send_first() {
-        let relay = Relay::start(echo_server()).unwrap();
+        let relay = Relay::start(echo_server(), Duration::ZERO).unwrap();
         relay.capture(true);
         let mut s = TcpStream::connect(relay.addr()).unwrap();
         s.write_all(b"hello").unwrap();
@@ -310,12 +434,31 @@ mod tests {
     }
 
     #[test]
+    fn latency_delays_each_way_and_the_connection() {
+        let relay = Relay::start(echo_server(), Duration::from_millis(50)).unwrap();
+        let started = Instant::now();
+        let mut s = TcpStream::connect(relay.addr()).unwrap();
+        s.write_all(b"ping").unwrap();
+        let mut back = [0u8; 4];
+        s.read_exact(&mut back).unwrap();
+        let first = started.elapsed();
+        // Connection round trip plus request round trip: 4 x 50 ms.
+        assert!(first >= Duration::from_millis(200), "{first:?}");
+        let again = Instant::now();
+        s.write_all(b"pong").unwrap();
+        s.read_exact(&mut back).unwrap();
+        let second = again.elapsed();
+        assert!(second >= Duration::from_millis(100), "{second:?}");
+        assert!(second < Duration::from_millis(190), "{second:?}");
+    }
+
+    #[test]
     fn an_unreachable_upstream_is_counted_and_closed() {
         let closed = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap();
-        let relay = Relay::start(closed).unwrap();
+        let relay = Relay::start(closed, Duration::ZERO).unwrap();
         let mut s = TcpStream::connect(relay.addr()).unwrap();
         let mut buf = [0u8; 1];
         assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed without data");
@@ -325,7 +468,7 @@ mod tests {
 
     #[test]
     fn dropping_the_relay_closes_live_connections() {
-        let relay = Relay::start(echo_server()).unwrap();
+        let relay = Relay::start(echo_server(), Duration::ZERO).unwrap();
         let mut s = TcpStream::connect(relay.addr()).unwrap();
         s.write_all(b"x").unwrap();
         let mut back = [0u8; 1];
