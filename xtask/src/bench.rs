@@ -361,7 +361,7 @@ fn measure(
             duration_ms: r.duration_ms,
             connections: r.connections,
         }),
-        command: command_line(&contender.installed.program, &args),
+        command: tools::generic_command(contender.installed.tool, &scan, &contender.extra),
     })
 }
 
@@ -374,21 +374,6 @@ fn wait_until_idle(target: &Target) {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-fn command_line(program: &Path, args: &[String]) -> String {
-    std::iter::once(program.display().to_string())
-        .chain(args.iter().map(|a| {
-            if a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@{}".contains(c))
-            {
-                a.clone()
-            } else {
-                format!("'{a}'")
-            }
-        }))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Sets `flag` on Ctrl-C (SIGINT) or SIGTERM, instead of dying at once: the current tool run

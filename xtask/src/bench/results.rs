@@ -372,7 +372,7 @@ pub(crate) fn document(
     let _ = writeln!(d, "\n### What each tool does, and the exact commands\n");
     let _ = writeln!(
         d,
-        "`RELAY` is the target's relay port on 127.0.0.1, `HTTP` nginx's plain-HTTP port (or a closed one), `ROOT` the test PKI's root certificate; the commands are those of the last run on the first target.\n"
+        "`RELAY` is the target's relay port on 127.0.0.1, `HTTP` nginx's plain-HTTP port (or a closed one), `ROOT` the test PKI's root certificate, `OUT.json` the tool's JSON output (read for the \"what it found\" column); shown for the first target, the others differ only in the host name.\n"
     );
     for (ci, c) in results.contenders.iter().enumerate() {
         let command = results

@@ -70,7 +70,7 @@ impl Tool {
                 "Full scan (the default): verified rustls handshake, HTTP GET (HSTS), session resumption, the other ALPN protocol, port-80 redirect (not relayed, so not counted), then raw hellos: SSLv2, SSLv3, TLS 1.0–1.3 with every IANA suite enumerated per version and the server's order, TLS 1.3 groups (PQ hybrids via HRR), TLS 1.2 curves, signature schemes, Heartbleed, CCS injection, TLS_FALLBACK_SCSV, compression; certificate chain and trust. 8 connections in flight (default)."
             }
             Self::Sslyze => {
-                "Its default scan (no scan command given = every default plugin): certificate info, SSLv2/SSLv3/TLS 1.0–1.3 suites (each suite tried alone), elliptic curves, Heartbleed, OpenSSL CCS injection, ROBOT, TLS_FALLBACK_SCSV, renegotiation, session resumption, compression, HTTP headers, early data, extended master secret. Its default concurrency (5 connections per server)."
+                "Every scan command it has, named one by one (what it runs when given none), with the Mozilla compliance check off (it opens no connection, and would make the exit status 1 for every non-compliant server): certificate info, SSLv2/SSLv3/TLS 1.0–1.3 suites (each suite tried alone), elliptic curves, Heartbleed, OpenSSL CCS injection, ROBOT, TLS_FALLBACK_SCSV, renegotiation, session resumption, compression, HTTP headers, TLS 1.3 early data, extended master secret. Its default concurrency."
             }
             Self::Nmap => {
                 "The NSE scripts asked for in the issue: ssl-enum-ciphers (every suite per protocol SSLv3–TLS 1.3, server order, curves), ssl-heartbleed, ssl-ccs-injection, ssl-poodle, sslv2-drown. `-Pn -n` (no host discovery, no DNS); the port check is a SYN probe, which the relay does not accept as a connection."
@@ -135,14 +135,21 @@ fn version_of(tool: Tool, program: &Path) -> Option<String> {
     };
     let text = strip_ansi(&String::from_utf8_lossy(&output.stdout));
     let line = match tool {
-        Tool::Probe => text.lines().next().map(str::to_owned),
-        Tool::Nmap => text.lines().next().map(str::to_owned),
+        Tool::Probe => text.lines().next().map(|line| {
+            let commit = Command::new("git")
+                .args(["rev-parse", "--short", "HEAD"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default();
+            format!("{line} (release build, commit {commit})")
+        }),
+        Tool::Nmap => text.split_whitespace().nth(2).map(|v| format!("nmap {v}")),
         Tool::Sslscan => {
             let words: Vec<&str> = text.split_whitespace().collect();
             Some(format!(
                 "sslscan {} ({})",
                 words.first().copied().unwrap_or("?"),
-                words.get(1..4).map(|w| w.join(" ")).unwrap_or_default()
+                words.get(1..3).map(|w| w.join(" ")).unwrap_or_default()
             ))
         }
         Tool::Sslyze => text
@@ -299,6 +306,43 @@ pub(crate) fn arguments(tool: Tool, t: &ScanTarget<'_>, probe_extra: &[String]) 
         args.extend(probe_extra.iter().cloned());
     }
     args
+}
+
+/// The command line with this run's particulars replaced by the names RESULTS.md explains:
+/// `RELAY` (the relay's port), `HTTP` (the port-80 stand-in), `ROOT` (the test root),
+/// `OUT.json` (the tool's JSON output).
+pub(crate) fn generic_command(tool: Tool, t: &ScanTarget<'_>, probe_extra: &[String]) -> String {
+    let program = match tool {
+        Tool::Probe => "target/release/probe-server",
+        Tool::Testssl => "testssl",
+        other => other.name(),
+    };
+    let port = t.port.to_string();
+    let http = format!(":{}", t.http_port);
+    let root = t.ca_file.display().to_string();
+    let out = t.json_out.display().to_string();
+    let args: Vec<String> = arguments(tool, t, probe_extra)
+        .into_iter()
+        .map(|a| {
+            let a = a.replace(&root, "ROOT").replace(&out, "OUT.json");
+            let a = a.replace(&http, ":HTTP");
+            if a == port {
+                "RELAY".into()
+            } else {
+                a.replace(&format!(":{port}"), ":RELAY")
+            }
+        })
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@{}".contains(c))
+            {
+                a
+            } else {
+                format!("'{a}'")
+            }
+        })
+        .collect();
+    format!("{program} {}", args.join(" "))
 }
 
 /// How a bounded run ended.
