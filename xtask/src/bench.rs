@@ -329,12 +329,18 @@ fn measure(
     )?;
     let counts = target.relay.counts();
     wait_until_idle(target);
-    let hellos = target.relay.take_captured();
-    if !hellos.is_empty() {
-        let mut text = hello::tally(&hellos);
-        text.push('\n');
-        for (i, h) in hellos.iter().enumerate() {
-            text.push_str(&format!("{:>4}  {}\n", i + 1, hello::describe(h)));
+    let captured = target.relay.take_captured();
+    if !captured.is_empty() {
+        let mut text = hello::tally(captured.iter().map(|c| c.bytes.as_slice()));
+        text.push_str("\n   #  opened–closed (ms since the tool started)  first flight\n");
+        for (i, c) in captured.iter().enumerate() {
+            text.push_str(&format!(
+                "{:>4}  {:>6}–{:<6}  {}\n",
+                i + 1,
+                c.opened.as_millis(),
+                c.closed.as_millis(),
+                hello::describe(&c.bytes)
+            ));
         }
         let path = logs.join(format!("{stem}.hellos"));
         std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;

@@ -26,7 +26,7 @@ pub(crate) fn describe(bytes: &[u8]) -> String {
 }
 
 /// Counts of [`describe`] over many connections, most frequent first.
-pub(crate) fn tally(hellos: &[Vec<u8>]) -> String {
+pub(crate) fn tally<'a>(hellos: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for hello in hellos {
         *counts.entry(describe(hello)).or_default() += 1;

@@ -45,9 +45,20 @@ struct Shared {
     live: Mutex<HashMap<u64, (TcpStream, TcpStream)>>,
     /// Keep the first bytes each client sends (its ClientHello), for `--trace`.
     capture: AtomicBool,
-    captured: Mutex<Vec<Vec<u8>>>,
+    captured: Mutex<Vec<Captured>>,
+    /// Since when captured times count (the last reset).
+    epoch: Mutex<Option<Instant>>,
     /// One-way delay added to everything relayed.
     latency: Duration,
+}
+
+/// One connection as captured: when it was accepted and when both sides were done (since the
+/// last [`Relay::reset`]), and the first bytes the client sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Captured {
+    pub(crate) opened: Duration,
+    pub(crate) closed: Duration,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// How many bytes of each client's first flight are kept when capturing.
@@ -95,6 +106,11 @@ impl Relay {
         self.shared
             .peak
             .store(self.shared.active.load(Ordering::SeqCst), Ordering::SeqCst);
+        *self
+            .shared
+            .epoch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
     }
 
     /// The counters since the last reset.
@@ -111,15 +127,17 @@ impl Relay {
         self.shared.capture.store(on, Ordering::SeqCst);
     }
 
-    /// The client bytes kept since the last call, one entry per finished connection.
-    pub(crate) fn take_captured(&self) -> Vec<Vec<u8>> {
-        std::mem::take(
+    /// The connections captured since the last call, in the order they were accepted.
+    pub(crate) fn take_captured(&self) -> Vec<Captured> {
+        let mut all = std::mem::take(
             &mut *self
                 .shared
                 .captured
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
-        )
+        );
+        all.sort_by_key(|c| c.opened);
+        all
     }
 
     /// Connections in flight now.
@@ -154,13 +172,14 @@ fn accept_loop(listener: &TcpListener, upstream: SocketAddr, shared: &Arc<Shared
             return;
         }
         let Ok(client) = incoming else { continue };
+        let accepted_at = Instant::now();
         shared.accepted.fetch_add(1, Ordering::SeqCst);
         let shared = shared.clone();
         // One thread per connection: it connects upstream (which may take a while when the
         // server is busy) without holding up the next accept.
         let spawned = std::thread::Builder::new()
             .name("relay-conn".into())
-            .spawn(move || relay_one(client, upstream, &shared));
+            .spawn(move || relay_one(client, accepted_at, upstream, &shared));
         if spawned.is_err() {
             // Out of threads: the connection was counted and is dropped (closed).
             continue;
@@ -168,14 +187,19 @@ fn accept_loop(listener: &TcpListener, upstream: SocketAddr, shared: &Arc<Shared
     }
 }
 
-fn relay_one(client: TcpStream, upstream: SocketAddr, shared: &Shared) {
+fn relay_one(client: TcpStream, accepted_at: Instant, upstream: SocketAddr, shared: &Shared) {
     let active = shared.active.fetch_add(1, Ordering::SeqCst) + 1;
     shared.peak.fetch_max(active, Ordering::SeqCst);
-    let _ = relay_streams(client, upstream, shared);
+    let _ = relay_streams(client, accepted_at, upstream, shared);
     shared.active.fetch_sub(1, Ordering::SeqCst);
 }
 
-fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io::Result<()> {
+fn relay_streams(
+    client: TcpStream,
+    accepted_at: Instant,
+    upstream: SocketAddr,
+    shared: &Shared,
+) -> io::Result<()> {
     let latency = shared.latency;
     // The round trip of the TCP handshake the client would have waited for.
     std::thread::sleep(latency * 2);
@@ -206,14 +230,23 @@ fn relay_streams(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> io
             .spawn(move || pipe(from, to, capture, latency))?
     };
     pipe(server, client, false, latency);
-    if let Ok(first_bytes) = upward.join()
+    if let Ok(bytes) = upward.join()
         && capture
     {
+        let epoch = shared
+            .epoch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or(accepted_at);
         shared
             .captured
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(first_bytes);
+            .push(Captured {
+                opened: accepted_at.saturating_duration_since(epoch),
+                closed: epoch.elapsed(),
+                bytes,
+            });
     }
     shared
         .live
@@ -430,7 +463,10 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert_eq!(relay.take_captured(), vec![b"hello".to_vec()]);
+        let captured = relay.take_captured();
+        assert_eq!(captured.len(), 1);
+        assert_eq!(captured[0].bytes, b"hello");
+        assert!(captured[0].opened <= captured[0].closed);
     }
 
     #[test]
