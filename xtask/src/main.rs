@@ -5,9 +5,11 @@
 //!   on 127.0.0.1:7443.
 //! - `test`: set up, then run every test and lint the CI runs.
 //! - `setup`: install what the build and tests need.
+//! - `bench`: scan speed and connections against sslyze, nmap, sslscan and testssl.sh.
 //! - `bench-load`: the probe server's load benchmark (see `bench_load.rs`).
 //! - `build-extension`: the browser extension into `dist/` (see `extension.rs`).
 
+mod bench;
 mod bench_load;
 mod extension;
 mod png;
@@ -38,6 +40,11 @@ const COMMANDS: &[Command] = &[
         name: "setup",
         help: "install what the build and tests need",
         run: |_| setup::all(),
+    },
+    Command {
+        name: "bench",
+        help: "scan speed and TCP connections against sslyze, nmap, sslscan, testssl.sh (see bench/RESULTS.md)",
+        run: bench::run,
     },
     Command {
         name: "bench-load",
