@@ -49,128 +49,180 @@ pub fn hello(version: ProtocolVersion, suites: &[u16]) -> ClientHello {
 }
 
 /// Enumerates the suites `version` accepts.
+/// What one hello's answer means for the enumeration of `version`.
+enum Step {
+    /// The server picked this suite, which was offered.
+    Picked(u16),
+    /// It answered with another version.
+    OtherVersion(u16),
+    /// It refused.
+    Refused,
+    /// Something went wrong (see the message).
+    Failed(String),
+}
+
+fn classify(flight: &ServerFlight, version: ProtocolVersion, offered: &[u16]) -> Step {
+    let picked = match flight.verdict() {
+        Verdict::Accepted {
+            version: chosen,
+            cipher_suite,
+            ..
+        } if chosen == version.wire() => cipher_suite,
+        // A HelloRetryRequest names the suite the server chose.
+        Verdict::HelloRetry { cipher_suite, .. } if version == ProtocolVersion::Tls13 => {
+            cipher_suite
+        }
+        Verdict::Accepted {
+            version: chosen, ..
+        } => return Step::OtherVersion(chosen),
+        Verdict::HelloRetry { .. } => return Step::OtherVersion(ProtocolVersion::Tls13.wire()),
+        Verdict::Refused(_) => return Step::Refused,
+        Verdict::Ssl2Accepted { .. } => {
+            return Step::Failed("the server answered a TLS hello in SSL 2.0".into());
+        }
+        Verdict::Failed(e) => {
+            return Step::Failed(format!(
+                "no answer to a {} hello: {e}",
+                version.display_name()
+            ));
+        }
+    };
+    if offered.contains(&picked) {
+        Step::Picked(picked)
+    } else {
+        Step::Failed(format!(
+            "the server chose suite 0x{picked:04x}, which was not offered"
+        ))
+    }
+}
+
+fn accepted(suite: u16, flight: &ServerFlight) -> Accepted {
+    Accepted {
+        suite,
+        key_exchange: key_exchange_detail(flight),
+        dh_bits: dh_bits(flight),
+    }
+}
+
 /// Enumerates the suites `version` accepts; `first` hears at once whether the first hello
 /// was accepted (`Some(true)`), refused (`Some(false)`) or unanswered (`None`).
+///
+/// 1. Every suite, in code-point order: the server picks one (or refuses the version).
+/// 2. Every suite, reversed. The same pick means the server chooses by its own order; then
+///    offering the rest, again and again, lists the suites in that order. A different pick
+///    means it follows the client: the two picks are the lowest and highest suites it
+///    accepts, and the rest is enumerated in two chains at once — as many connections as one
+///    chain (each chain ends in one refusal), in half the time.
 pub async fn survey_version(
     prober: &Prober,
     version: ProtocolVersion,
     first: impl FnOnce(Option<bool>),
 ) -> VersionSurvey {
-    let mut remaining = candidates(version);
+    let all = candidates(version);
     let mut result = VersionSurvey::default();
-    let mut first = Some(first);
-    // Bounded: each round removes one suite or stops.
-    while !remaining.is_empty() {
-        let flight = prober.send(&hello(version, &remaining)).await;
-        let verdict = flight.verdict();
-        if let Some(first) = first.take() {
-            first(match &verdict {
-                Verdict::Accepted {
-                    version: chosen, ..
-                } => Some(*chosen == version.wire()),
-                Verdict::HelloRetry { .. } => Some(version == ProtocolVersion::Tls13),
-                Verdict::Refused(_) | Verdict::Ssl2Accepted { .. } => Some(false),
-                Verdict::Failed(_) => None,
-            });
+    let flight = prober.send(&hello(version, &all)).await;
+    let step = classify(&flight, version, &all);
+    first(match step {
+        Step::Picked(_) => Some(true),
+        Step::OtherVersion(_) | Step::Refused => Some(false),
+        Step::Failed(_) => None,
+    });
+    let lowest = match step {
+        Step::Picked(suite) => suite,
+        Step::OtherVersion(_) | Step::Refused => {
+            result.supported = Some(false);
+            return result;
         }
-        let picked = match &verdict {
-            Verdict::Accepted {
-                version: chosen,
-                cipher_suite,
-                ..
-            } if *chosen == version.wire() => Some(*cipher_suite),
-            // A HelloRetryRequest names the suite the server chose.
-            Verdict::HelloRetry { cipher_suite, .. } if version == ProtocolVersion::Tls13 => {
-                Some(*cipher_suite)
+        Step::Failed(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    result.supported = Some(true);
+    result.accepted.push(accepted(lowest, &flight));
+    result.flights.push(flight);
+
+    let reversed: Vec<u16> = all.iter().rev().copied().collect();
+    let flight = prober.send(&hello(version, &reversed)).await;
+    let rest: Vec<u16> = all.iter().copied().filter(|s| *s != lowest).collect();
+    match classify(&flight, version, &reversed) {
+        Step::Picked(again) if again == lowest => {
+            // The server's own order: walk it.
+            let walked = chain(prober, version, rest).await;
+            result.absorb(walked);
+            if result.accepted.len() >= 2 {
+                result.server_preference = Some(true);
             }
-            _ => None,
-        };
-        if let Some(suite) = picked {
-            if !remaining.contains(&suite) {
-                result.error = Some(format!(
-                    "the server chose suite 0x{suite:04x}, which was not offered; enumeration stopped"
-                ));
-                break;
-            }
-            remaining.retain(|s| *s != suite);
-            result.accepted.push(Accepted {
-                suite,
-                key_exchange: key_exchange_detail(&flight),
-                dh_bits: dh_bits(&flight),
-            });
+        }
+        Step::Picked(highest) => {
+            // The client's order: two chains over the rest, reported in code-point order.
+            result.server_preference = Some(false);
+            result.accepted.push(accepted(highest, &flight));
             result.flights.push(flight);
-            continue;
+            let rest: Vec<u16> = rest.into_iter().filter(|s| *s != highest).collect();
+            let (low, high) = rest.split_at(rest.len() / 2);
+            let (a, b) = tokio::join!(
+                Box::pin(chain(prober, version, low.to_vec())),
+                Box::pin(chain(prober, version, high.to_vec()))
+            );
+            result.absorb(a);
+            result.absorb(b);
+            result.accepted.sort_by_key(|a| a.suite);
         }
-        match verdict {
-            Verdict::Accepted {
-                version: chosen, ..
-            }
-            | Verdict::HelloRetry {
-                cipher_suite: chosen,
-                ..
-            } => {
-                // Another version: the server does not speak this one.
-                if result.accepted.is_empty() {
-                    result.supported = Some(false);
-                } else {
-                    result.error = Some(format!(
-                        "the server switched to 0x{chosen:04x} mid-enumeration"
-                    ));
-                }
-            }
-            Verdict::Refused(_) => {
-                if result.accepted.is_empty() {
-                    result.supported = Some(false);
-                }
-            }
-            Verdict::Ssl2Accepted { .. } => {
-                result.error = Some("the server answered a TLS hello in SSL 2.0".into())
-            }
-            Verdict::Failed(e) => {
-                result.error = Some(format!(
-                    "no answer to a {} hello: {e}",
-                    version.display_name()
-                ))
-            }
+        // A server that takes the list one way round but not the other: walk the rest.
+        Step::Refused | Step::OtherVersion(_) | Step::Failed(_) => {
+            let walked = chain(prober, version, rest).await;
+            result.absorb(walked);
         }
-        break;
-    }
-    if !result.accepted.is_empty() {
-        result.supported = Some(true);
-    }
-    if result.accepted.len() >= 2 {
-        result.server_preference = preference(prober, version, &result.accepted).await;
     }
     result
 }
 
-/// Offers the accepted suites in reverse order: the server's own first pick again means it
-/// chooses; our first means the client chooses.
-async fn preference(
-    prober: &Prober,
-    version: ProtocolVersion,
-    accepted: &[Accepted],
-) -> Option<bool> {
-    let reversed: Vec<u16> = accepted.iter().rev().map(|a| a.suite).collect();
-    let flight = prober.send(&hello(version, &reversed)).await;
-    let (Verdict::Accepted {
-        cipher_suite: chosen,
-        ..
+/// What one chain of hellos found.
+#[derive(Debug, Default)]
+struct Chain {
+    accepted: Vec<Accepted>,
+    flights: Vec<ServerFlight>,
+    error: Option<String>,
+}
+
+impl VersionSurvey {
+    fn absorb(&mut self, chain: Chain) {
+        self.accepted.extend(chain.accepted);
+        self.flights.extend(chain.flights);
+        if self.error.is_none() {
+            self.error = chain.error;
+        }
     }
-    | Verdict::HelloRetry {
-        cipher_suite: chosen,
-        ..
-    }) = flight.verdict()
-    else {
-        return None;
-    };
-    if Some(chosen) == accepted.first().map(|a| a.suite) {
-        Some(true)
-    } else if Some(chosen) == reversed.first().copied() {
-        Some(false)
-    } else {
-        None
+}
+
+/// Offers `remaining`, notes the suite picked, offers the rest, until the server refuses:
+/// the picks, in the server's order.
+async fn chain(prober: &Prober, version: ProtocolVersion, mut remaining: Vec<u16>) -> Chain {
+    let mut found = Chain::default();
+    // Bounded: each round removes one suite or stops.
+    while !remaining.is_empty() {
+        let flight = prober.send(&hello(version, &remaining)).await;
+        match classify(&flight, version, &remaining) {
+            Step::Picked(suite) => {
+                remaining.retain(|s| *s != suite);
+                found.accepted.push(accepted(suite, &flight));
+                found.flights.push(flight);
+            }
+            Step::Refused => break,
+            Step::OtherVersion(chosen) => {
+                found.error = Some(format!(
+                    "the server switched to 0x{chosen:04x} mid-enumeration"
+                ));
+                break;
+            }
+            Step::Failed(e) => {
+                found.error = Some(e);
+                break;
+            }
+        }
     }
+    found
 }
 
 /// How the server keyed the handshake: the TLS 1.3 share's group, the ECDHE curve, the DH
