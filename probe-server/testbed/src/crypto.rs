@@ -313,6 +313,13 @@ impl RsaKey {
         m2 + h * &self.q
     }
 
+    /// RSADP (RFC 8017 §5.1.2): the block `ciphertext` encrypts, as `size()` bytes — what a
+    /// server decrypting a ClientKeyExchange then checks the PKCS#1 v1.5 padding of.
+    pub(crate) fn decrypt_raw(&self, ciphertext: &[u8]) -> Vec<u8> {
+        let c = BigUint::from_bytes_be(ciphertext) % &self.n;
+        to_fixed_be(&self.private_op(&c), self.size())
+    }
+
     /// A PKCS#1 v1.5 signature over `payload` (EMSA-PKCS1-v1_5 encoding, block type 1):
     /// `payload` is DigestInfo for TLS 1.2, or the bare 36-byte MD5‖SHA-1 for SSL 3.0–TLS 1.1
     /// (RFC 2246 §7.4.3).

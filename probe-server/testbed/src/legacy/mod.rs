@@ -9,8 +9,9 @@
 //! ServerHelloDone) with real signatures, and then answer the follow-ups probes send before
 //! key exchange completes (an early ChangeCipherSpec, a heartbeat request). **They never
 //! finish a handshake**: after the client's ChangeCipherSpec that follows its
-//! ClientKeyExchange, the next record (the encrypted Finished) makes them close the
-//! connection.
+//! ClientKeyExchange, the next record (the encrypted Finished) gets a fatal `bad_record_mac`,
+//! which is what a real server says to a Finished it cannot verify. With RSA key exchange a
+//! responder may also be a Bleichenbacher padding oracle (ROBOT, [`RsaPadding`]).
 //!
 //! [`LegacyServer`] is the engine; [`LegacyServerSpec`]'s constructors are the presets
 //! (`sslv3_only`, `export`, `heartbleed`, …), whose public fields can then be changed.
@@ -203,6 +204,20 @@ pub enum EarlyCcs {
     Accept,
 }
 
+/// What an RSA ClientKeyExchange with bad PKCS#1 v1.5 padding gets (ROBOT, CVE-2017-13099).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsaPadding {
+    /// As RFC 5246 §7.4.7.1 says: a bad block is replaced by a random premaster secret and
+    /// the handshake goes on, so every key exchange ends alike, at the Finished.
+    Uniform,
+    /// A strong oracle, as in the ROBOT paper: a block not starting with `00 02` gets a fatal
+    /// `decrypt_error` at once; any other goes on to the Finished.
+    Oracle,
+    /// Like `Oracle`, but only on every other such connection, as a load-balanced pool in
+    /// which one member is vulnerable: the answers do not repeat.
+    Flaky,
+}
+
 /// How a [`LegacyServer`] behaves.
 #[derive(Clone, Debug)]
 pub struct LegacyServerSpec {
@@ -232,6 +247,8 @@ pub struct LegacyServerSpec {
     pub heartbeat: Heartbeat,
     /// CVE-2014-0224 behaviour.
     pub early_ccs: EarlyCcs,
+    /// ROBOT behaviour (RSA key-exchange suites only).
+    pub rsa_padding: RsaPadding,
     /// How long one connection may last.
     pub connection_lifetime: Duration,
 }
@@ -264,6 +281,7 @@ impl LegacyServerSpec {
             fallback_scsv: FallbackScsv::Honour,
             heartbeat: Heartbeat::Off,
             early_ccs: EarlyCcs::Reject,
+            rsa_padding: RsaPadding::Uniform,
             connection_lifetime: Duration::from_secs(30),
         }
     }
@@ -337,6 +355,16 @@ impl LegacyServerSpec {
             } else {
                 EarlyCcs::Reject
             },
+            ..Self::new(certificate)
+        }
+    }
+
+    /// TLS 1.0–1.2 with RSA key exchange only (AES128-SHA, AES256-SHA, AES128-GCM-SHA256),
+    /// answering bad PKCS#1 padding as `rsa_padding` says (ROBOT).
+    pub fn robot(certificate: ServerCertificate, rsa_padding: RsaPadding) -> Self {
+        Self {
+            cipher_suites: vec![0x009c, 0x002f, 0x0035],
+            rsa_padding,
             ..Self::new(certificate)
         }
     }
@@ -486,8 +514,9 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
             return wire::send(stream, &reply).await;
         }
         if ccs_seen {
-            // The client's encrypted Finished: the responder cannot go on.
-            return Ok(());
+            // The client's encrypted Finished: the responder cannot verify it.
+            let reply = wire::alert_record(version, alert::FATAL, alert::BAD_RECORD_MAC);
+            return wire::send(stream, &reply).await;
         }
         match record.content_type {
             content::HEARTBEAT if spec.heartbeat != Heartbeat::Off => {
@@ -512,6 +541,10 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
             content::HANDSHAKE => {
                 if record.fragment.first() == Some(&handshake::CLIENT_KEY_EXCHANGE) {
                     key_exchange_seen = true;
+                    if padding_oracle_fires(spec, &negotiated, &record.fragment) {
+                        let reply = wire::alert_record(version, alert::FATAL, alert::DECRYPT_ERROR);
+                        return wire::send(stream, &reply).await;
+                    }
                 }
             }
             content::ALERT => return Ok(()),
@@ -522,6 +555,39 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
         }
     }
     Ok(())
+}
+
+/// Whether a ClientKeyExchange `message` (the whole handshake message) gets the oracle's
+/// early alert: an RSA key exchange whose block does not start with `00 02`, on a server
+/// whose [`RsaPadding`] tells.
+fn padding_oracle_fires(spec: &LegacyServerSpec, n: &Negotiated<'_>, message: &[u8]) -> bool {
+    static FLAKY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if spec.rsa_padding == RsaPadding::Uniform || n.suite.kx != KeyExchange::Rsa {
+        return false;
+    }
+    let Some(key) = n.certificate.and_then(ServerCertificate::rsa_key) else {
+        return false;
+    };
+    // handshake header (4), then for TLS the 2-byte length (SSL 3.0 has none).
+    let skip = if n.version > ProtocolVersion::Ssl3 {
+        6
+    } else {
+        4
+    };
+    let Some(encrypted) = message.get(skip..) else {
+        return false;
+    };
+    let block = key.decrypt_raw(encrypted);
+    let bad = block.get(..2) != Some(&[0x00, 0x02][..]);
+    match spec.rsa_padding {
+        RsaPadding::Oracle => bad,
+        RsaPadding::Flaky => {
+            bad && FLAKY
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .is_multiple_of(2)
+        }
+        RsaPadding::Uniform => false,
+    }
 }
 
 /// What the server settled on for a hello.

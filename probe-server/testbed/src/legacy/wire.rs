@@ -36,6 +36,7 @@ pub(crate) mod alert {
     pub(crate) const UNEXPECTED_MESSAGE: u8 = 10;
     pub(crate) const BAD_RECORD_MAC: u8 = 20;
     pub(crate) const HANDSHAKE_FAILURE: u8 = 40;
+    pub(crate) const DECRYPT_ERROR: u8 = 51;
     pub(crate) const DECODE_ERROR: u8 = 50;
     pub(crate) const PROTOCOL_VERSION: u8 = 70;
     pub(crate) const INAPPROPRIATE_FALLBACK: u8 = 86;
