@@ -191,6 +191,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::InsecureRenegotiation => "Insecure renegotiation",
         FindingId::NoFallbackScsv => "No downgrade protection",
         FindingId::Beast => "Exposed to BEAST",
+        FindingId::Robot => "Vulnerable to ROBOT",
         _ => return None,
     };
     Some(phrase.to_owned())

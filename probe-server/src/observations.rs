@@ -54,6 +54,8 @@ pub struct AttackProbes {
     pub ccs_injection: Option<ProbeOutcome>,
     /// TLS_FALLBACK_SCSV: a hello for a lower version marked as a fallback.
     pub fallback_scsv: Option<ProbeOutcome>,
+    /// ROBOT: RSA key exchanges with valid and invalid PKCS#1 padding, answered alike or not.
+    pub robot: Option<ProbeOutcome>,
 }
 
 impl Observations {

@@ -6,7 +6,7 @@
 //! 2. Every finding may cap the grade (`Finding::grade_cap`); the grade is the worst of the
 //!    letter and every cap. Caps are decided by the checks, next to what they judge. The
 //!    main ones: SSLv2, export/NULL/anon suites, keys < 1024 bits, Heartbleed, CCS injection,
-//!    DROWN, insecure renegotiation → F; no TLS 1.2, RC4 or 3DES with TLS 1.1+, CRIME → C;
+//!    ROBOT, DROWN, insecure renegotiation → F; no TLS 1.2, RC4 or 3DES with TLS 1.1+, CRIME → C;
 //!    TLS 1.0/1.1, keys or DH < 2048 bits, no forward secrecy, no AEAD, no RFC 5746, an
 //!    incomplete chain → B; no TLS 1.3, no HSTS, no TLS_FALLBACK_SCSV → A-; warnings
 //!    (expiring certificate, short HSTS) → A.

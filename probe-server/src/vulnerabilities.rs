@@ -147,10 +147,7 @@ pub fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerability> {
             "robot",
             "ROBOT",
             &["CVE-2017-13099"],
-            (
-                Status::NotTested,
-                "Not tested yet: this probe does not perform RSA key exchanges.".into(),
-            ),
+            active(&obs.attacks.robot),
         ),
         entry(
             "ticketbleed",
@@ -158,7 +155,8 @@ pub fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerability> {
             &["CVE-2016-9244"],
             (
                 Status::NotTested,
-                "Not tested yet: it needs a session-ticket resumption with a short session id."
+                "Not tested yet: it needs a session ticket from a completed TLS 1.2 handshake, which \
+                 the raw engine does not make (it stops before the key exchange)."
                     .into(),
             ),
         ),

@@ -198,6 +198,8 @@ finding_ids! {
     NoFallbackScsv = "no-fallback-scsv",
     /// CVE-2011-3389: CBC suites with TLS 1.0.
     Beast = "beast",
+    /// CVE-2017-13099 and siblings: a Bleichenbacher padding oracle in RSA key exchange.
+    Robot = "robot",
 }
 
 impl std::fmt::Display for FindingId {

@@ -43,6 +43,7 @@ mod pq_key_exchange;
 mod protocol_legacy;
 mod protocol_versions;
 mod renegotiation;
+mod robot;
 mod rsa_key_exchange;
 mod server_preference;
 mod suites;
@@ -99,6 +100,7 @@ pub const REGISTRY: &[Check] = &[
     fallback_scsv::CHECK,
     heartbleed::CHECK,
     ccs_injection::CHECK,
+    robot::CHECK,
     pq_key_exchange::CHECK,
 ];
 

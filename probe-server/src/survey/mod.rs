@@ -11,6 +11,7 @@
 pub mod attacks;
 pub mod groups;
 pub mod prober;
+pub mod robot;
 pub mod sslv2;
 pub mod suites;
 
@@ -171,7 +172,7 @@ impl FirstAnswers {
 }
 
 /// The steps a survey reports, in the order they usually finish.
-const STEPS: u32 = 14;
+const STEPS: u32 = 15;
 
 /// Runs the survey.
 pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> SurveyResult {
@@ -217,6 +218,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
         ccs,
         fallback,
         compression,
+        robot,
     ) = tokio::join!(
         Box::pin(async {
             let s = sslv2::probe(&prober).await;
@@ -291,6 +293,14 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
             };
             progress.step("compression");
             c
+        }),
+        Box::pin(async {
+            let r = match firsts.best_legacy().await {
+                Some(v) => Some(robot::robot(&prober, v).await),
+                None => None,
+            };
+            progress.step("robot");
+            r
         }),
     );
     let schemes = schemes.map(|found| found.map(|list| (!list.is_empty()).then_some(list)));
@@ -431,10 +441,12 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
         heartbleed: heartbleed.map(|(outcome, _)| outcome),
         ccs_injection: ccs,
         fallback_scsv: fallback,
+        robot,
     };
     for (name, outcome) in [
         ("heartbleed", &result.attacks.heartbleed),
         ("ccs-injection", &result.attacks.ccs_injection),
+        ("robot", &result.attacks.robot),
     ] {
         if let Some(ProbeOutcome::Inconclusive(why)) = outcome {
             note(name, why.clone());

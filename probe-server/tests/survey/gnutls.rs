@@ -34,5 +34,10 @@ async fn rc4_and_3des_are_found_and_capped() {
         VulnerabilityStatus::Vulnerable
     );
     assert!(ids(&report).contains("protocol-tls10"));
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "GnuTLS with RSA key exchange"
+    );
     assert!(report.grade >= Grade::C, "{}", report.grade);
 }

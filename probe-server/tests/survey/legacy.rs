@@ -1,8 +1,9 @@
 //! Responders for what Debian can no longer serve: SSL 2.0, SSL 3.0, export suites, TLS
-//! compression, Heartbleed, CCS injection, insecure renegotiation, ignored fallback SCSV.
+//! compression, Heartbleed, CCS injection, insecure renegotiation, ignored fallback SCSV,
+//! a ROBOT padding oracle.
 
 use shared::{Grade, ProtocolVersion as V, VulnerabilityStatus as Status};
-use testbed::legacy::FallbackScsv;
+use testbed::legacy::{FallbackScsv, RsaPadding};
 use testbed::{
     LeafKey, LeafSpec, LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec,
     TestPki,
@@ -175,5 +176,55 @@ async fn renegotiation_without_rfc_5746_is_insecure() {
         let report = full_scan(&pki, "reneg.test", server.addr(), None).await;
         assert_eq!(report.features.secure_renegotiation, Some(secure));
         assert_eq!(ids(&report).contains("insecure-renegotiation"), !secure);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn robot_oracle_is_told_from_a_uniform_server_and_a_flaky_one() {
+    let pki = TestPki::new();
+    for (name, padding, expected) in [
+        ("robot.test", RsaPadding::Oracle, Status::Vulnerable),
+        (
+            "robot-uniform.test",
+            RsaPadding::Uniform,
+            Status::NotVulnerable,
+        ),
+        ("robot-flaky.test", RsaPadding::Flaky, Status::Inconclusive),
+    ] {
+        let server = legacy(LegacyServerSpec::robot(certificate(&pki, name), padding)).await;
+        let report = full_scan(&pki, name, server.addr(), None).await;
+        let robot = report
+            .vulnerabilities
+            .iter()
+            .find(|v| v.id == "robot")
+            .expect("a robot entry");
+        assert_eq!(robot.status, expected, "{padding:?}: {}", robot.detail);
+        assert_eq!(
+            cap(&report, "robot"),
+            (padding == RsaPadding::Oracle).then_some(Grade::F),
+            "{padding:?}"
+        );
+        match padding {
+            RsaPadding::Oracle => {
+                assert!(robot.detail.contains("strong"), "{}", robot.detail);
+                assert!(
+                    robot.detail.contains("wrong first bytes: decrypt_error"),
+                    "{}",
+                    robot.detail
+                );
+                assert_eq!(report.grade, Grade::F);
+            }
+            RsaPadding::Uniform => {
+                assert!(robot.detail.contains("bad_record_mac"), "{}", robot.detail)
+            }
+            RsaPadding::Flaky => {
+                assert!(
+                    robot.detail.contains("differed between two rounds"),
+                    "{}",
+                    robot.detail
+                );
+                assert!(report.errors.iter().any(|e| e.check == "robot"));
+            }
+        }
     }
 }

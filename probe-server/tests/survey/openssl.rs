@@ -50,6 +50,11 @@ async fn tls13_only_with_two_suites() {
         vulnerability(&report, "heartbleed"),
         VulnerabilityStatus::NotVulnerable
     );
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "TLS 1.3 only: no RSA key exchange"
+    );
     assert_eq!(report.grade, Grade::AMinus, "no HSTS: {:?}", ids(&report));
     assert!(report.rating.score.unwrap().total >= 80);
 }
@@ -94,6 +99,20 @@ async fn tls12_and_13_with_an_exact_suite_list() {
     );
     assert_eq!(report.features.secure_renegotiation, Some(true));
     assert_eq!(report.features.compression, Some(false));
+    // AES256-SHA is RSA key exchange: OpenSSL 3 answers every padding alike (implicit
+    // rejection), after the garbage Finished.
+    let robot = report
+        .vulnerabilities
+        .iter()
+        .find(|v| v.id == "robot")
+        .unwrap();
+    assert_eq!(
+        robot.status,
+        VulnerabilityStatus::NotVulnerable,
+        "{}",
+        robot.detail
+    );
+    assert!(robot.detail.contains("alike"), "{}", robot.detail);
     let schemes = report.key_exchange.signature_algorithms.as_ref().unwrap();
     assert!(
         schemes.iter().any(|s| s.starts_with("rsa_pss_rsae")),
