@@ -71,7 +71,7 @@ pub struct Scanner {
     pub policy: AddressPolicy,
     pub resolver: Arc<dyn Resolve>,
     pub timeouts: Timeouts,
-    /// Connections in flight to one host at most during the survey.
+    /// Connections in flight to one host at most, for the whole scan.
     pub connections: usize,
 }
 
@@ -184,6 +184,16 @@ impl Scanner {
         let connections = AtomicU32::new(0);
         let full = request.mode == ScanMode::Full;
 
+        // One cap on connections in flight to the host, shared by both stages. The verified
+        // handshake takes its slot first: the quick verdict should not queue behind the survey.
+        let capacity = self.connections.max(1);
+        let slots = Arc::new(tokio::sync::Semaphore::new(capacity));
+        let first_slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ProbeError::Internal("the connection cap closed".into()))?;
+
         // 3. starts at once: the survey needs nothing from the verified stage, so a full scan
         // runs both together. Its progress is held back until the quick report has gone out,
         // so that a stream reads quick, progress, report.
@@ -192,7 +202,8 @@ impl Scanner {
             let request = SurveyRequest {
                 address: endpoint.address,
                 server_name: names.sni.clone(),
-                connections: self.connections,
+                connections: capacity,
+                slots: Some(slots.clone()),
                 // Less a margin to assemble the report.
                 deadline: started
                     + self
@@ -212,7 +223,17 @@ impl Scanner {
 
         // 2. The verified handshake, the HTTP layer, and the chain's trust.
         let mut stage = self
-            .verified_stage(&endpoint, &names, target, full, &connections)
+            .verified_stage(
+                &endpoint,
+                &names,
+                target,
+                full,
+                Slots {
+                    shared: &slots,
+                    first: first_slot,
+                },
+                &connections,
+            )
             .await?;
         let target_info = TargetInfo {
             host: target.host().to_string(),
@@ -334,6 +355,7 @@ impl Scanner {
         names: &Names,
         target: &Target,
         full: bool,
+        slots: Slots<'_>,
         connections: &AtomicU32,
     ) -> Result<VerifiedStage, ProbeError> {
         let t = self.timeouts;
@@ -349,6 +371,13 @@ impl Scanner {
                 t.handshake,
             )
         };
+        // Each later connection holds a slot of the shared cap while it is open.
+        let slot = || async {
+            // The semaphore is never closed.
+            slots.shared.clone().acquire_owned().await.ok()
+        };
+        // The first connection keeps its slot through the HTTP request it carries.
+        let first_slot = slots.first;
         let first = match handshake(Offer::Modern).await {
             Ok(first) => first,
             Err(HandshakeFailure::Connect(reason)) => {
@@ -398,6 +427,8 @@ impl Scanner {
         // it resumes (TLS 1.3 tickets arrive after the handshake, so it must come after).
         let https_and_resumption = async {
             let https = http_probe::get_over_tls(first.stream, h2, &names.authority, t.http).await;
+            drop(first_slot);
+            let _slot = slot().await;
             (https, handshake(Offer::Modern).await.map(|h| h.resumed))
         };
         // Quick scans ask a modern client about TLS 1.2; full scans learn it from the survey.
@@ -408,6 +439,7 @@ impl Scanner {
             if full {
                 return None;
             }
+            let _slot = slot().await;
             Some(match handshake(Offer::Tls12Only).await {
                 Ok(_) => Ok(true),
                 Err(HandshakeFailure::Tls(reason)) if reason.contains("ProtocolVersion") => {
@@ -426,6 +458,7 @@ impl Scanner {
             if !full {
                 return None;
             }
+            let _slot = slot().await;
             connections.fetch_add(1, Ordering::Relaxed);
             Some((
                 other,
@@ -441,6 +474,7 @@ impl Scanner {
             ))
         };
         let plain = async {
+            let _slot = slot().await;
             connections.fetch_add(1, Ordering::Relaxed);
             self.plain_http(target, address.ip(), t.http).await
         };
@@ -700,6 +734,13 @@ impl Scanner {
 
 /// A spawned task that is cancelled when its handle is dropped: a scan that fails or is
 /// cancelled stops its survey too.
+/// The scan's cap on connections in flight to the host, as the verified stage gets it: the
+/// shared permits, and the one already taken for its first handshake.
+struct Slots<'a> {
+    shared: &'a Arc<tokio::sync::Semaphore>,
+    first: tokio::sync::OwnedSemaphorePermit,
+}
+
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {

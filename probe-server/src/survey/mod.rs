@@ -36,6 +36,9 @@ pub struct SurveyRequest {
     pub server_name: Option<String>,
     /// Connections in flight at most (see [`prober::DEFAULT_CONNECTIONS`]).
     pub connections: usize,
+    /// The permits of that cap, when the scan's other connections share them (else the
+    /// survey has `connections` of its own).
+    pub slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
     pub deadline: Instant,
 }
 
@@ -176,12 +179,21 @@ const STEPS: u32 = 15;
 
 /// Runs the survey.
 pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> SurveyResult {
-    let prober = Prober::new(
-        request.address,
-        request.server_name.clone(),
-        request.connections,
-        request.deadline,
-    );
+    let prober = match &request.slots {
+        Some(slots) => Prober::sharing(
+            request.address,
+            request.server_name.clone(),
+            slots.clone(),
+            request.connections,
+            request.deadline,
+        ),
+        None => Prober::new(
+            request.address,
+            request.server_name.clone(),
+            request.connections,
+            request.deadline,
+        ),
+    };
     let progress = Progress {
         updates,
         done: AtomicU32::new(0),

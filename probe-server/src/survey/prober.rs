@@ -47,13 +47,32 @@ impl Prober {
         deadline: Instant,
     ) -> Self {
         let capacity = connections.max(1);
+        Self::sharing(
+            address,
+            server_name,
+            Arc::new(Semaphore::new(capacity)),
+            capacity,
+            deadline,
+        )
+    }
+
+    /// Like [`Prober::new`], taking its slots from `slots` (of `capacity` permits), which
+    /// the scan's other connections to the same host share: the cap holds for the whole scan.
+    pub fn sharing(
+        address: SocketAddr,
+        server_name: Option<String>,
+        slots: Arc<Semaphore>,
+        capacity: usize,
+        deadline: Instant,
+    ) -> Self {
+        let capacity = capacity.max(1);
         Self {
             address,
             server_name,
             limits: Limits::with_timeouts(Duration::from_secs(4), Duration::from_secs(6)),
             deadline,
             capacity,
-            slots: Arc::new(Semaphore::new(capacity)),
+            slots,
             reduced: AtomicBool::new(false),
             half_close_works: AtomicBool::new(true),
             connections: AtomicUsize::new(0),

@@ -67,7 +67,7 @@ impl Tool {
     pub(crate) fn coverage(self) -> &'static str {
         match self {
             Self::Probe => {
-                "Full scan (the default): verified rustls handshake, HTTP GET (HSTS), session resumption, the other ALPN protocol, port-80 redirect (not relayed, so not counted), then raw hellos: SSLv2, SSLv3, TLS 1.0–1.3 with every IANA suite enumerated per version and the server's order, TLS 1.3 groups (PQ hybrids via HRR), TLS 1.2 curves, signature schemes, Heartbleed, CCS injection, TLS_FALLBACK_SCSV, compression; certificate chain and trust. 8 connections in flight (default)."
+                "Full scan (the default): verified rustls handshake, HTTP GET (HSTS), session resumption, the other ALPN protocol, port-80 redirect (not relayed, so not counted), then raw hellos: SSLv2, SSLv3, TLS 1.0–1.3 with every IANA suite enumerated per version and the server's order, TLS 1.3 groups (PQ hybrids via HRR), TLS 1.2 curves, signature schemes, Heartbleed, CCS injection, ROBOT (five RSA key exchanges, or one refused hello), TLS_FALLBACK_SCSV, compression; certificate chain and trust. 8 connections in flight (default)."
             }
             Self::Sslyze => {
                 "Every scan command it has, named one by one (what it runs when given none), with the Mozilla compliance check off (it opens no connection, and would make the exit status 1 for every non-compliant server): certificate info, SSLv2/SSLv3/TLS 1.0–1.3 suites (each suite tried alone), elliptic curves, Heartbleed, OpenSSL CCS injection, ROBOT, TLS_FALLBACK_SCSV, renegotiation, session resumption, compression, HTTP headers, TLS 1.3 early data, extended master secret. Its default concurrency."
