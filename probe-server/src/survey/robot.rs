@@ -169,7 +169,7 @@ impl RsaPublicKey {
 }
 
 /// What the server did after the key exchange and Finished.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// A TLS alert (its description).
     Alert(u8),
@@ -569,49 +569,15 @@ mod tests {
     #[test]
     fn judging_follows_the_paper() {
         use Answer::*;
-        let brm = Alert(20);
-        let hf = Alert(40);
-        assert_eq!(
-            judge(&[
-                brm.clone(),
-                brm.clone(),
-                brm.clone(),
-                brm.clone(),
-                brm.clone()
-            ]),
-            Oracle::None
-        );
-        assert_eq!(
-            judge(&[Closed, Closed, Closed, Closed, Closed]),
-            Oracle::None
-        );
+        let (brm, hf) = (Alert(20), Alert(40));
+        assert_eq!(judge(&[brm; 5]), Oracle::None);
+        assert_eq!(judge(&[Closed; 5]), Oracle::None);
         // Only the first bytes matter to this server: strong.
-        assert_eq!(
-            judge(&[
-                brm.clone(),
-                hf.clone(),
-                brm.clone(),
-                brm.clone(),
-                brm.clone()
-            ]),
-            Oracle::Strong
-        );
+        assert_eq!(judge(&[brm, hf, brm, brm, brm]), Oracle::Strong);
         // Only the version check differs: weak.
-        assert_eq!(
-            judge(&[
-                brm.clone(),
-                brm.clone(),
-                brm.clone(),
-                brm.clone(),
-                hf.clone()
-            ]),
-            Oracle::Weak
-        );
+        assert_eq!(judge(&[brm, brm, brm, brm, hf]), Oracle::Weak);
         // Wrong first bytes answered like a missing zero: weak.
-        assert_eq!(
-            judge(&[brm.clone(), hf.clone(), brm, hf, Silence]),
-            Oracle::Weak
-        );
+        assert_eq!(judge(&[brm, hf, brm, hf, Silence]), Oracle::Weak);
         assert_eq!(judge(&[Closed, Reset, Reset, Reset, Closed]), Oracle::Weak);
     }
 

@@ -382,12 +382,18 @@ pub(crate) fn document(
             .and_then(|runs| runs.last())
             .map(|r| r.command.clone())
             .unwrap_or_default();
+        // A sweep row is the same scan with another cap: say that, not the default's words.
+        let coverage = match c.label.strip_prefix(c.installed.tool.name()) {
+            Some(extra) if !extra.trim().is_empty() => format!(
+                "The same full scan, run with `{}`: the cap on connections in flight changed from its default of 8.",
+                extra.trim()
+            ),
+            _ => c.installed.tool.coverage().to_owned(),
+        };
         let _ = writeln!(
             d,
             "- **{}**: {}\n\n  ```sh\n  {}\n  ```\n",
-            c.label,
-            c.installed.tool.coverage(),
-            command
+            c.label, coverage, command
         );
     }
     let _ = writeln!(d, "### Every run (wall time / connections)\n");
