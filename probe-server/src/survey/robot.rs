@@ -255,9 +255,11 @@ pub async fn robot(prober: &Prober, version: ProtocolVersion) -> ProbeOutcome {
     let first = match handshake(prober, version, &suites, Padding::Valid).await {
         Ok(answer) => answer,
         Err(Skip::NoRsa) => {
-            return ProbeOutcome::NotVulnerable(
-                "The server refuses RSA key exchange, which the attack needs.".into(),
-            );
+            return ProbeOutcome::NotVulnerable(format!(
+                "The server refuses RSA key exchange in {}, its newest version before TLS 1.3; the attack \
+                 needs RSA key exchange.",
+                version.display_name()
+            ));
         }
         Err(Skip::Failed(why)) => return ProbeOutcome::Inconclusive(why),
     };
