@@ -7,14 +7,19 @@ use wasm_bindgen::prelude::*;
 use super::browser::{self, object};
 use crate::badge;
 
-async fn clear(tab_id: i32) -> Result<(), JsValue> {
-    browser::set_badge(tab_id, None);
+/// Drops what the worker keeps for `tab_id` (its badge state in session storage).
+async fn forget(tab_id: i32) -> Result<(), JsValue> {
     browser::call(
         &["storage", "session", "remove"],
         &[JsValue::from_str(&browser::tab_key(tab_id))],
     )
     .await
     .map(drop)
+}
+
+async fn clear(tab_id: i32) -> Result<(), JsValue> {
+    browser::set_badge(tab_id, None);
+    forget(tab_id).await
 }
 
 /// `tabs.onUpdated`: when the tab starts loading another site, its badge goes; within the
@@ -50,12 +55,7 @@ pub async fn on_tab_updated(tab_id: i32, change: JsValue, tab: JsValue) -> Resul
 /// `tabs.onRemoved`: forget the tab.
 #[wasm_bindgen]
 pub async fn on_tab_removed(tab_id: i32) -> Result<(), JsValue> {
-    browser::call(
-        &["storage", "session", "remove"],
-        &[JsValue::from_str(&browser::tab_key(tab_id))],
-    )
-    .await
-    .map(drop)
+    forget(tab_id).await
 }
 
 /// `runtime.onConnect`: the popup holds a port named `popup:<tabId>` while it lives. When
