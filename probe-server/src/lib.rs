@@ -1,32 +1,27 @@
 //! The TLS probe: scans a server's TLS configuration and grades it.
 //!
-//! Data flows one way: handshakes gather [`observations::Observations`], [`checks`] judge
-//! them into findings, [`rating`] turns findings into a grade, and [`scan`] assembles the
-//! report (`shared::Report`). The [`cli`] and the HTTP [`server`] are thin shells around
-//! [`scan::Scanner`]. The raw TLS codec that speaks what rustls cannot (SSLv2 to TLS 1.3
-//! hellos with any suite, group or extension) is [`wire`]; the IANA registries are [`iana`].
+//! The modules read as the pipeline, and every import points down it (see ARCHITECTURE.md):
+//!
+//! 1. [`target`]: what to scan (parse, resolve, `--connect-to`) and the one decision on where
+//!    any connection of a scan may go ([`target::egress`]);
+//! 2. [`verified`]: the modern client's handshake (rustls) and the HTTP layer over it;
+//! 3. [`survey`]: the raw engine's probes (every version, suite, group, attack), over
+//!    [`wire`] (the TLS codec) and [`iana`] (the registries);
+//! 4. [`pki`]: certificates, trust, OCSP;
+//! 5. [`assess`]: observations → checks → rating → the report;
+//!
+//! [`scan`] runs the stages for one target; [`cli`] and [`server`] are the front ends.
 
-pub mod address_policy;
-pub mod certificate;
-pub mod checks;
+pub mod assess;
 pub mod cli;
-pub mod config;
-pub mod connect_to;
 pub mod error;
-pub mod http_probe;
 pub mod iana;
-pub mod observations;
-pub mod ocsp;
-pub mod rating;
-pub mod render;
-pub mod resolve;
+pub mod pki;
 pub mod scan;
 pub mod server;
 pub mod survey;
 pub mod target;
-pub mod trust;
 pub mod verified;
-pub mod vulnerabilities;
 pub mod wire;
 
 pub use error::ProbeError;

@@ -20,20 +20,20 @@ use shared::{
 };
 use time::OffsetDateTime;
 
-use crate::address_policy::AddressPolicy;
-use crate::certificate::{CertificateInfo, rfc3339};
-use crate::checks;
-use crate::connect_to::{self, ConnectTo};
+use crate::assess::checks;
+use crate::assess::observations::{AttackProbes, Observations};
+use crate::assess::rating::{self, RatingInput};
+use crate::assess::vulnerabilities;
 use crate::error::ProbeError;
-use crate::http_probe;
-use crate::observations::{AttackProbes, Observations};
-use crate::rating::{self, RatingInput};
-use crate::resolve::{Resolve, SystemResolver};
+use crate::pki::certificate::{CertificateInfo, rfc3339};
+use crate::pki::trust::{self, TrustStore};
 use crate::survey::{self, SurveyRequest, SurveyResult, prober::DEFAULT_CONNECTIONS};
+use crate::target::address_policy::AddressPolicy;
+use crate::target::connect_to::{self, ConnectTo};
+use crate::target::resolve::{Resolve, SystemResolver};
 use crate::target::{Host, Target};
-use crate::trust::{self, TrustStore};
-use crate::verified::{HandshakeFailure, Offer, VerifiedClient};
-use crate::vulnerabilities;
+use crate::verified::client::{HandshakeFailure, Offer, VerifiedClient};
+use crate::verified::http;
 
 /// Time limits. Each step has its own; the whole scan has one more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +426,7 @@ impl Scanner {
         // The HTTP request on the first connection, then a second connection to see whether
         // it resumes (TLS 1.3 tickets arrive after the handshake, so it must come after).
         let https_and_resumption = async {
-            let https = http_probe::get_over_tls(first.stream, h2, &names.authority, t.http).await;
+            let https = http::get_over_tls(first.stream, h2, &names.authority, t.http).await;
             drop(first_slot);
             let _slot = slot().await;
             (https, handshake(Offer::Modern).await.map(|h| h.resumed))
@@ -669,7 +669,7 @@ impl Scanner {
         let address = connect_to::lookup(&self.connect_to, target.host(), 80)
             .unwrap_or(SocketAddr::new(ip, 80));
         self.policy.check(address.ip())?;
-        http_probe::get_plain(address, &host_header(target.host()), timeout).await
+        http::get_plain(address, &host_header(target.host()), timeout).await
     }
 
     /// Fetches intermediates from AIA caIssuers URLs (plain HTTP only, as CAs publish them),
@@ -710,7 +710,7 @@ impl Scanner {
             .await
             .map_err(|e| e.to_string())?;
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        let body = http_probe::fetch_plain(
+        let body = http::fetch_plain(
             endpoint.address,
             &host_header(&host),
             path,

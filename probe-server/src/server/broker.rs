@@ -159,8 +159,12 @@ impl ScanBroker {
             .into());
         }
         if let Host::Ip(ip) = target.host()
-            && crate::connect_to::lookup(&self.scanner.connect_to, target.host(), target.port())
-                .is_none()
+            && crate::target::connect_to::lookup(
+                &self.scanner.connect_to,
+                target.host(),
+                target.port(),
+            )
+            .is_none()
             && let Err(reason) = policy.check(*ip)
         {
             self.metrics.refused(Refusal::TargetForbidden);

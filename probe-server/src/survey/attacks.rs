@@ -13,7 +13,7 @@ use shared::ProtocolVersion;
 
 use super::prober::Prober;
 use super::suites::hello;
-use crate::observations::ProbeOutcome;
+use crate::assess::observations::ProbeOutcome;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::server::{alert, alert_name};
 use crate::wire::{FlightEnd, Verdict, exchange::Deadline, exchange::next_record};

@@ -24,8 +24,8 @@ use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion
 
 use self::prober::Prober;
 use self::suites::survey_version;
+use crate::assess::observations::{AttackProbes, ProbeOutcome};
 use crate::iana::cipher_suites;
-use crate::observations::{AttackProbes, ProbeOutcome};
 use crate::scan::{ScanUpdate, UpdateSender};
 use crate::wire::ServerFlight;
 

@@ -21,8 +21,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::prober::Prober;
 use super::suites::hello;
+use crate::assess::observations::ProbeOutcome;
 use crate::iana::cipher_suites::{self, KeyExchange};
-use crate::observations::ProbeOutcome;
 use crate::wire::exchange::{Deadline, next_record};
 use crate::wire::record::{ContentType, Record};
 use crate::wire::server::alert_name;

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use probe_server::address_policy::AddressPolicy;
-use probe_server::resolve::StaticResolver;
+use probe_server::target::address_policy::AddressPolicy;
+use probe_server::target::resolve::StaticResolver;
 use shared::Report;
 use testbed::TestPki;
 

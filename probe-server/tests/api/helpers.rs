@@ -3,14 +3,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use probe_server::address_policy::AddressPolicy;
-use probe_server::connect_to::ConnectTo;
-use probe_server::resolve::Resolve;
+use probe_server::pki::trust::TrustStore;
 use probe_server::scan::{Scanner, Timeouts};
 use probe_server::server::{
     AccessConfig, Application, CacheConfig, HttpConfig, Limits, ServeConfig, ShutdownHandle,
 };
-use probe_server::trust::TrustStore;
+use probe_server::target::address_policy::AddressPolicy;
+use probe_server::target::connect_to::ConnectTo;
+use probe_server::target::resolve::Resolve;
 use shared::ApiError;
 use testbed::{HttpAnswer, LeafSpec, TestPki, TlsServer, TlsServerSpec};
 use tokio::net::{TcpListener, TcpStream};

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use probe_server::resolve::StaticResolver;
+use probe_server::target::resolve::StaticResolver;
 use shared::Report;
 use testbed::TestPki;
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use probe_server::address_policy::AddressPolicy;
+use probe_server::target::address_policy::AddressPolicy;
 use shared::{ErrorCode, Grade, Report, ScanMode};
 use testbed::TestPki;
 

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use probe_server::address_policy::AddressPolicy;
-use probe_server::resolve::{RebindingResolver, StaticResolver};
+use probe_server::target::address_policy::AddressPolicy;
+use probe_server::target::resolve::{RebindingResolver, StaticResolver};
 use shared::{ErrorCode, Report};
 use testbed::TestPki;
 use tokio::net::TcpListener;

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use probe_server::resolve::StaticResolver;
+use probe_server::target::resolve::StaticResolver;
 use shared::{ErrorCode, ScanMode, StreamEvent};
 use testbed::TestPki;
 

@@ -7,10 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use probe_server::address_policy::AddressPolicy;
+use probe_server::pki::trust::TrustStore;
 use probe_server::scan::{Scanner, Timeouts};
 use probe_server::server::{Application, HttpConfig, ServeConfig};
-use probe_server::trust::TrustStore;
+use probe_server::target::address_policy::AddressPolicy;
 use shared::{ApiError, ErrorCode, Report};
 use testbed::{Hostile, HostileServer};
 

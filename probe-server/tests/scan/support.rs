@@ -1,9 +1,9 @@
 use std::time::Duration;
 
-use probe_server::connect_to::ConnectTo;
+use probe_server::pki::trust::TrustStore;
 use probe_server::scan::{ScanRequest, Scanner, Timeouts};
 use probe_server::target::Target;
-use probe_server::trust::TrustStore;
+use probe_server::target::connect_to::ConnectTo;
 use shared::{Report, ScanMode};
 use testbed::{HttpAnswer, HttpServer, Leaf, TestPki, TlsServer, TlsServerSpec};
 

@@ -2,10 +2,10 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use probe_server::connect_to::ConnectTo;
+use probe_server::pki::trust::TrustStore;
 use probe_server::scan::{ScanRequest, Scanner, Timeouts};
 use probe_server::target::Target;
-use probe_server::trust::TrustStore;
+use probe_server::target::connect_to::ConnectTo;
 use shared::{ProtocolVersion, Report, ScanMode};
 use testbed::TestPki;
 

@@ -1,0 +1,310 @@
+//! The checks: each is a pure function from [`Observations`] to findings, one per file,
+//! listed in [`REGISTRY`]. Adding a check means adding one file and one line here.
+//!
+//! A check says what it found, how bad it is, how to fix it, and which grade it caps the
+//! server at (after SSL Labs' rating guide; see `rating`). It never does I/O.
+
+use shared::{Finding, FindingId, Grade, Severity};
+
+use crate::assess::observations::Observations;
+
+mod aead;
+mod beast;
+mod ccs_injection;
+mod cert_expired;
+mod cert_expiring_soon;
+mod cert_name_mismatch;
+mod cert_not_yet_valid;
+mod cert_revoked;
+mod cert_self_signed;
+mod cert_untrusted;
+mod cert_weak_key;
+mod cert_weak_signature;
+mod chain_incomplete;
+mod cipher_3des;
+mod cipher_anon;
+mod cipher_cbc;
+mod cipher_des;
+mod cipher_export;
+mod cipher_null;
+mod cipher_rc4;
+mod compression;
+mod drown;
+mod fallback_scsv;
+mod forward_secrecy;
+mod freak;
+mod heartbleed;
+pub(crate) mod hsts;
+mod https_redirect;
+mod logjam;
+mod ocsp_stapling;
+mod poodle;
+mod pq_key_exchange;
+mod protocol_legacy;
+mod protocol_versions;
+mod renegotiation;
+mod robot;
+mod rsa_key_exchange;
+mod server_preference;
+mod suites;
+mod sweet32;
+mod weak_dh;
+
+pub(crate) use hsts::HSTS_MIN_MAX_AGE;
+
+/// One check.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// Stable name, used in `errors` and logs.
+    pub name: &'static str,
+    pub run: fn(&Observations) -> Vec<Finding>,
+}
+
+/// Every check, in the order they run.
+pub const REGISTRY: &[Check] = &[
+    cert_expired::CHECK,
+    cert_not_yet_valid::CHECK,
+    cert_expiring_soon::CHECK,
+    cert_self_signed::CHECK,
+    cert_untrusted::CHECK,
+    cert_name_mismatch::CHECK,
+    cert_revoked::CHECK,
+    chain_incomplete::CHECK,
+    cert_weak_key::CHECK,
+    cert_weak_signature::CHECK,
+    ocsp_stapling::CHECK,
+    hsts::CHECK,
+    https_redirect::CHECK,
+    protocol_versions::CHECK,
+    protocol_legacy::CHECK,
+    cipher_null::CHECK,
+    cipher_anon::CHECK,
+    cipher_export::CHECK,
+    cipher_rc4::CHECK,
+    cipher_des::CHECK,
+    cipher_3des::CHECK,
+    sweet32::CHECK,
+    cipher_cbc::CHECK,
+    rsa_key_exchange::CHECK,
+    forward_secrecy::CHECK,
+    aead::CHECK,
+    server_preference::CHECK,
+    weak_dh::CHECK,
+    logjam::CHECK,
+    freak::CHECK,
+    drown::CHECK,
+    poodle::CHECK,
+    beast::CHECK,
+    compression::CHECK,
+    renegotiation::CHECK,
+    fallback_scsv::CHECK,
+    heartbleed::CHECK,
+    ccs_injection::CHECK,
+    robot::CHECK,
+    pq_key_exchange::CHECK,
+];
+
+/// Runs every check and returns the findings, most severe first.
+pub fn run_all(observations: &Observations) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = REGISTRY
+        .iter()
+        .flat_map(|check| (check.run)(observations))
+        .collect();
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| cap_rank(a).cmp(&cap_rank(b)).reverse())
+    });
+    findings
+}
+
+fn cap_rank(finding: &Finding) -> Option<Grade> {
+    finding.grade_cap
+}
+
+/// Builds a finding.
+pub(crate) fn finding(
+    id: FindingId,
+    severity: Severity,
+    title: &str,
+    detail: impl Into<String>,
+    fix: &str,
+) -> Finding {
+    Finding {
+        id,
+        severity,
+        title: title.to_owned(),
+        detail: detail.into(),
+        fix: fix.to_owned(),
+        grade_cap: None,
+        cve: Vec::new(),
+    }
+}
+
+/// The messages of every trust issue of `kind`, each capitalised, joined by "; "; `None`
+/// when there is none.
+pub(crate) fn trust_issues(obs: &Observations, kind: shared::TrustIssueKind) -> Option<String> {
+    let messages: Vec<String> = obs
+        .trust
+        .issues
+        .iter()
+        .filter(|i| i.kind == kind)
+        .map(|i| cert_expired::capitalise(&i.message))
+        .collect();
+    (!messages.is_empty()).then(|| messages.join("; "))
+}
+
+/// Adds a grade cap to a finding.
+pub(crate) fn capped(mut finding: Finding, cap: Grade) -> Finding {
+    finding.grade_cap = Some(cap);
+    finding
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Observations for check tests: a healthy server, to be spoiled one field at a time.
+
+    use shared::{
+        Certificate, Connection, Hsts, HttpInfo, PlainHttp, ProtocolSupport, ProtocolVersion,
+        PublicKeyInfo, ScanMode, TargetInfo, Trust,
+    };
+    use time::{Duration, OffsetDateTime};
+
+    use crate::assess::observations::Observations;
+    use crate::pki::certificate::{CertificateInfo, SignatureHash};
+
+    pub(crate) fn cert(days_remaining: i64) -> CertificateInfo {
+        let now = OffsetDateTime::now_utc();
+        CertificateInfo {
+            summary: Certificate {
+                subject: "CN=good.test".into(),
+                common_name: Some("good.test".into()),
+                issuer: "CN=Test CA".into(),
+                issuer_common_name: Some("Test CA".into()),
+                serial: "01".into(),
+                not_before: "2026-01-01T00:00:00Z".into(),
+                not_after: "2027-01-01T00:00:00Z".into(),
+                days_remaining,
+                subject_alt_names: vec!["good.test".into()],
+                key: PublicKeyInfo {
+                    algorithm: "EC".into(),
+                    bits: 256,
+                    curve: Some("secp256r1".into()),
+                },
+                signature_algorithm: "ecdsa-with-SHA256".into(),
+                sha256_fingerprint: "00".repeat(32),
+                spki_sha256: "AAAA".into(),
+                self_signed: false,
+                is_ca: false,
+                ocsp_urls: Vec::new(),
+                ca_issuer_urls: Vec::new(),
+            },
+            der: rustls_pki_types::CertificateDer::from(Vec::new()),
+            not_before: now - Duration::days(10),
+            not_after: now + Duration::days(days_remaining),
+            signature_hash: SignatureHash::Strong,
+            subject_der: Vec::new(),
+            issuer_der: Vec::new(),
+        }
+    }
+
+    /// A server with nothing wrong.
+    pub(crate) fn healthy() -> Observations {
+        Observations {
+            now: OffsetDateTime::now_utc(),
+            mode: ScanMode::Quick,
+            target: TargetInfo {
+                host: "good.test".into(),
+                port: 443,
+                sni: Some("good.test".into()),
+                ip: "192.0.2.1".parse().unwrap(),
+                resolved_addresses: vec!["192.0.2.1".parse().unwrap()],
+            },
+            certificates: vec![cert(80)],
+            trust: Trust {
+                trusted: true,
+                name_matches: true,
+                chain_complete: Some(true),
+                issues: Vec::new(),
+                anchor: None,
+                ocsp: None,
+            },
+            connection: Some(Connection {
+                protocol_version: ProtocolVersion::Tls13,
+                cipher_suite: "TLS_AES_128_GCM_SHA256".into(),
+                key_exchange_group: Some("X25519MLKEM768".into()),
+                alpn: Some("h2".into()),
+                ocsp_stapled: true,
+                session_resumed: Some(true),
+                handshake_ms: 3,
+            }),
+            protocols: ProtocolVersion::ALL
+                .iter()
+                .map(|&version| ProtocolSupport {
+                    version,
+                    supported: match version {
+                        ProtocolVersion::Tls12 | ProtocolVersion::Tls13 => Some(true),
+                        _ => None,
+                    },
+                    cipher_suites: Vec::new(),
+                    server_preference: None,
+                })
+                .collect(),
+            http: Some(HttpInfo {
+                https_status: Some(200),
+                hsts: Some(Hsts {
+                    raw: "max-age=31536000".into(),
+                    max_age: Some(31_536_000),
+                    include_subdomains: false,
+                    preload: false,
+                }),
+                plain_http: Some(PlainHttp {
+                    status: 301,
+                    location: Some("https://good.test/".into()),
+                    redirects_to_https: true,
+                }),
+            }),
+            key_exchange: shared::KeyExchange::default(),
+            features: shared::Features::default(),
+            attacks: crate::assess::observations::AttackProbes::default(),
+        }
+    }
+
+    /// A fully scanned server supporting exactly `versions` (no suites listed).
+    pub(crate) fn with_support(versions: &[ProtocolVersion]) -> Observations {
+        let mut obs = healthy();
+        obs.mode = ScanMode::Full;
+        for p in &mut obs.protocols {
+            p.supported = Some(versions.contains(&p.version));
+        }
+        obs
+    }
+
+    /// A fully scanned server that speaks only `version` and accepts exactly `suites` (in
+    /// that order), described from the IANA registry.
+    pub(crate) fn with_suites(version: ProtocolVersion, suites: &[u16]) -> Observations {
+        let mut obs = with_support(&[version]);
+        for p in &mut obs.protocols {
+            if p.version == version {
+                p.cipher_suites = suites
+                    .iter()
+                    .map(|id| {
+                        crate::iana::cipher_suites::by_id(*id)
+                            .expect("a registered suite")
+                            .to_shared(None)
+                    })
+                    .collect();
+            }
+        }
+        obs
+    }
+
+    pub(crate) fn ids(findings: &[shared::Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_healthy_server_has_no_findings() {
+        assert_eq!(ids(&super::run_all(&healthy())), Vec::<&str>::new());
+    }
+}

@@ -1,0 +1,12 @@
+//! Judgement: from what the handshakes observed to the report.
+//!
+//! [`observations::Observations`] is everything the stages saw; [`checks`] turn it into
+//! findings (one pure function per file, behind a registry); [`rating`] turns findings and
+//! the score into a grade; [`vulnerabilities`] summarises the attack tests; [`report`] puts
+//! it all, with the scan's own metadata, into a `shared::Report`. Nothing here touches the
+//! network.
+
+pub mod checks;
+pub mod observations;
+pub mod rating;
+pub mod vulnerabilities;

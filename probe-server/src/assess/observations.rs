@@ -1,0 +1,98 @@
+//! What the handshakes observed: the single input of every check. Handshakes gather,
+//! checks judge, the rating combines: data flows one way.
+
+use shared::{
+    CipherSuite, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
+    ScanMode, TargetInfo, Trust,
+};
+use time::OffsetDateTime;
+
+use crate::pki::certificate::CertificateInfo;
+
+/// Everything the scan saw, before any judgement.
+#[derive(Debug, Clone)]
+pub struct Observations {
+    /// The moment the scan judged time-dependent things against.
+    pub now: OffsetDateTime,
+    pub mode: ScanMode,
+    pub target: TargetInfo,
+    /// The chain as the server sent it, leaf first, parsed.
+    pub certificates: Vec<CertificateInfo>,
+    pub trust: Trust,
+    /// What the verified (modern client) handshake negotiated.
+    pub connection: Option<Connection>,
+    /// Protocol support as far as it was tested, oldest first.
+    pub protocols: Vec<ProtocolSupport>,
+    /// The HTTP checks' results; `None` when they could not run (see the report's errors).
+    pub http: Option<HttpInfo>,
+    /// Groups, DH sizes and signature algorithms (full scan).
+    pub key_exchange: KeyExchange,
+    /// Protocol features (full scan, some from the verified handshake).
+    pub features: Features,
+    /// The outcomes of the active attack tests (full scan).
+    pub attacks: AttackProbes,
+}
+
+/// What an active test for an attack saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The server behaved as a vulnerable one does; the detail says how.
+    Vulnerable(String),
+    /// The server behaved as a patched one does.
+    NotVulnerable(String),
+    /// The test ran but the answer does not decide (e.g. the feature is off, or silence).
+    Inconclusive(String),
+}
+
+/// The active tests' outcomes; `None` when a test did not run (quick scan, or not
+/// applicable: see the report's errors and vulnerabilities).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttackProbes {
+    /// Heartbleed: a heartbeat request claiming more payload than it carries.
+    pub heartbleed: Option<ProbeOutcome>,
+    /// CCS injection: a ChangeCipherSpec before the key exchange.
+    pub ccs_injection: Option<ProbeOutcome>,
+    /// TLS_FALLBACK_SCSV: a hello for a lower version marked as a fallback.
+    pub fallback_scsv: Option<ProbeOutcome>,
+    /// ROBOT: RSA key exchanges with valid and invalid PKCS#1 padding, answered alike or not.
+    pub robot: Option<ProbeOutcome>,
+}
+
+impl Observations {
+    /// The leaf certificate, if the server sent one.
+    pub fn leaf(&self) -> Option<&CertificateInfo> {
+        self.certificates.first()
+    }
+
+    /// Whether `version` is supported: `None` when not tested.
+    pub fn supports(&self, version: ProtocolVersion) -> Option<bool> {
+        self.protocols
+            .iter()
+            .find(|p| p.version == version)
+            .and_then(|p| p.supported)
+    }
+
+    /// The versions known to be supported, oldest first.
+    pub fn supported_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
+        self.protocols
+            .iter()
+            .filter(|p| p.supported == Some(true))
+            .map(|p| p.version)
+    }
+
+    /// Every accepted suite with the version it was accepted with.
+    pub fn accepted_suites(&self) -> impl Iterator<Item = (ProtocolVersion, &CipherSuite)> + '_ {
+        self.protocols
+            .iter()
+            .flat_map(|p| p.cipher_suites.iter().map(move |s| (p.version, s)))
+    }
+
+    /// True when the suites were enumerated (a full scan reached the server with a raw hello).
+    pub fn suites_enumerated(&self) -> bool {
+        self.mode == ScanMode::Full
+            && self
+                .protocols
+                .iter()
+                .any(|p| p.version != ProtocolVersion::Ssl2 && p.supported.is_some())
+    }
+}

@@ -1,0 +1,795 @@
+//! The settings of `probe-server serve`, in layers: the built-in defaults, then an optional
+//! TOML file (`--config`), then environment variables, then flags — each layer overriding
+//! the ones before it.
+//!
+//! [`ServeOptions`] is both the flags (clap, which also reads the `PROBE_*` environment
+//! variables) and the TOML file (serde): a file key is the long flag's name with `_` for `-`
+//! (`max_scans = 32`). Every option is optional at this stage, so a layer that does not set
+//! one leaves the one below; list options given by flags or environment replace the file's
+//! list. [`ServeOptions::into_settings`] then fills in the defaults, checks every value, and
+//! builds the server's configuration.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, ValueEnum};
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use crate::pki::trust::TrustStore;
+use crate::scan::{Scanner, Timeouts};
+use crate::server::{AccessConfig, CacheConfig, HttpConfig, Limits, ServeConfig};
+use crate::target::address_policy::{AddressPolicy, PortRange};
+use crate::target::connect_to::ConnectTo;
+use crate::target::resolve::SystemResolver;
+
+/// The address `serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7443";
+/// The whole-scan time limit unless told otherwise, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// How logs are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Human,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+/// Every option of `serve` (see the module docs for the layers). Defaults are in brackets.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeOptions {
+    /// A TOML file of settings: keys are the long flags with `_` for `-` (`max_scans = 32`,
+    /// `allow_port = [8443, "9000-9100"]`). Environment variables and flags override it.
+    #[arg(long, value_name = "FILE", env = "PROBE_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to listen on. [default: 127.0.0.1:7443]
+    #[arg(long, value_name = "ADDRESS:PORT", env = "PROBE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    // ---- Targets: what may be scanned (SSRF defence) ----
+    /// Allow scans of private, loopback, link-local and other non-public addresses (refused
+    /// by default: anybody who can reach the API could otherwise probe this machine's
+    /// network). Ports stay limited by --allow-port. [default: false]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "PROBE_ALLOW_PRIVATE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "Targets (what may be scanned)"
+    )]
+    pub allow_private: Option<bool>,
+
+    /// Allow scans of this address range although it is not public, e.g. 10.20.0.0/16.
+    /// Repeatable; comma-separated in the environment. [default: none]
+    #[arg(
+        long,
+        value_name = "CIDR",
+        env = "PROBE_ALLOW_CIDR",
+        value_delimiter = ',',
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(default)]
+    pub allow_cidr: Vec<IpNet>,
+
+    /// Allow scans of this port besides 443: a port, a range (8000-8100) or "all".
+    /// Repeatable; comma-separated in the environment. [default: 443 only]
+    #[arg(
+        long,
+        value_name = "PORTS",
+        env = "PROBE_ALLOW_PORT",
+        value_delimiter = ',',
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(default)]
+    pub allow_port: Vec<PortRange>,
+
+    /// Connect to ADDRESS:PORT instead of HOST:PORT but still speak to HOST (curl's meaning;
+    /// empty HOST or PORT matches any). The address rules still apply. Repeatable.
+    /// [default: none]
+    #[arg(
+        long,
+        value_name = "HOST:PORT:ADDRESS:PORT",
+        env = "PROBE_CONNECT_TO",
+        value_delimiter = ',',
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(default)]
+    pub connect_to: Vec<String>,
+
+    /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's
+    /// roots. [default: none]
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "PROBE_CA_FILE",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    pub ca_file: Option<PathBuf>,
+
+    /// The most a whole scan may take, in seconds (each connection and handshake has a
+    /// shorter limit within it). [default: 30]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_TIMEOUT",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    pub timeout: Option<f64>,
+
+    /// Connections in flight to one server at most during a full scan (1-64); the scan
+    /// drops to one at a time by itself when a server resets or stalls under load.
+    /// [default: 8]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_CONNECTIONS",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    pub connections: Option<usize>,
+
+    // ---- Access ----
+    /// Require this API token: clients send `Authorization: Bearer TOKEN` to /api/* and
+    /// /metrics. Prefer the environment variable or --token-file to a flag, which other
+    /// users can see in the process list. [default: no token]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PROBE_TOKEN",
+        hide_env_values = true,
+        help_heading = "Access"
+    )]
+    pub token: Option<String>,
+
+    /// Read the API token from this file (e.g. a systemd credential). [default: none]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PROBE_TOKEN_FILE",
+        help_heading = "Access"
+    )]
+    pub token_file: Option<PathBuf>,
+
+    /// Serve the browser extension with this id only: its origins
+    /// chrome-extension://ID and moz-extension://ID (Firefox's per-install UUID, shown in
+    /// about:debugging). Repeatable. Web pages are always refused. [default: any
+    /// chrome-extension:// or moz-extension:// origin]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "PROBE_EXTENSION_ID",
+        value_delimiter = ',',
+        help_heading = "Access"
+    )]
+    #[serde(default)]
+    pub extension_id: Vec<String>,
+
+    /// Answer requests for this Host name (a reverse proxy's public name), or "*" for any.
+    /// Repeatable. [default: localhost, 127.0.0.1 and [::1] when listening on loopback, else
+    /// any]
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "PROBE_ALLOWED_HOST",
+        value_delimiter = ',',
+        help_heading = "Access"
+    )]
+    #[serde(default)]
+    pub allowed_host: Vec<String>,
+
+    /// A reverse proxy in this range is trusted to name the client in X-Forwarded-For (for
+    /// the per-client limits). Repeatable. [default: none: the peer is the client]
+    #[arg(
+        long,
+        value_name = "CIDR",
+        env = "PROBE_TRUSTED_PROXY",
+        value_delimiter = ',',
+        help_heading = "Access"
+    )]
+    #[serde(default)]
+    pub trusted_proxy: Vec<IpNet>,
+
+    // ---- Limits ----
+    /// Scans running at once. [default: 16]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_MAX_SCANS",
+        help_heading = "Limits"
+    )]
+    pub max_scans: Option<usize>,
+
+    /// Scans that may wait for a free slot; beyond that the answer is 503 with Retry-After.
+    /// [default: 64]
+    #[arg(long, value_name = "N", env = "PROBE_QUEUE", help_heading = "Limits")]
+    pub queue: Option<usize>,
+
+    /// The longest a scan waits in the queue before it is given up (503), in seconds.
+    /// [default: 30]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_QUEUE_WAIT",
+        help_heading = "Limits"
+    )]
+    pub queue_wait: Option<f64>,
+
+    /// New scans one client (IPv4 address or IPv6 /64) may start per minute; cached answers
+    /// do not count. Over it: 429 with Retry-After. 0: no limit. [default: 30]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_CLIENT_SCANS_PER_MINUTE",
+        help_heading = "Limits"
+    )]
+    pub client_scans_per_minute: Option<u32>,
+
+    /// New scans of one target (host and port) per minute, whoever asks, so the probe cannot
+    /// be used to hammer a host. 0: no limit. [default: 10]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_TARGET_SCANS_PER_MINUTE",
+        help_heading = "Limits"
+    )]
+    pub target_scans_per_minute: Option<u32>,
+
+    /// refresh=1 requests (which bypass the cache) one client may make per minute. 0: no
+    /// limit. [default: 6]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_REFRESHES_PER_MINUTE",
+        help_heading = "Limits"
+    )]
+    pub refreshes_per_minute: Option<u32>,
+
+    // ---- Cache ----
+    /// How long a report is served from the cache, in seconds (0: no caching).
+    /// [default: 600]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_CACHE_TTL",
+        help_heading = "Cache"
+    )]
+    pub cache_ttl: Option<f64>,
+
+    /// How long a failed scan's answer is served from the cache, in seconds. [default: 30]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_FAILURE_TTL",
+        help_heading = "Cache"
+    )]
+    pub failure_ttl: Option<f64>,
+
+    /// The most the cache holds, in MiB of report JSON. [default: 32]
+    #[arg(
+        long,
+        value_name = "MIB",
+        env = "PROBE_CACHE_SIZE",
+        help_heading = "Cache"
+    )]
+    pub cache_size: Option<u64>,
+
+    // ---- HTTP ----
+    /// Threads serving HTTP (scans run on the main runtime's threads). [default: the number
+    /// of CPUs, at most 8]
+    #[arg(long, value_name = "N", env = "PROBE_WORKERS", help_heading = "HTTP")]
+    pub workers: Option<usize>,
+
+    /// Open connections at most; more wait in the listen backlog. [default: 1024]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_MAX_CONNECTIONS",
+        help_heading = "HTTP"
+    )]
+    pub max_connections: Option<usize>,
+
+    /// The time a client has to send its request's head, in seconds. [default: 5]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_REQUEST_TIMEOUT",
+        help_heading = "HTTP"
+    )]
+    pub request_timeout: Option<f64>,
+
+    /// How long an idle connection is kept open, in seconds. [default: 5]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_KEEP_ALIVE",
+        help_heading = "HTTP"
+    )]
+    pub keep_alive: Option<f64>,
+
+    /// On SIGTERM, the longest to wait for scans and requests in flight, in seconds.
+    /// [default: --timeout + --queue-wait + 5]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_SHUTDOWN_TIMEOUT",
+        help_heading = "HTTP"
+    )]
+    pub shutdown_timeout: Option<f64>,
+
+    // ---- Logging ----
+    /// Log format, to standard error. [default: human]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        env = "PROBE_LOG_FORMAT",
+        help_heading = "Logging"
+    )]
+    pub log_format: Option<LogFormat>,
+
+    /// What to log, as a tracing filter ("info", "debug", "info,probe_server=debug"). RUST_LOG
+    /// is read when this is not set. [default: info]
+    #[arg(
+        long,
+        value_name = "FILTER",
+        env = "PROBE_LOG",
+        help_heading = "Logging"
+    )]
+    pub log: Option<String>,
+}
+
+/// Everything `serve` needs, checked.
+#[derive(Debug)]
+pub struct Settings {
+    pub serve: ServeConfig,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    /// Things the operator should know (logged at start).
+    pub warnings: Vec<String>,
+}
+
+impl ServeOptions {
+    /// Reads the TOML file at `path`.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_toml(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Parses TOML text (unknown keys are refused, so a misspelt key is not ignored).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError(e.to_string()))
+    }
+
+    /// These options (flags and environment) laid over the `--config` file, if any.
+    pub fn layered(self) -> Result<Self, ConfigError> {
+        let file = match &self.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        Ok(self.over(file))
+    }
+
+    /// Each option of `self` that is set wins over `below`'s.
+    #[must_use]
+    pub fn over(self, below: Self) -> Self {
+        fn list<T>(top: Vec<T>, below: Vec<T>) -> Vec<T> {
+            if top.is_empty() { below } else { top }
+        }
+        Self {
+            config: self.config.or(below.config),
+            listen: self.listen.or(below.listen),
+            allow_private: self.allow_private.or(below.allow_private),
+            allow_cidr: list(self.allow_cidr, below.allow_cidr),
+            allow_port: list(self.allow_port, below.allow_port),
+            connect_to: list(self.connect_to, below.connect_to),
+            ca_file: self.ca_file.or(below.ca_file),
+            timeout: self.timeout.or(below.timeout),
+            connections: self.connections.or(below.connections),
+            token: self.token.or(below.token),
+            token_file: self.token_file.or(below.token_file),
+            extension_id: list(self.extension_id, below.extension_id),
+            allowed_host: list(self.allowed_host, below.allowed_host),
+            trusted_proxy: list(self.trusted_proxy, below.trusted_proxy),
+            max_scans: self.max_scans.or(below.max_scans),
+            queue: self.queue.or(below.queue),
+            queue_wait: self.queue_wait.or(below.queue_wait),
+            client_scans_per_minute: self
+                .client_scans_per_minute
+                .or(below.client_scans_per_minute),
+            target_scans_per_minute: self
+                .target_scans_per_minute
+                .or(below.target_scans_per_minute),
+            refreshes_per_minute: self.refreshes_per_minute.or(below.refreshes_per_minute),
+            cache_ttl: self.cache_ttl.or(below.cache_ttl),
+            failure_ttl: self.failure_ttl.or(below.failure_ttl),
+            cache_size: self.cache_size.or(below.cache_size),
+            workers: self.workers.or(below.workers),
+            max_connections: self.max_connections.or(below.max_connections),
+            request_timeout: self.request_timeout.or(below.request_timeout),
+            keep_alive: self.keep_alive.or(below.keep_alive),
+            shutdown_timeout: self.shutdown_timeout.or(below.shutdown_timeout),
+            log_format: self.log_format.or(below.log_format),
+            log: self.log.or(below.log),
+        }
+    }
+
+    /// Fills in the defaults, checks every value, loads the CA file and the token file, and
+    /// builds the server's configuration.
+    pub fn into_settings(self) -> Result<Settings, ConfigError> {
+        let mut warnings = Vec::new();
+        let listen = match self.listen {
+            Some(listen) => listen,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|_| ConfigError("bad built-in listen address".into()))?,
+        };
+
+        let timeout = seconds("timeout", self.timeout, DEFAULT_TIMEOUT_SECS, 0.1, 600.0)?;
+        let trust =
+            TrustStore::new(self.ca_file.as_deref()).map_err(|e| ConfigError(e.to_string()))?;
+        let mut scanner = Scanner::new(trust);
+        scanner.resolver = std::sync::Arc::new(SystemResolver);
+        scanner.timeouts = Timeouts::within(timeout);
+        scanner.connections = count(
+            "connections",
+            self.connections,
+            crate::survey::prober::DEFAULT_CONNECTIONS,
+            1,
+            64,
+        )?;
+        scanner.connect_to = self
+            .connect_to
+            .iter()
+            .map(|rule| ConnectTo::parse(rule))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        let mut policy = AddressPolicy::public_only(self.allow_cidr).with_ports(&self.allow_port);
+        if self.allow_private.unwrap_or(false) {
+            policy = policy.with_any_address();
+            warnings.push(
+                "--allow-private: private, loopback and link-local addresses can be scanned; \
+                 anybody who can reach this API can probe this machine's network"
+                    .into(),
+            );
+        }
+        scanner.policy = policy;
+
+        let token = match (self.token, self.token_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "give the token either directly or as --token-file, not both".into(),
+                ));
+            }
+            (Some(token), None) => Some(token),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "cannot read the token file {}: {e}",
+                            path.display()
+                        ))
+                    })?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
+        if let Some(token) = &token {
+            if token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError(
+                    "the API token must be non-empty, without spaces or control characters".into(),
+                ));
+            }
+            if token.len() < 16 {
+                warnings.push("the API token is shorter than 16 characters: easy to guess".into());
+            }
+        } else if !listen.ip().is_loopback() {
+            warnings.push(format!(
+                "listening on {listen} without an API token: anybody who can reach it can use \
+                 it (set PROBE_TOKEN or --token-file)"
+            ));
+        }
+        for id in &self.extension_id {
+            let id = id.trim().trim_start_matches('{').trim_end_matches('}');
+            if id.is_empty()
+                || id.len() > 64
+                || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Err(ConfigError(format!(
+                    "--extension-id {id:?}: an extension id is 32 letters a-p (Chrome) or a \
+                     UUID (Firefox's moz-extension:// host)"
+                )));
+            }
+        }
+        let access = AccessConfig {
+            token,
+            extension_ids: self
+                .extension_id
+                .iter()
+                .map(|id| {
+                    id.trim()
+                        .trim_start_matches('{')
+                        .trim_end_matches('}')
+                        .to_owned()
+                })
+                .collect(),
+            allowed_hosts: self.allowed_host,
+            trusted_proxies: self.trusted_proxy,
+        };
+
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_scans: count("max-scans", self.max_scans, defaults.max_scans, 1, 10_000)?,
+            queue: count("queue", self.queue, defaults.queue, 0, 100_000)?,
+            queue_wait: seconds(
+                "queue-wait",
+                self.queue_wait,
+                defaults.queue_wait.as_secs_f64(),
+                0.0,
+                600.0,
+            )?,
+            client_scans_per_minute: self
+                .client_scans_per_minute
+                .unwrap_or(defaults.client_scans_per_minute),
+            target_scans_per_minute: self
+                .target_scans_per_minute
+                .unwrap_or(defaults.target_scans_per_minute),
+            refreshes_per_minute: self
+                .refreshes_per_minute
+                .unwrap_or(defaults.refreshes_per_minute),
+            tracked_keys: defaults.tracked_keys,
+        };
+        let cache_defaults = CacheConfig::default();
+        let cache = CacheConfig {
+            ttl: seconds(
+                "cache-ttl",
+                self.cache_ttl,
+                cache_defaults.ttl.as_secs_f64(),
+                0.0,
+                7.0 * 86_400.0,
+            )?,
+            failure_ttl: seconds(
+                "failure-ttl",
+                self.failure_ttl,
+                cache_defaults.failure_ttl.as_secs_f64(),
+                0.0,
+                86_400.0,
+            )?,
+            max_bytes: usize::try_from(count(
+                "cache-size",
+                self.cache_size,
+                (cache_defaults.max_bytes / (1024 * 1024)) as u64,
+                0,
+                64 * 1024,
+            )?)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024),
+        };
+        let http_defaults = HttpConfig::default();
+        let http = HttpConfig {
+            workers: count("workers", self.workers, http_defaults.workers, 1, 64)?,
+            max_connections: count(
+                "max-connections",
+                self.max_connections,
+                http_defaults.max_connections,
+                1,
+                1_000_000,
+            )?,
+            request_timeout: seconds(
+                "request-timeout",
+                self.request_timeout,
+                http_defaults.request_timeout.as_secs_f64(),
+                0.1,
+                600.0,
+            )?,
+            keep_alive: seconds(
+                "keep-alive",
+                self.keep_alive,
+                http_defaults.keep_alive.as_secs_f64(),
+                0.0,
+                3600.0,
+            )?,
+            shutdown_timeout: match self.shutdown_timeout {
+                None => None,
+                Some(_) => Some(seconds(
+                    "shutdown-timeout",
+                    self.shutdown_timeout,
+                    0.0,
+                    0.0,
+                    3600.0,
+                )?),
+            },
+            stream_keep_alive: http_defaults.stream_keep_alive,
+            handle_signals: true,
+        };
+
+        Ok(Settings {
+            serve: ServeConfig {
+                listen,
+                scanner,
+                access,
+                limits,
+                cache,
+                http,
+            },
+            log_format: self.log_format.unwrap_or_default(),
+            log_filter: self
+                .log
+                .or_else(|| std::env::var("RUST_LOG").ok())
+                .unwrap_or_else(|| "info".into()),
+            warnings,
+        })
+    }
+}
+
+/// A duration setting in seconds, checked to lie in `min..=max`.
+fn seconds(
+    name: &str,
+    value: Option<f64>,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<Duration, ConfigError> {
+    let value = value.unwrap_or(default);
+    if !(value.is_finite() && (min..=max).contains(&value)) {
+        return Err(ConfigError(format!(
+            "--{name} must be between {min} and {max} seconds, not {value}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// A count setting, checked to lie in `min..=max`.
+fn count<T: PartialOrd + Copy + std::fmt::Display>(
+    name: &str,
+    value: Option<T>,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError> {
+    let value = value.unwrap_or(default);
+    if value < min || value > max {
+        return Err(ConfigError(format!(
+            "--{name} must be between {min} and {max}, not {value}"
+        )));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let settings = ServeOptions::default().into_settings().unwrap();
+        let serve = &settings.serve;
+        assert_eq!(serve.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(serve.scanner.timeouts.scan, Duration::from_secs(30));
+        assert_eq!(serve.scanner.connections, 8);
+        assert_eq!(serve.limits, Limits::default());
+        assert_eq!(serve.cache, CacheConfig::default());
+        assert_eq!(serve.access, AccessConfig::default());
+        assert!(serve.scanner.policy.check_port(443).is_ok());
+        assert!(serve.scanner.policy.check_port(8443).is_err());
+        assert!(
+            serve
+                .scanner
+                .policy
+                .check("127.0.0.1".parse().unwrap())
+                .is_err()
+        );
+        assert_eq!(settings.log_format, LogFormat::Human);
+        assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+    }
+
+    #[test]
+    fn toml_keys_are_the_flag_names() {
+        let options = ServeOptions::from_toml(
+            r#"
+            listen = "0.0.0.0:8080"
+            allow_private = true
+            allow_cidr = ["10.20.0.0/16"]
+            allow_port = [8443, "9000-9100"]
+            token = "0123456789abcdef0123"
+            extension_id = ["abcdefghijklmnopabcdefghijklmnop"]
+            max_scans = 4
+            queue = 8
+            queue_wait = 2.5
+            client_scans_per_minute = 0
+            cache_ttl = 60
+            cache_size = 1
+            log_format = "json"
+            "#,
+        )
+        .unwrap();
+        let settings = options.into_settings().unwrap();
+        let serve = &settings.serve;
+        assert_eq!(serve.listen.to_string(), "0.0.0.0:8080");
+        assert!(serve.scanner.policy.allows_everything());
+        assert!(serve.scanner.policy.check_port(9050).is_ok());
+        assert!(serve.scanner.policy.check_port(22).is_err());
+        assert_eq!(serve.access.token.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(serve.limits.max_scans, 4);
+        assert_eq!(serve.limits.queue, 8);
+        assert_eq!(serve.limits.queue_wait, Duration::from_millis(2500));
+        assert_eq!(serve.limits.client_scans_per_minute, 0);
+        assert_eq!(serve.cache.ttl, Duration::from_secs(60));
+        assert_eq!(serve.cache.max_bytes, 1024 * 1024);
+        assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn misspelt_keys_and_bad_values_are_refused() {
+        let error = ServeOptions::from_toml("max_scan = 3").unwrap_err();
+        assert!(error.0.contains("max_scan"), "{error}");
+        for text in [
+            "max_scans = 0",
+            "timeout = 0",
+            "timeout = 1000",
+            "queue_wait = -1",
+            r#"allow_port = ["ssh"]"#,
+            r#"extension_id = ["chrome-extension://x"]"#,
+            r#"token = "two words""#,
+        ] {
+            let result = ServeOptions::from_toml(text).and_then(ServeOptions::into_settings);
+            assert!(result.is_err(), "{text} should be refused");
+        }
+    }
+
+    #[test]
+    fn upper_layers_win_and_lists_replace() {
+        let file = ServeOptions::from_toml(
+            r#"
+            max_scans = 4
+            queue = 8
+            allow_port = [8443]
+            "#,
+        )
+        .unwrap();
+        let flags = ServeOptions {
+            max_scans: Some(2),
+            allow_port: vec!["9443".parse().unwrap()],
+            ..ServeOptions::default()
+        };
+        let merged = flags.over(file);
+        assert_eq!(merged.max_scans, Some(2));
+        assert_eq!(merged.queue, Some(8));
+        assert_eq!(merged.allow_port, vec!["9443".parse().unwrap()]);
+    }
+
+    #[test]
+    fn warns_about_an_open_probe_on_a_public_address() {
+        let settings = ServeOptions {
+            listen: Some("0.0.0.0:7443".parse().unwrap()),
+            ..ServeOptions::default()
+        }
+        .into_settings()
+        .unwrap();
+        assert!(
+            settings
+                .warnings
+                .iter()
+                .any(|w| w.contains("without an API token")),
+            "{:?}",
+            settings.warnings
+        );
+    }
+}

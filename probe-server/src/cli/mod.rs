@@ -1,0 +1,271 @@
+//! The command line: `probe-server scan` and `probe-server serve`.
+
+pub mod config;
+pub mod render;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shared::{Grade, ScanMode};
+
+use crate::cli::config::{LogFormat, ServeOptions};
+use crate::error::ProbeError;
+use crate::pki::trust::TrustStore;
+use crate::scan::{ScanRequest, Scanner, Timeouts};
+use crate::server::Application;
+use crate::target::Target;
+use crate::target::connect_to::ConnectTo;
+
+pub use crate::cli::config::DEFAULT_LISTEN;
+
+/// How secure is the TLS of a server? Scans it and grades it the way SSL Labs does.
+#[derive(Debug, Parser)]
+#[command(name = "probe-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan one server and print its report.
+    ///
+    /// Exit status: 0 grade A+/A/A-; 4 grade B to E; 5 grade F; 6 grade T or M (certificate
+    /// not trusted or for another name); 3 the scan failed (no such host, no connection, no
+    /// TLS, timeout); 2 bad usage or input.
+    Scan(ScanArgs),
+    /// Serve the HTTP API (for the browser extension and for teams).
+    ///
+    /// Settings come from, in rising order: the defaults (in brackets below), a TOML file
+    /// (--config), environment variables (PROBE_*), flags. Endpoints: GET
+    /// /api/v1/probe?host=H[&port=P][&sni=N][&refresh=1][&quick=1] (the report),
+    /// /api/v1/probe/stream?host=H[&port=P][&refresh=1] (Server-Sent Events: quick, progress,
+    /// report, error), /healthz, /readyz, /metrics (Prometheus). SIGTERM finishes the scans
+    /// in flight, then exits.
+    Serve(Box<ServeArgs>),
+}
+
+/// Options of `scan` (`serve` has its own, in `config`).
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's roots.
+    #[arg(long, value_name = "PEM", env = "PROBE_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Connect to ADDRESS:PORT instead of HOST:PORT but still speak to HOST (curl's meaning;
+    /// empty HOST or PORT matches any). Repeatable. ADDRESS is an IP literal.
+    #[arg(long, value_name = "HOST:PORT:ADDRESS:PORT")]
+    pub connect_to: Vec<String>,
+    /// The most a whole scan may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Connections in flight to one server at most during a full scan (1-64). The scan
+    /// drops to one at a time by itself when a server resets or stalls under load.
+    #[arg(long, value_name = "N", default_value_t = crate::survey::prober::DEFAULT_CONNECTIONS)]
+    pub connections: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The server: host[:port], [ipv6]:port, an IP address, or an https:// URL. Port 443 by default.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+    /// Print the report as JSON (the API's format) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the verified handshake (certificate, trust, connection, HTTP): an instant,
+    /// provisional answer. The default is the full scan.
+    #[arg(long)]
+    pub quick: bool,
+    /// Send (and check the certificate against) this server name instead of the host.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto, value_name = "WHEN")]
+    pub color: ColourChoice,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub options: ServeOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit statuses of `scan` (documented in `--help` and the README).
+pub mod exit {
+    pub const GOOD: u8 = 0;
+    pub const USAGE: u8 = 2;
+    pub const SCAN_FAILED: u8 = 3;
+    pub const WEAK: u8 = 4;
+    pub const FAILING: u8 = 5;
+    pub const UNTRUSTED: u8 = 6;
+}
+
+/// The exit status for a grade.
+pub fn exit_status(grade: Grade) -> u8 {
+    match grade {
+        Grade::APlus | Grade::A | Grade::AMinus => exit::GOOD,
+        Grade::B | Grade::C | Grade::D | Grade::E => exit::WEAK,
+        Grade::F => exit::FAILING,
+        Grade::T | Grade::M => exit::UNTRUSTED,
+    }
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => runtime.block_on(scan(args)),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
+    }
+}
+
+fn scanner(common: &CommonArgs) -> Result<Scanner, ProbeError> {
+    if !(common.timeout.is_finite() && common.timeout > 0.0 && common.timeout <= 600.0) {
+        return Err(ProbeError::InvalidTarget {
+            input: common.timeout.to_string(),
+            reason: "--timeout must be between 0 and 600 seconds".into(),
+        });
+    }
+    if !(1..=64).contains(&common.connections) {
+        return Err(ProbeError::InvalidTarget {
+            input: common.connections.to_string(),
+            reason: "--connections must be between 1 and 64".into(),
+        });
+    }
+    let mut scanner = Scanner::new(TrustStore::new(common.ca_file.as_deref())?);
+    scanner.connections = common.connections;
+    scanner.connect_to = common
+        .connect_to
+        .iter()
+        .map(|r| ConnectTo::parse(r))
+        .collect::<Result<_, _>>()?;
+    scanner.timeouts = Timeouts::within(Duration::from_secs_f64(common.timeout));
+    Ok(scanner)
+}
+
+async fn scan(args: ScanArgs) -> ExitCode {
+    let setup = scanner(&args.common).and_then(|s| Ok((s, Target::parse(&args.target)?)));
+    let (scanner, target) = match setup {
+        Ok(ok) => ok,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let mode = if args.quick {
+        ScanMode::Quick
+    } else {
+        ScanMode::Full
+    };
+    let request = ScanRequest {
+        target,
+        sni: args.sni,
+        mode,
+    };
+    match scanner.scan(&request).await {
+        Ok(report) => {
+            let text = if args.json {
+                serde_json::to_string_pretty(&report)
+                    .map(|j| j + "\n")
+                    .unwrap_or_default()
+            } else {
+                let colour = match args.color {
+                    ColourChoice::Always => true,
+                    ColourChoice::Never => false,
+                    ColourChoice::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                render::render(&report, colour)
+            };
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            ExitCode::from(exit_status(report.grade))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(match e {
+                ProbeError::InvalidTarget { .. }
+                | ProbeError::InvalidConnectTo { .. }
+                | ProbeError::CaFile { .. } => exit::USAGE,
+                _ => exit::SCAN_FAILED,
+            })
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let settings = match args.options.layered().and_then(ServeOptions::into_settings) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    init_logging(settings.log_format, &settings.log_filter);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let listen = settings.serve.listen;
+    let app = match Application::build(settings.serve) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("cannot listen on {listen}: {e}");
+            eprintln!("error: cannot listen on {listen}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(address = %app.address(), version = env!("CARGO_PKG_VERSION"), "probe server listening");
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs to standard error, readable or as JSON lines.
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: bad log filter {filter:?} ({e}); using \"info\"");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    // actix's own per-connection chatter stays out unless asked for.
+    let filter = match "actix_server=warn".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}

@@ -1,0 +1,8 @@
+//! Certificates: what a chain says ([`certificate`]), whether it is trusted for the name
+//! ([`trust`]), and the stapled OCSP response ([`ocsp`]). Pure over DER bytes and a clock;
+//! fetching a missing issuer is the scan's job (it is a connection, and every connection
+//! goes through [`crate::target::egress`]).
+
+pub mod certificate;
+pub mod ocsp;
+pub mod trust;

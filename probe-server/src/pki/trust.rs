@@ -1,0 +1,471 @@
+//! Would a browser trust this chain for this name, and every reason why not.
+//!
+//! webpki stops at the first failure, and an expired certificate would hide an unknown
+//! issuer. So the chain is judged in independent passes:
+//!
+//! 1. the path to a trusted root, checked at a moment when every presented certificate is
+//!    valid (so expiry cannot mask a broken chain);
+//! 2. validity of each presented certificate *now*;
+//! 3. the name;
+//! 4. the stapled OCSP response.
+//!
+//! When the path fails only for want of an intermediate the server did not send, the caller
+//! may fetch it from the leaf's Authority Information Access URL and ask again: a chain that
+//! then verifies is trusted but incomplete.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::verify_server_cert_signed_by_trust_anchor;
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, Error as TlsError, RootCertStore};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use shared::{OcspCertStatus, Trust, TrustIssue, TrustIssueKind};
+use time::OffsetDateTime;
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::X509Name;
+
+use crate::error::ProbeError;
+use crate::pki::certificate::{CertificateInfo, rfc3339};
+
+/// The roots the probe trusts: Mozilla's (webpki-roots) plus the operator's CA file.
+#[derive(Clone, Debug)]
+pub struct TrustStore {
+    roots: Arc<RootCertStore>,
+    operator_roots: usize,
+}
+
+impl TrustStore {
+    /// webpki-roots, plus every certificate in the PEM file at `ca_file`.
+    pub fn new(ca_file: Option<&Path>) -> Result<Self, ProbeError> {
+        let mut roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let mut operator_roots = 0;
+        if let Some(path) = ca_file {
+            use rustls_pki_types::pem::PemObject;
+            let fail = |reason: String| ProbeError::CaFile {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<_, _>>()
+                .map_err(|e| fail(format!("not a PEM certificate file: {e}")))?;
+            let (added, ignored) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(fail(format!(
+                    "no usable CA certificate in it ({ignored} unusable)"
+                )));
+            }
+            operator_roots = added;
+        }
+        Ok(Self {
+            roots: Arc::new(roots),
+            operator_roots,
+        })
+    }
+
+    /// Roots added from the operator's CA file.
+    pub fn operator_roots(&self) -> usize {
+        self.operator_roots
+    }
+}
+
+/// The outcome of [`assess`]: the report's trust section, and what the caller could do next.
+#[derive(Debug)]
+pub struct Assessment {
+    pub trust: Trust,
+    /// The path fails for an unknown issuer that the leaf's AIA may supply: fetch these and
+    /// call [`assess`] again with the result.
+    pub fetch_issuer_from: Vec<String>,
+    /// A check that could not run (e.g. an unreadable OCSP response).
+    pub errors: Vec<String>,
+}
+
+/// Judges `chain` (as presented, leaf first; `fetched` are intermediates found through AIA)
+/// for `name` at `now`.
+pub fn assess(
+    chain: &[CertificateInfo],
+    fetched: &[CertificateDer<'static>],
+    ocsp_response: Option<&[u8]>,
+    name: &ServerName<'_>,
+    now: OffsetDateTime,
+    store: &TrustStore,
+) -> Assessment {
+    let mut issues = Vec::new();
+    let mut errors = Vec::new();
+    let Some(leaf) = chain.first() else {
+        return Assessment {
+            trust: Trust {
+                trusted: false,
+                name_matches: false,
+                chain_complete: None,
+                issues: vec![TrustIssue {
+                    kind: TrustIssueKind::NoCertificate,
+                    message: "the server sent no certificate".into(),
+                }],
+                anchor: None,
+                ocsp: None,
+            },
+            fetch_issuer_from: Vec::new(),
+            errors,
+        };
+    };
+    let parsed = match ParsedCertificate::try_from(&leaf.der) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            issues.push(TrustIssue {
+                kind: TrustIssueKind::Unsupported,
+                message: format!("the certificate cannot be used: {e}"),
+            });
+            return Assessment {
+                trust: Trust {
+                    trusted: false,
+                    name_matches: false,
+                    chain_complete: None,
+                    issues,
+                    anchor: None,
+                    ocsp: None,
+                },
+                fetch_issuer_from: Vec::new(),
+                errors,
+            };
+        }
+    };
+    let algorithms = rustls::crypto::aws_lc_rs::default_provider()
+        .signature_verification_algorithms
+        .all;
+
+    // 1. The path, at a moment when every presented certificate is valid.
+    let presented: Vec<CertificateDer<'static>> =
+        chain[1..].iter().map(|c| c.der.clone()).collect();
+    let moment = neutral_moment(chain);
+    let path = |intermediates: &[CertificateDer<'static>]| {
+        verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &store.roots,
+            intermediates,
+            unix(moment),
+            algorithms,
+        )
+    };
+    let mut chain_complete = None;
+    let mut fetch_issuer_from = Vec::new();
+    let mut path_ok = false;
+    match path(&presented) {
+        Ok(()) => {
+            chain_complete = Some(true);
+            path_ok = true;
+        }
+        Err(first) => {
+            let with_fetched: Vec<CertificateDer<'static>> =
+                presented.iter().chain(fetched).cloned().collect();
+            if !fetched.is_empty() && path(&with_fetched).is_ok() {
+                chain_complete = Some(false);
+                path_ok = true;
+                issues.push(TrustIssue {
+                    kind: TrustIssueKind::IncompleteChain,
+                    message: format!(
+                        "the server does not send the intermediate certificate that issued '{}'; clients that cannot \
+                         fetch it (most non-browser clients, and Firefox for new intermediates) will fail",
+                        leaf.summary.issuer
+                    ),
+                });
+            } else {
+                let is_unknown_issuer = matches!(
+                    first,
+                    TlsError::InvalidCertificate(CertificateError::UnknownIssuer)
+                );
+                if is_unknown_issuer && fetched.is_empty() && !leaf.summary.self_signed {
+                    fetch_issuer_from = issuer_urls(chain);
+                }
+                issues.push(path_issue(&first, chain));
+            }
+        }
+    }
+
+    // 2. Validity now, for the leaf and the intermediates it came with.
+    for (index, cert) in chain.iter().enumerate() {
+        if index > 0 && cert.summary.self_signed {
+            continue; // A root sent along is ignored by clients; its dates do not matter.
+        }
+        let which = if index == 0 {
+            "the certificate".to_owned()
+        } else {
+            format!("the intermediate '{}'", display_name(cert))
+        };
+        if now > cert.not_after {
+            let days = (now - cert.not_after).whole_days();
+            issues.push(TrustIssue {
+                kind: TrustIssueKind::Expired,
+                message: format!(
+                    "{which} expired on {} ({})",
+                    rfc3339(cert.not_after),
+                    days_ago(days)
+                ),
+            });
+        } else if now < cert.not_before {
+            let days = (cert.not_before - now).whole_days();
+            issues.push(TrustIssue {
+                kind: TrustIssueKind::NotYetValid,
+                message: format!(
+                    "{which} is not valid until {} ({})",
+                    rfc3339(cert.not_before),
+                    in_days(days)
+                ),
+            });
+        }
+    }
+
+    // 3. The name.
+    let name_matches = rustls::client::verify_server_name(&parsed, name).is_ok();
+    if !name_matches {
+        let names = if leaf.summary.subject_alt_names.is_empty() {
+            "no names at all (no subjectAltName)".to_owned()
+        } else {
+            leaf.summary.subject_alt_names.join(", ")
+        };
+        issues.push(TrustIssue {
+            kind: TrustIssueKind::NameMismatch,
+            message: format!(
+                "the certificate is for {names}, not for {}",
+                server_name_text(name)
+            ),
+        });
+    }
+
+    // 4. The stapled OCSP response.
+    let mut ocsp = None;
+    if let Some(response) = ocsp_response.filter(|r| !r.is_empty()) {
+        let issuer = find_issuer(leaf, &chain[1..], fetched);
+        match crate::pki::ocsp::read_stapled(
+            response,
+            &leaf.der,
+            issuer.as_ref().map(|c| c.as_ref()),
+        ) {
+            Ok(status) => {
+                if status.status == OcspCertStatus::Revoked {
+                    if status.signature_valid {
+                        issues.push(TrustIssue {
+                            kind: TrustIssueKind::Revoked,
+                            message: format!(
+                                "the stapled OCSP response says the certificate was revoked{}",
+                                status
+                                    .revoked_at
+                                    .as_deref()
+                                    .map(|at| format!(" on {at}"))
+                                    .unwrap_or_default()
+                            ),
+                        });
+                    } else {
+                        errors.push("the stapled OCSP response says \"revoked\" but its signature does not verify".into());
+                    }
+                }
+                ocsp = Some(status);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    let anchor = path_ok
+        .then(|| anchor_subject(chain, fetched, store))
+        .flatten();
+    let trusted = path_ok
+        && !issues.iter().any(|i| {
+            !matches!(
+                i.kind,
+                TrustIssueKind::IncompleteChain | TrustIssueKind::NameMismatch
+            )
+        });
+    Assessment {
+        trust: Trust {
+            trusted,
+            name_matches,
+            chain_complete,
+            issues,
+            anchor,
+            ocsp,
+        },
+        fetch_issuer_from,
+        errors,
+    }
+}
+
+fn unix(at: OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        at.unix_timestamp().max(0) as u64
+    ))
+}
+
+/// A moment inside every presented certificate's validity (the latest notBefore) when there
+/// is one; else the middle of the leaf's validity.
+fn neutral_moment(chain: &[CertificateInfo]) -> OffsetDateTime {
+    let latest_start = chain.iter().map(|c| c.not_before).max();
+    let earliest_end = chain.iter().map(|c| c.not_after).min();
+    match (latest_start, earliest_end) {
+        (Some(start), Some(end)) if start < end => start + time::Duration::seconds(1),
+        _ => {
+            let leaf = &chain[0];
+            leaf.not_before + (leaf.not_after - leaf.not_before) / 2
+        }
+    }
+}
+
+fn path_issue(error: &TlsError, chain: &[CertificateInfo]) -> TrustIssue {
+    let leaf = &chain[0];
+    let (kind, message) = match error {
+        TlsError::InvalidCertificate(e) => match e {
+            CertificateError::UnknownIssuer if leaf.summary.self_signed => (
+                TrustIssueKind::SelfSigned,
+                "the certificate is self-signed: it vouches for itself, and no trusted authority vouches for it".to_owned(),
+            ),
+            CertificateError::UnknownIssuer => (
+                TrustIssueKind::UnknownIssuer,
+                format!(
+                    "the chain does not lead to a trusted root: nothing trusted vouches for '{}'",
+                    chain.last().map(|c| c.summary.issuer.as_str()).unwrap_or_default()
+                ),
+            ),
+            CertificateError::BadSignature => {
+                (TrustIssueKind::BadSignature, "a signature in the chain does not verify".to_owned())
+            }
+            CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => (
+                TrustIssueKind::BadSignature,
+                "a certificate in the chain is signed with an algorithm browsers no longer accept (e.g. SHA-1, MD5, or \
+                 RSA under 2048 bits)"
+                    .to_owned(),
+            ),
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => (
+                TrustIssueKind::InvalidPurpose,
+                "a certificate in the chain may not be used to authenticate a TLS server (extended key usage)".to_owned(),
+            ),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
+                TrustIssueKind::Expired,
+                "the certificates' validity periods do not overlap: the chain was never valid all at once".to_owned(),
+            ),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+                TrustIssueKind::NotYetValid,
+                "the certificates' validity periods do not overlap: the chain was never valid all at once".to_owned(),
+            ),
+            // A self-signed certificate with CA:TRUE (what `openssl req -x509` makes).
+            _ if leaf.summary.self_signed => (
+                TrustIssueKind::SelfSigned,
+                "the certificate is self-signed: it vouches for itself, and no trusted authority vouches for it"
+                    .to_owned(),
+            ),
+            other => (TrustIssueKind::Other, format!("the chain does not verify: {}", TlsError::InvalidCertificate(other.clone()))),
+        },
+        other => (TrustIssueKind::Other, format!("the chain does not verify: {other}")),
+    };
+    TrustIssue { kind, message }
+}
+
+/// The caIssuers URLs of the top certificate the server sent (whose issuer is missing).
+fn issuer_urls(chain: &[CertificateInfo]) -> Vec<String> {
+    chain
+        .last()
+        .map(|c| c.summary.ca_issuer_urls.clone())
+        .unwrap_or_default()
+}
+
+/// The certificate that issued `leaf`, among those sent and fetched.
+fn find_issuer(
+    leaf: &CertificateInfo,
+    presented: &[CertificateInfo],
+    fetched: &[CertificateDer<'static>],
+) -> Option<CertificateDer<'static>> {
+    if let Some(found) = presented.iter().find(|c| c.subject_der == leaf.issuer_der) {
+        return Some(found.der.clone());
+    }
+    let now = OffsetDateTime::now_utc();
+    fetched
+        .iter()
+        .find(|der| {
+            CertificateInfo::parse(der, now).is_ok_and(|c| c.subject_der == leaf.issuer_der)
+        })
+        .cloned()
+}
+
+/// The subject of the trust anchor the chain ends at, found by following issuer names.
+fn anchor_subject(
+    chain: &[CertificateInfo],
+    fetched: &[CertificateDer<'static>],
+    store: &TrustStore,
+) -> Option<String> {
+    let now = OffsetDateTime::now_utc();
+    let mut all: Vec<CertificateInfo> = chain.to_vec();
+    all.extend(
+        fetched
+            .iter()
+            .filter_map(|d| CertificateInfo::parse(d, now).ok()),
+    );
+    let mut current = &all[0];
+    for _ in 0..all.len() {
+        match all
+            .iter()
+            .find(|c| c.subject_der == current.issuer_der && c.subject_der != current.subject_der)
+        {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    let issuer = &current.issuer_der;
+    let content = der_content(issuer)?;
+    store
+        .roots
+        .roots
+        .iter()
+        .any(|anchor| {
+            anchor.subject.as_ref() == content || anchor.subject.as_ref() == issuer.as_slice()
+        })
+        .then(|| {
+            X509Name::from_der(issuer)
+                .map(|(_, name)| name.to_string())
+                .ok()
+        })
+        .flatten()
+}
+
+/// The content octets of a DER TLV.
+fn der_content(der: &[u8]) -> Option<&[u8]> {
+    let first = *der.get(1)?;
+    let header = if first < 0x80 {
+        2
+    } else {
+        2 + usize::from(first & 0x7f)
+    };
+    der.get(header..)
+}
+
+fn display_name(cert: &CertificateInfo) -> &str {
+    cert.summary
+        .common_name
+        .as_deref()
+        .unwrap_or(&cert.summary.subject)
+}
+
+fn server_name_text(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn days_ago(days: i64) -> String {
+    match days {
+        0 => "today".into(),
+        1 => "1 day ago".into(),
+        n => format!("{n} days ago"),
+    }
+}
+
+fn in_days(days: i64) -> String {
+    match days {
+        0 => "later today".into(),
+        1 => "in 1 day".into(),
+        n => format!("in {n} days"),
+    }
+}

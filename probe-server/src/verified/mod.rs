@@ -1,0 +1,6 @@
+//! The verified stage: a modern client's view of the server. [`client`] is the rustls
+//! handshake (every verification failure recorded, not fatal), [`http`] the HTTP request
+//! over it and on port 80.
+
+pub mod client;
+pub mod http;
