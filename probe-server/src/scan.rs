@@ -30,7 +30,7 @@ use crate::pki::trust::{self, TrustStore};
 use crate::survey::{self, SurveyRequest, SurveyResult, prober::DEFAULT_CONNECTIONS};
 use crate::target::address_policy::AddressPolicy;
 use crate::target::connect_to::{self, ConnectTo};
-use crate::target::resolve::{Resolve, SystemResolver};
+use crate::target::resolve::Resolve;
 use crate::target::{Host, Target};
 use crate::verified::client::{HandshakeFailure, Offer, VerifiedClient};
 use crate::verified::http;
@@ -142,7 +142,7 @@ impl Scanner {
             trust,
             connect_to: Vec::new(),
             policy: AddressPolicy::allow_all(),
-            resolver: Arc::new(SystemResolver),
+            resolver: crate::target::resolve::system(),
             timeouts: Timeouts::default(),
             connections: DEFAULT_CONNECTIONS,
         }

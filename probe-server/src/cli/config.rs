@@ -23,7 +23,6 @@ use crate::scan::{Scanner, Timeouts};
 use crate::server::{AccessConfig, CacheConfig, HttpConfig, Limits, ServeConfig};
 use crate::target::address_policy::{AddressPolicy, PortRange};
 use crate::target::connect_to::ConnectTo;
-use crate::target::resolve::SystemResolver;
 
 /// The address `serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7443";
@@ -445,7 +444,7 @@ impl ServeOptions {
         let trust =
             TrustStore::new(self.ca_file.as_deref()).map_err(|e| ConfigError(e.to_string()))?;
         let mut scanner = Scanner::new(trust);
-        scanner.resolver = std::sync::Arc::new(SystemResolver);
+        scanner.resolver = crate::target::resolve::system();
         scanner.timeouts = Timeouts::within(timeout);
         scanner.connections = count(
             "connections",
