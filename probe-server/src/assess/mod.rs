@@ -9,4 +9,5 @@
 pub mod checks;
 pub mod observations;
 pub mod rating;
+pub mod report;
 pub mod vulnerabilities;

@@ -444,7 +444,7 @@ impl ServeOptions {
         let trust =
             TrustStore::new(self.ca_file.as_deref()).map_err(|e| ConfigError(e.to_string()))?;
         let mut scanner = Scanner::new(trust);
-        scanner.resolver = crate::target::resolve::system();
+        scanner.egress.resolver = crate::target::resolve::system();
         scanner.timeouts = Timeouts::within(timeout);
         scanner.connections = count(
             "connections",
@@ -453,7 +453,7 @@ impl ServeOptions {
             1,
             64,
         )?;
-        scanner.connect_to = self
+        scanner.egress.connect_to = self
             .connect_to
             .iter()
             .map(|rule| ConnectTo::parse(rule))
@@ -468,7 +468,7 @@ impl ServeOptions {
                     .into(),
             );
         }
-        scanner.policy = policy;
+        scanner.egress.policy = policy;
 
         let token = match (self.token, self.token_file) {
             (Some(_), Some(_)) => {
@@ -686,11 +686,12 @@ mod tests {
         assert_eq!(serve.limits, Limits::default());
         assert_eq!(serve.cache, CacheConfig::default());
         assert_eq!(serve.access, AccessConfig::default());
-        assert!(serve.scanner.policy.check_port(443).is_ok());
-        assert!(serve.scanner.policy.check_port(8443).is_err());
+        assert!(serve.scanner.egress.policy.check_port(443).is_ok());
+        assert!(serve.scanner.egress.policy.check_port(8443).is_err());
         assert!(
             serve
                 .scanner
+                .egress
                 .policy
                 .check("127.0.0.1".parse().unwrap())
                 .is_err()
@@ -722,9 +723,9 @@ mod tests {
         let settings = options.into_settings().unwrap();
         let serve = &settings.serve;
         assert_eq!(serve.listen.to_string(), "0.0.0.0:8080");
-        assert!(serve.scanner.policy.allows_everything());
-        assert!(serve.scanner.policy.check_port(9050).is_ok());
-        assert!(serve.scanner.policy.check_port(22).is_err());
+        assert!(serve.scanner.egress.policy.allows_everything());
+        assert!(serve.scanner.egress.policy.check_port(9050).is_ok());
+        assert!(serve.scanner.egress.policy.check_port(22).is_err());
         assert_eq!(serve.access.token.as_deref(), Some("0123456789abcdef0123"));
         assert_eq!(serve.limits.max_scans, 4);
         assert_eq!(serve.limits.queue, 8);

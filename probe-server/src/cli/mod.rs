@@ -156,7 +156,7 @@ fn scanner(common: &CommonArgs) -> Result<Scanner, ProbeError> {
     }
     let mut scanner = Scanner::new(TrustStore::new(common.ca_file.as_deref())?);
     scanner.connections = common.connections;
-    scanner.connect_to = common
+    scanner.egress.connect_to = common
         .connect_to
         .iter()
         .map(|r| ConnectTo::parse(r))

@@ -6,3 +6,14 @@
 pub mod certificate;
 pub mod ocsp;
 pub mod trust;
+
+use shared::Trust;
+
+use self::certificate::CertificateInfo;
+
+/// A chain as judged: each certificate's details, and the trust verdict for the name.
+#[derive(Debug, Clone)]
+pub struct JudgedChain {
+    pub certificates: Vec<CertificateInfo>,
+    pub trust: Trust,
+}

@@ -149,7 +149,7 @@ impl ScanBroker {
 
     /// Refusals that need no scan: the port rule, and the address rule for IP literals.
     fn precheck(&self, target: &Target) -> Result<(), ApiFailure> {
-        let policy = &self.scanner.policy;
+        let policy = &self.scanner.egress.policy;
         if let Err(reason) = policy.check_port(target.port()) {
             self.metrics.refused(Refusal::PortForbidden);
             return Err(ProbeError::ForbiddenPort {
@@ -160,7 +160,7 @@ impl ScanBroker {
         }
         if let Host::Ip(ip) = target.host()
             && crate::target::connect_to::lookup(
-                &self.scanner.connect_to,
+                &self.scanner.egress.connect_to,
                 target.host(),
                 target.port(),
             )

@@ -26,8 +26,10 @@ use self::prober::Prober;
 use self::suites::survey_version;
 use crate::assess::observations::{AttackProbes, ProbeOutcome};
 use crate::iana::cipher_suites;
-use crate::scan::{ScanUpdate, UpdateSender};
 use crate::wire::ServerFlight;
+
+/// Where the survey reports each finished step (the scan forwards them to its own stream).
+pub type ProgressSender = tokio::sync::mpsc::UnboundedSender<ScanProgress>;
 
 /// What to survey.
 #[derive(Debug, Clone)]
@@ -64,7 +66,7 @@ pub struct SurveyResult {
 
 /// Reports each finished step to the update channel.
 struct Progress<'a> {
-    updates: Option<&'a UpdateSender>,
+    updates: Option<&'a ProgressSender>,
     done: AtomicU32,
     total: u32,
 }
@@ -73,11 +75,11 @@ impl Progress<'_> {
     fn step(&self, step: &str) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(updates) = self.updates {
-            let _ = updates.send(ScanUpdate::Progress(ScanProgress {
+            let _ = updates.send(ScanProgress {
                 step: step.to_owned(),
                 done,
                 total: self.total,
-            }));
+            });
         }
     }
 }
@@ -178,7 +180,7 @@ impl FirstAnswers {
 const STEPS: u32 = 15;
 
 /// Runs the survey.
-pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> SurveyResult {
+pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> SurveyResult {
     let prober = match &request.slots {
         Some(slots) => Prober::sharing(
             request.address,

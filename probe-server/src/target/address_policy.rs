@@ -93,6 +93,14 @@ impl AddressPolicy {
         }
     }
 
+    /// Whether the operator listed `port` (`--allow-port`), as opposed to allowing every
+    /// port. Connections a server's own data asks for (an AIA URL) go to 80, 443 and these.
+    pub fn lists_port(&self, port: u16) -> bool {
+        self.ports
+            .as_ref()
+            .is_some_and(|ranges| ranges.iter().any(|r| r.contains(port)))
+    }
+
     /// `Ok` when the probe may connect to `ip`; else why not.
     pub fn check(&self, ip: IpAddr) -> Result<(), String> {
         if self.allow_all {
@@ -111,6 +119,12 @@ impl AddressPolicy {
             )),
         }
     }
+}
+
+/// Whether `ip` is public unicast: in no special range, directly or as an embedded IPv4
+/// address.
+pub fn is_public(ip: IpAddr) -> bool {
+    special_range(ip).is_none()
 }
 
 /// An inclusive range of ports, written `8443`, `8000-8100` or `all`.

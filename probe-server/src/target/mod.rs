@@ -8,6 +8,8 @@
 
 pub mod address_policy;
 pub mod connect_to;
+pub mod egress;
+pub mod names;
 pub mod resolve;
 
 use std::fmt;

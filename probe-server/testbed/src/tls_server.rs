@@ -158,6 +158,7 @@ impl Drop for TlsServer {
 pub struct HttpServer {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl HttpServer {
@@ -165,15 +166,27 @@ impl HttpServer {
     pub async fn start(answer: HttpAnswer) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 tokio::spawn(serve_http(TokioIo::new(tcp), answer.clone()));
             }
         });
-        Self { addr, task }
+        Self {
+            addr,
+            task,
+            accepted,
+        }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn addr(&self) -> SocketAddr {

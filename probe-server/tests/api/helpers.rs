@@ -105,14 +105,14 @@ impl<'a> AppSpec<'a> {
 /// Starts the real application on a free port.
 pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
     let mut scanner = Scanner::new(TrustStore::new(Some(spec.pki.root_pem())).unwrap());
-    scanner.connect_to = spec
+    scanner.egress.connect_to = spec
         .connect_to
         .iter()
         .map(|r| ConnectTo::parse(r).unwrap())
         .collect();
-    scanner.policy = spec.policy;
+    scanner.egress.policy = spec.policy;
     if let Some(resolver) = spec.resolver {
-        scanner.resolver = resolver;
+        scanner.egress.resolver = resolver;
     }
     scanner.timeouts = Timeouts::within(spec.scan_timeout);
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), scanner);

@@ -104,7 +104,7 @@ fn check(name: &str, outcome: &Outcome, took: Duration) {
 async fn through_the_api_each_ends_clearly_in_time() {
     let servers = start_all();
     let mut scanner = Scanner::new(TrustStore::new(None).unwrap());
-    scanner.policy = AddressPolicy::allow_all();
+    scanner.egress.policy = AddressPolicy::allow_all();
     scanner.timeouts = Timeouts::within(SCAN_TIMEOUT);
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), scanner);
     config.limits.client_scans_per_minute = 0;

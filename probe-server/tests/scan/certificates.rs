@@ -3,7 +3,7 @@
 use shared::{Grade, OcspCertStatus, ProtocolVersion, TrustIssueKind};
 use testbed::{HttpAnswer, LeafIssuer, LeafSpec, TestPki, TlsServerSpec};
 
-use crate::support::{Site, cap_of, good_spec, ids, scan_site};
+use crate::support::{Site, cap_of, good_spec, ids, scan_site, scan_site_with};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_server_gets_a_plus_with_every_detail() {
@@ -220,20 +220,87 @@ async fn a_missing_intermediate_found_through_aia_is_an_incomplete_chain() {
         body: pki.intermediate_der().to_vec(),
     })
     .await;
-    let url = format!("http://127.0.0.1:{}/intermediate.der", aia.port());
+    // On port 80, as CAs publish them; the name is mapped to the test's listener.
+    let ca_rule = format!("ca.test:80:127.0.0.1:{}", aia.port());
     let leaf = pki.leaf(&LeafSpec {
-        ca_issuers_url: Some(url),
+        ca_issuers_url: Some("http://ca.test/intermediate.der".into()),
         ..LeafSpec::valid("partial.test")
     });
     let mut spec = TlsServerSpec::new(&leaf, &[]);
     spec.answer = HttpAnswer::with_hsts("max-age=31536000");
     let site = Site::start("partial.test", spec, None).await;
-    let report = scan_site(&pki, &site).await;
+    let report = scan_site_with(&pki, &site, &[ca_rule]).await;
+    assert_eq!(aia.accepted(), 1, "one fetch of the issuer");
     assert_eq!(ids(&report), ["chain-incomplete"]);
     assert_eq!(report.grade, Grade::B);
     assert!(report.trust.trusted);
     assert_eq!(report.trust.chain_complete, Some(false));
     assert_eq!(report.certificates.len(), 1, "the chain as sent");
+}
+
+/// A hostile certificate's caIssuers URL naming another port of some host: the probe must
+/// not connect there (it would be a port scanner for whoever writes certificates), and the
+/// report says why without any socket error text.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issuer_url_naming_an_unlisted_port_is_never_connected_to() {
+    let pki = TestPki::new();
+    let listener = testbed::HttpServer::start(HttpAnswer {
+        status: 200,
+        headers: Vec::new(),
+        body: pki.intermediate_der().to_vec(),
+    })
+    .await;
+    let leaf = pki.leaf(&LeafSpec {
+        ca_issuers_url: Some(format!("http://127.0.0.1:{}/x", listener.port())),
+        ..LeafSpec::valid("portscan.test")
+    });
+    let mut spec = TlsServerSpec::new(&leaf, &[]);
+    spec.answer = HttpAnswer::with_hsts("max-age=31536000");
+    let site = Site::start("portscan.test", spec, None).await;
+    let report = scan_site(&pki, &site).await;
+    assert_eq!(
+        listener.accepted(),
+        0,
+        "the probe connected to the named port"
+    );
+    assert!(!report.trust.trusted);
+    let refusal = report
+        .errors
+        .iter()
+        .find(|e| e.check == "chain-completion")
+        .expect("the refused fetch is reported");
+    assert!(
+        refusal
+            .message
+            .contains("issuers are fetched only from ports 80, 443"),
+        "{}",
+        refusal.message
+    );
+}
+
+/// An issuer URL on port 80 where nothing answers and one where the connection is reset read
+/// the same: the report does not tell closed from filtered from reset.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_issuer_fetch_says_only_that_it_failed() {
+    let pki = TestPki::new();
+    let closed = crate::support::closed_port();
+    let leaf = pki.leaf(&LeafSpec {
+        ca_issuers_url: Some("http://ca.test/issuer.der".into()),
+        ..LeafSpec::valid("unreachable.test")
+    });
+    let mut spec = TlsServerSpec::new(&leaf, &[]);
+    spec.answer = HttpAnswer::with_hsts("max-age=31536000");
+    let site = Site::start("unreachable.test", spec, None).await;
+    let report = scan_site_with(&pki, &site, &[format!("ca.test:80:127.0.0.1:{closed}")]).await;
+    let failure = report
+        .errors
+        .iter()
+        .find(|e| e.check == "chain-completion")
+        .expect("the failed fetch is reported");
+    assert_eq!(
+        failure.message,
+        "fetching the issuer from http://ca.test/issuer.der: the issuer could not be fetched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

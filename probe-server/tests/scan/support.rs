@@ -62,13 +62,20 @@ pub(crate) fn good_spec(pki: &TestPki, leaf: &Leaf) -> TlsServerSpec {
 
 pub(crate) fn scanner(pki: &TestPki, rules: &[String]) -> Scanner {
     let mut scanner = Scanner::new(TrustStore::new(Some(pki.root_pem())).unwrap());
-    scanner.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
+    scanner.egress.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
     scanner.timeouts = Timeouts::within(Duration::from_secs(10));
     scanner
 }
 
 pub(crate) async fn scan_site(pki: &TestPki, site: &Site) -> Report {
-    let scanner = scanner(pki, &site.rules());
+    scan_site_with(pki, site, &[]).await
+}
+
+/// [`scan_site`] with more `--connect-to` rules (for the hosts a certificate names).
+pub(crate) async fn scan_site_with(pki: &TestPki, site: &Site, extra_rules: &[String]) -> Report {
+    let mut rules = site.rules();
+    rules.extend_from_slice(extra_rules);
+    let scanner = scanner(pki, &rules);
     let request = ScanRequest {
         target: Target::parse(&site.name).unwrap(),
         sni: None,

@@ -20,7 +20,7 @@ pub(crate) async fn quick_scan(pki: &TestPki, name: &str, address: SocketAddr) -
         format!("{name}:80:{}", bracket(closed)),
     ];
     let mut scanner = Scanner::new(TrustStore::new(Some(pki.root_pem())).unwrap());
-    scanner.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
+    scanner.egress.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
     let request = ScanRequest {
         target: Target::parse(name).unwrap(),
         sni: None,
@@ -45,7 +45,7 @@ pub(crate) async fn full_scan(
         format!("{name}:80:{}", bracket(http.unwrap_or(closed))),
     ];
     let mut scanner = Scanner::new(TrustStore::new(Some(pki.root_pem())).unwrap());
-    scanner.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
+    scanner.egress.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
     scanner.timeouts = Timeouts::within(Duration::from_secs(30));
     let request = ScanRequest {
         target: Target::parse(name).unwrap(),

@@ -1,0 +1,237 @@
+//! From what the stages saw, plus the scan's own metadata, to a `shared::Report`:
+//! observations → checks → rating → report. Quick and full scans assemble the same way; a
+//! quick one knows less.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use shared::{
+    CheckError, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
+    Report, ScanMode, TargetInfo, Trust,
+};
+use time::OffsetDateTime;
+
+use super::observations::{AttackProbes, Observations};
+use super::rating::{self, RatingInput};
+use super::{checks, vulnerabilities};
+use crate::pki::JudgedChain;
+use crate::pki::certificate::{CertificateInfo, rfc3339};
+use crate::survey::SurveyResult;
+use crate::verified::stage::VerifiedStage;
+
+/// What goes into a report.
+#[derive(Debug)]
+pub struct Assembly {
+    mode: ScanMode,
+    target: TargetInfo,
+    scanned_at: OffsetDateTime,
+    duration: Duration,
+    connections: u32,
+    certificates: Vec<CertificateInfo>,
+    trust: Trust,
+    connection: Option<Connection>,
+    protocols: Vec<ProtocolSupport>,
+    http: Option<HttpInfo>,
+    key_exchange: KeyExchange,
+    features: Features,
+    attacks: AttackProbes,
+    errors: Vec<CheckError>,
+}
+
+impl Assembly {
+    pub fn quick(
+        stage: &VerifiedStage,
+        judged: Option<&JudgedChain>,
+        target: TargetInfo,
+        scanned_at: OffsetDateTime,
+        started: Instant,
+        connections: &AtomicU32,
+    ) -> Self {
+        let protocols = ProtocolVersion::ALL
+            .iter()
+            .map(|&version| ProtocolSupport {
+                version,
+                supported: match version {
+                    ProtocolVersion::Tls13 => stage.tls13,
+                    ProtocolVersion::Tls12 => stage.tls12,
+                    _ => None,
+                },
+                cipher_suites: Vec::new(),
+                server_preference: None,
+            })
+            .collect();
+        let connection = stage.connection.clone();
+        Self {
+            mode: ScanMode::Quick,
+            target,
+            scanned_at,
+            duration: started.elapsed(),
+            connections: connections.load(Ordering::Relaxed),
+            certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
+            trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
+            features: Features {
+                ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
+                alpn: stage.alpn.clone(),
+                ..Features::default()
+            },
+            connection,
+            protocols,
+            http: stage.http.clone(),
+            key_exchange: KeyExchange::default(),
+            attacks: AttackProbes::default(),
+            errors: stage.errors.clone(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site; the pieces of one report.
+    pub fn full(
+        stage: &VerifiedStage,
+        judged: Option<&JudgedChain>,
+        survey: SurveyResult,
+        target: TargetInfo,
+        scanned_at: OffsetDateTime,
+        started: Instant,
+        connections: &AtomicU32,
+    ) -> Self {
+        let mut errors = stage.errors.clone();
+        errors.extend(survey.errors.iter().cloned());
+        // The verified handshake is ground truth: a version rustls negotiated is supported
+        // whatever a raw hello made of it.
+        let mut protocols = survey.protocols.clone();
+        for (version, seen) in [
+            (ProtocolVersion::Tls13, stage.tls13),
+            (ProtocolVersion::Tls12, stage.tls12),
+        ] {
+            if seen == Some(true)
+                && let Some(p) = protocols
+                    .iter_mut()
+                    .find(|p| p.version == version && p.supported != Some(true))
+            {
+                {
+                    errors.push(CheckError {
+                        check: format!("protocol-{}", version.as_str().to_ascii_lowercase()),
+                        message: format!(
+                            "a modern client negotiated {} but raw hellos were refused",
+                            version.display_name()
+                        ),
+                    });
+                    p.supported = Some(true);
+                }
+            }
+        }
+        if survey.went_sequential {
+            errors.push(CheckError {
+                check: "concurrency".into(),
+                message: "the server refused or dropped parallel connections; the scan went on one at a time".into(),
+            });
+        }
+        let verified_resumed = stage.connection.as_ref().and_then(|c| c.session_resumed);
+        let features = Features {
+            ocsp_stapling: match (
+                stage.connection.as_ref().map(|c| c.ocsp_stapled),
+                survey.features.ocsp_stapling,
+            ) {
+                (Some(a), Some(b)) => Some(a || b),
+                (a, b) => a.or(b),
+            },
+            // TLS 1.3 resumes only with tickets.
+            session_tickets: match (
+                survey.features.session_tickets,
+                stage.tls13 == Some(true) && verified_resumed == Some(true),
+            ) {
+                (_, true) => Some(true),
+                (seen, false) => seen,
+            },
+            alpn: stage.alpn.clone(),
+            ..survey.features.clone()
+        };
+        Self {
+            mode: ScanMode::Full,
+            target,
+            scanned_at,
+            duration: started.elapsed(),
+            connections: connections.load(Ordering::Relaxed),
+            certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
+            trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
+            connection: stage.connection.clone(),
+            protocols,
+            http: stage.http.clone(),
+            key_exchange: survey.key_exchange,
+            features,
+            attacks: survey.attacks,
+            errors,
+        }
+    }
+}
+
+fn no_trust() -> Trust {
+    Trust {
+        trusted: false,
+        name_matches: false,
+        chain_complete: None,
+        issues: vec![shared::TrustIssue {
+            kind: shared::TrustIssueKind::NoCertificate,
+            message: "no certificate was seen".into(),
+        }],
+        anchor: None,
+        ocsp: None,
+    }
+}
+
+/// Observations → checks → rating → report.
+pub fn assemble(a: Assembly) -> Report {
+    let observations = Observations {
+        now: OffsetDateTime::now_utc(),
+        mode: a.mode,
+        target: a.target,
+        certificates: a.certificates,
+        trust: a.trust,
+        connection: a.connection,
+        protocols: a.protocols,
+        http: a.http,
+        key_exchange: a.key_exchange,
+        features: a.features,
+        attacks: a.attacks,
+    };
+    let findings = checks::run_all(&observations);
+    let hsts_long_enough = observations
+        .http
+        .as_ref()
+        .and_then(|h| h.hsts.as_ref())
+        .and_then(|h| h.max_age)
+        .is_some_and(|age| age >= checks::HSTS_MIN_MAX_AGE);
+    let complete = a.mode == ScanMode::Full && a.errors.is_empty();
+    let score = rating::score(&observations);
+    let (grade, rating) = rating::rate(&RatingInput {
+        findings: &findings,
+        score,
+        hsts_long_enough,
+        complete,
+    });
+    let vulnerabilities = vulnerabilities::assess(&observations, &findings);
+    Report {
+        schema_version: shared::SCHEMA_VERSION.to_owned(),
+        probe_version: env!("CARGO_PKG_VERSION").to_owned(),
+        scan_mode: a.mode,
+        scanned_at: rfc3339(a.scanned_at),
+        duration_ms: a.duration.as_millis() as u64,
+        connections: a.connections,
+        target: observations.target,
+        grade,
+        rating,
+        connection: observations.connection,
+        protocols: observations.protocols,
+        key_exchange: observations.key_exchange,
+        features: observations.features,
+        vulnerabilities,
+        certificates: observations
+            .certificates
+            .into_iter()
+            .map(|c| c.summary)
+            .collect(),
+        trust: observations.trust,
+        http: observations.http,
+        findings,
+        errors: a.errors,
+    }
+}
