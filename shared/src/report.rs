@@ -424,10 +424,92 @@ pub struct PlainHttp {
 /// A check that could not run, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckError {
-    /// Which check ("http", "protocol-tls10", "heartbleed", ...).
+    /// Which step: one of the stable names of [`Step`] ("verified-handshake",
+    /// "session-resumption", "http", "http-redirect", "alpn", "protocol-ssl2",
+    /// "protocol-ssl3", "protocol-tls10", "protocol-tls11", "protocol-tls12",
+    /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
+    /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
+    /// "certificate", "ocsp", "chain-completion"). Clients should show names they do not
+    /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
     pub message: String,
+}
+
+impl CheckError {
+    /// `step` could not run because of `message`.
+    pub fn new(step: Step, message: impl Into<String>) -> Self {
+        Self {
+            check: step.as_str().to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The steps of a scan, by the stable names used in a report's `errors`, in the probe's
+/// metrics and in its logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Step {
+    VerifiedHandshake,
+    SessionResumption,
+    Http,
+    HttpRedirect,
+    Alpn,
+    /// Whether one protocol version is supported, and its suites.
+    Protocol(ProtocolVersion),
+    Groups,
+    Curves,
+    SignatureAlgorithms,
+    Compression,
+    FallbackScsv,
+    Heartbleed,
+    CcsInjection,
+    Robot,
+    /// The server's tolerance of parallel connections.
+    Concurrency,
+    /// Parsing a certificate of the chain.
+    Certificate,
+    Ocsp,
+    /// Completing a chain through AIA.
+    ChainCompletion,
+}
+
+impl Step {
+    /// The stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifiedHandshake => "verified-handshake",
+            Self::SessionResumption => "session-resumption",
+            Self::Http => "http",
+            Self::HttpRedirect => "http-redirect",
+            Self::Alpn => "alpn",
+            Self::Protocol(ProtocolVersion::Ssl2) => "protocol-ssl2",
+            Self::Protocol(ProtocolVersion::Ssl3) => "protocol-ssl3",
+            Self::Protocol(ProtocolVersion::Tls10) => "protocol-tls10",
+            Self::Protocol(ProtocolVersion::Tls11) => "protocol-tls11",
+            Self::Protocol(ProtocolVersion::Tls12) => "protocol-tls12",
+            Self::Protocol(ProtocolVersion::Tls13) => "protocol-tls13",
+            Self::Groups => "groups",
+            Self::Curves => "curves",
+            Self::SignatureAlgorithms => "signature-algorithms",
+            Self::Compression => "compression",
+            Self::FallbackScsv => "fallback-scsv",
+            Self::Heartbleed => "heartbleed",
+            Self::CcsInjection => "ccs-injection",
+            Self::Robot => "robot",
+            Self::Concurrency => "concurrency",
+            Self::Certificate => "certificate",
+            Self::Ocsp => "ocsp",
+            Self::ChainCompletion => "chain-completion",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Report {

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use shared::{
+use shared::{Step, 
     CheckError, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
     Report, ScanMode, TargetInfo, Trust,
 };
@@ -109,7 +109,7 @@ impl Assembly {
             {
                 {
                     errors.push(CheckError {
-                        check: format!("protocol-{}", version.as_str().to_ascii_lowercase()),
+                        check: Step::Protocol(version).to_string(),
                         message: format!(
                             "a modern client negotiated {} but raw hellos were refused",
                             version.display_name()
@@ -121,7 +121,7 @@ impl Assembly {
         }
         if survey.went_sequential {
             errors.push(CheckError {
-                check: "concurrency".into(),
+                check: Step::Concurrency.to_string(),
                 message: "the server refused or dropped parallel connections; the scan went on one at a time".into(),
             });
         }

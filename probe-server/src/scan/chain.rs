@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
-use shared::CheckError;
+use shared::{CheckError, Step};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
@@ -69,7 +69,7 @@ impl Scanner {
             match CertificateInfo::parse(der, now) {
                 Ok(info) => certificates.push(info),
                 Err(reason) => errors.push(CheckError {
-                    check: "certificate".into(),
+                    check: Step::Certificate.to_string(),
                     message: format!("certificate {index}: {reason}"),
                 }),
             }
@@ -99,7 +99,7 @@ impl Scanner {
             }
         }
         errors.extend(assessment.errors.iter().map(|m| CheckError {
-            check: "ocsp".into(),
+            check: Step::Ocsp.to_string(),
             message: m.clone(),
         }));
         JudgedChain {
@@ -120,7 +120,7 @@ impl Scanner {
             match self.fetch_issuer(url, context).await {
                 Ok(mut certs) => fetched.append(&mut certs),
                 Err(e) => errors.push(CheckError {
-                    check: "chain-completion".into(),
+                    check: Step::ChainCompletion.to_string(),
                     message: format!("fetching the issuer from {}: {e}", shown_url(url)),
                 }),
             }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use rustls_pki_types::CertificateDer;
-use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion, ScanProgress};
+use shared::{Step, CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion, ScanProgress};
 
 use self::prober::Prober;
 use self::suites::survey_version;
@@ -320,9 +320,9 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
     let schemes = schemes.map(|found| found.map(|list| (!list.is_empty()).then_some(list)));
 
     let mut result = SurveyResult::default();
-    let mut note = |check: &str, message: String| {
+    let mut note = |step: Step, message: String| {
         result.errors.push(CheckError {
-            check: check.into(),
+            check: step.to_string(),
             message,
         })
     };
@@ -349,10 +349,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         (ProtocolVersion::Tls13, &tls13),
     ] {
         if let Some(e) = &survey.error {
-            note(
-                &format!("protocol-{}", version.as_str().to_ascii_lowercase()),
-                e.clone(),
-            );
+            note(Step::Protocol(version), e.clone());
         }
         protocols.push(ProtocolSupport {
             version,
@@ -372,13 +369,13 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
     let (group_ids, group_preference) = match (&curves, tls13.supported) {
         (Some(c), _) => {
             if let Some(e) = &c.error {
-                note("curves", e.clone());
+                note(Step::Curves, e.clone());
             }
             (Some(c.groups.clone()), c.server_preference)
         }
         (None, Some(true)) => {
             if let Some(e) = &groups13.error {
-                note("groups", e.clone());
+                note(Step::Groups, e.clone());
             }
             (Some(groups13.groups.clone()), groups13.server_preference)
         }
@@ -389,7 +386,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         Some(Ok(Some(found))) => Some(found.iter().map(|id| groups::scheme_name(*id)).collect()),
         Some(Ok(None)) => None,
         Some(Err(e)) => {
-            note("signature-algorithms", e);
+            note(Step::SignatureAlgorithms, e);
             None
         }
         None => None,
@@ -421,7 +418,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         compression: match compression {
             Some(Ok(c)) => Some(c),
             Some(Err(e)) => {
-                note("compression", e);
+                note(Step::Compression, e);
                 None
             }
             None => None,
@@ -449,7 +446,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         _ => None,
     };
     if let Some(ProbeOutcome::Inconclusive(why)) = &fallback {
-        note("fallback-scsv", why.clone());
+        note(Step::FallbackScsv, why.clone());
     }
     result.attacks = AttackProbes {
         heartbleed: heartbleed.map(|(outcome, _)| outcome),
@@ -458,9 +455,9 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         robot,
     };
     for (name, outcome) in [
-        ("heartbleed", &result.attacks.heartbleed),
-        ("ccs-injection", &result.attacks.ccs_injection),
-        ("robot", &result.attacks.robot),
+        (Step::Heartbleed, &result.attacks.heartbleed),
+        (Step::CcsInjection, &result.attacks.ccs_injection),
+        (Step::Robot, &result.attacks.robot),
     ] {
         if let Some(ProbeOutcome::Inconclusive(why)) = outcome {
             note(name, why.clone());

@@ -94,12 +94,12 @@ impl ServerCertVerifier for RecordingVerifier {
 }
 
 /// Why a verified handshake did not happen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HandshakeFailure {
     /// TCP connect failed (refused, unreachable).
     Connect(String),
     /// TCP connected but TLS failed: the server's alert or the protocol error.
-    Tls(String),
+    Tls(TlsFailure),
     /// A step took too long.
     Timeout(&'static str, Duration),
 }
@@ -108,11 +108,57 @@ impl std::fmt::Display for HandshakeFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Connect(e) => write!(f, "TCP connect failed: {e}"),
-            Self::Tls(e) => write!(f, "TLS handshake failed: {e}"),
+            Self::Tls(e) => write!(f, "TLS handshake failed: {}", e.message),
             Self::Timeout(step, after) => {
                 write!(f, "{step} timed out after {:.1} s", after.as_secs_f64())
             }
         }
+    }
+}
+
+/// A TLS failure: what kind, for decisions, and what to tell the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFailure {
+    pub kind: TlsFailureKind,
+    pub message: String,
+}
+
+/// How a TLS handshake failed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TlsFailureKind {
+    /// The server sent this alert.
+    Alert(rustls::AlertDescription),
+    /// No protocol version, suite or group in common.
+    Incompatible(rustls::PeerIncompatible),
+    /// The server sent something that is not valid TLS (or more than rustls takes).
+    InvalidMessage(rustls::InvalidMessage),
+    /// The server closed the connection mid-handshake.
+    Closed,
+    /// The server reset the connection mid-handshake.
+    Reset,
+    /// Anything else (certificate errors are recorded, not fatal, so they do not land here).
+    Other,
+}
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl TlsFailure {
+    /// Whether the server refused the protocol version offered (as opposed to anything else):
+    /// a `protocol_version` alert, a version it does not know, or none in common.
+    pub fn refuses_version(&self) -> bool {
+        matches!(
+            self.kind,
+            TlsFailureKind::Alert(rustls::AlertDescription::ProtocolVersion)
+                | TlsFailureKind::InvalidMessage(rustls::InvalidMessage::UnknownProtocolVersion)
+                | TlsFailureKind::Incompatible(
+                    rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                )
+        )
     }
 }
 
@@ -299,31 +345,37 @@ fn group_name(group: rustls::NamedGroup) -> String {
 }
 
 /// Says what went wrong in words, naming the server's alert when it sent one.
-fn describe_tls_error(error: &std::io::Error) -> String {
+fn describe_tls_error(error: &std::io::Error) -> TlsFailure {
+    let failure = |kind, message: String| TlsFailure { kind, message };
     if let Some(tls) = error
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
     {
         return match tls {
-            rustls::Error::AlertReceived(alert) => {
-                format!("the server refused with alert {alert:?}")
-            }
-            rustls::Error::PeerIncompatible(why) => {
-                format!("no protocol or cipher suite in common with a modern client ({why:?})")
-            }
-            rustls::Error::InvalidMessage(why) => {
-                format!("the server sent something that is not valid TLS ({why:?})")
-            }
-            other => other.to_string(),
+            rustls::Error::AlertReceived(alert) => failure(
+                TlsFailureKind::Alert(*alert),
+                format!("the server refused with alert {alert:?}"),
+            ),
+            rustls::Error::PeerIncompatible(why) => failure(
+                TlsFailureKind::Incompatible(why.clone()),
+                format!("no protocol or cipher suite in common with a modern client ({why:?})"),
+            ),
+            rustls::Error::InvalidMessage(why) => failure(
+                TlsFailureKind::InvalidMessage(*why),
+                format!("the server sent something that is not valid TLS ({why:?})"),
+            ),
+            other => failure(TlsFailureKind::Other, other.to_string()),
         };
     }
     match error.kind() {
-        std::io::ErrorKind::UnexpectedEof => {
-            "the server closed the connection during the handshake".into()
-        }
-        std::io::ErrorKind::ConnectionReset => {
-            "the server reset the connection during the handshake".into()
-        }
-        _ => error.to_string(),
+        std::io::ErrorKind::UnexpectedEof => failure(
+            TlsFailureKind::Closed,
+            "the server closed the connection during the handshake".into(),
+        ),
+        std::io::ErrorKind::ConnectionReset => failure(
+            TlsFailureKind::Reset,
+            "the server reset the connection during the handshake".into(),
+        ),
+        _ => failure(TlsFailureKind::Other, error.to_string()),
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
-use shared::{CheckError, Connection, HttpInfo, ProtocolVersion};
+use shared::{Step, CheckError, Connection, HttpInfo, ProtocolVersion};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::client::{HandshakeFailure, Offer, VerifiedClient};
@@ -113,7 +113,7 @@ pub async fn run(
             );
             return Ok(VerifiedStage {
                 errors: vec![CheckError {
-                    check: "verified-handshake".into(),
+                    check: Step::VerifiedHandshake.to_string(),
                     message,
                 }],
                 ..VerifiedStage::default()
@@ -159,7 +159,7 @@ pub async fn run(
         let _slot = slot().await;
         Some(match handshake(Offer::Tls12Only).await {
             Ok(_) => Ok(true),
-            Err(HandshakeFailure::Tls(reason)) if reason.contains("ProtocolVersion") => Ok(false),
+            Err(HandshakeFailure::Tls(failure)) if failure.refuses_version() => Ok(false),
             Err(other) => Err(other.to_string()),
         })
     };
@@ -200,7 +200,7 @@ pub async fn run(
         Ok(r) => Some(r),
         Err(e) => {
             stage.errors.push(CheckError {
-                check: "session-resumption".into(),
+                check: Step::SessionResumption.to_string(),
                 message: e.to_string(),
             });
             None
@@ -210,7 +210,7 @@ pub async fn run(
         Ok(answer) => {
             let plain_http = plain.unwrap_or_else(|e| {
                 stage.errors.push(CheckError {
-                    check: "http-redirect".into(),
+                    check: Step::HttpRedirect.to_string(),
                     message: e,
                 });
                 None
@@ -223,7 +223,7 @@ pub async fn run(
         }
         Err(e) => {
             stage.errors.push(CheckError {
-                check: "http".into(),
+                check: Step::Http.to_string(),
                 message: e,
             });
             None
@@ -233,7 +233,7 @@ pub async fn run(
         Some(Ok(supported)) => Some(supported),
         Some(Err(e)) => {
             stage.errors.push(CheckError {
-                check: "protocol-tls12".into(),
+                check: Step::Protocol(ProtocolVersion::Tls12).to_string(),
                 message: format!(
                     "a modern client could not tell whether TLS 1.2 is supported: {e}"
                 ),
@@ -252,7 +252,7 @@ pub async fn run(
         }
         (Some(chosen), Some((other, Err(e)))) => {
             stage.errors.push(CheckError {
-                check: "alpn".into(),
+                check: Step::Alpn.to_string(),
                 message: format!("probing {other}: {e}"),
             });
             Some(vec![chosen.clone()])
