@@ -5,9 +5,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use shared::{Step, 
+use shared::{
     CheckError, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
-    Report, ScanMode, TargetInfo, Trust,
+    Report, ScanMode, Step, TargetInfo, Trust,
 };
 use time::OffsetDateTime;
 

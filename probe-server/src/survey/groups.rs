@@ -8,9 +8,12 @@
 //! TLS 1.2: the ECDHE ServerKeyExchange names the curve, and (TLS 1.2) the signature scheme
 //! it was signed with; the same offer-and-remove loop enumerates both.
 
+use futures_util::future::BoxFuture;
 use shared::{KeyExchangeGroup, ProtocolVersion};
 
+use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
+use super::suites;
 use crate::iana::{cipher_suites, groups, signature_schemes};
 use crate::wire::server::KeyExchangeParams;
 use crate::wire::{ClientHello, ServerFlight, Verdict};
@@ -218,4 +221,66 @@ pub fn ecdhe_suites(accepted: &[u16]) -> Vec<u16> {
                 .is_some_and(|s| s.key_exchange == cipher_suites::KeyExchange::Ecdhe)
         })
         .collect()
+}
+
+/// The TLS 1.3 groups, in the server's order (HelloRetryRequests: no key exchange).
+pub(crate) struct Tls13Groups;
+
+impl Probe for Tls13Groups {
+    fn name(&self) -> &'static str {
+        "groups"
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        Box::pin(async move {
+            let suites = suites::candidates(ProtocolVersion::Tls13);
+            let found = tls13_groups(context.prober, &suites).await;
+            Box::new(move |observed: &mut Observed| observed.tls13_groups = found) as Recording
+        })
+    }
+}
+
+/// The TLS 1.2 curves: they matter when there is no TLS 1.3 to list the groups.
+pub(crate) struct Tls12Curves;
+
+impl Probe for Tls12Curves {
+    fn name(&self) -> &'static str {
+        "curves"
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        Box::pin(async move {
+            let firsts = context.firsts;
+            let found = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
+                && firsts.wait(ProtocolVersion::Tls12).await == Some(true)
+            {
+                let ecdhe = ecdhe_suites(&suites::candidates(ProtocolVersion::Tls12));
+                Some(tls12_curves(context.prober, &ecdhe).await)
+            } else {
+                None
+            };
+            Box::new(move |observed: &mut Observed| observed.tls12_curves = found) as Recording
+        })
+    }
+}
+
+/// The signature schemes of TLS 1.2 key exchanges.
+pub(crate) struct SignatureSchemes;
+
+impl Probe for SignatureSchemes {
+    fn name(&self) -> &'static str {
+        "signature-algorithms"
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        Box::pin(async move {
+            let found = if context.firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
+                let signed = signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
+                Some(tls12_signature_schemes(context.prober, &signed).await)
+            } else {
+                None
+            };
+            Box::new(move |observed: &mut Observed| observed.signature_schemes = found) as Recording
+        })
+    }
 }

@@ -3,14 +3,20 @@
 //! accepted cipher suite and the server's order, key-exchange groups (post-quantum hybrids
 //! included), DH sizes, signature schemes, features, and the active attack tests.
 //!
-//! Jobs run concurrently under one per-host connection cap ([`prober::Prober`]); phase A
-//! needs nothing, phase B needs phase A's answers (which suites and versions to use).
+//! Each probe is one unit behind [`probe::Probe`], listed in [`registry`]; all of them run
+//! at once under one per-host connection cap ([`prober::Prober`]), the attack tests waiting
+//! only for the first answer of the version they use; [`merge`] turns what they observed
+//! into the [`SurveyResult`].
 //!
 //! [`wire`]: crate::wire
 
 pub mod attacks;
+mod first_answers;
 pub mod groups;
+mod merge;
+mod probe;
 pub mod prober;
+mod registry;
 pub mod robot;
 pub mod sslv2;
 pub mod suites;
@@ -19,14 +25,14 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
+use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
-use shared::{Step, CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion, ScanProgress};
+use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion, ScanProgress};
 
+use self::first_answers::FirstAnswers;
+use self::probe::{Observed, SurveyContext};
 use self::prober::Prober;
-use self::suites::survey_version;
-use crate::assess::observations::{AttackProbes, ProbeOutcome};
-use crate::iana::cipher_suites;
-use crate::wire::ServerFlight;
+use crate::assess::observations::AttackProbes;
 
 /// Where the survey reports each finished step (the scan forwards them to its own stream).
 pub type ProgressSender = tokio::sync::mpsc::UnboundedSender<ScanProgress>;
@@ -72,8 +78,8 @@ struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    fn step(&self, step: &str) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+    fn step(&self, step: &str, weight: u32) {
+        let done = self.done.fetch_add(weight, Ordering::Relaxed) + weight;
         if let Some(updates) = self.updates {
             let _ = updates.send(ScanProgress {
                 step: step.to_owned(),
@@ -84,102 +90,8 @@ impl Progress<'_> {
     }
 }
 
-/// Each version's first answer (accepted: `Some(true)`; refused: `Some(false)`; no answer:
-/// `None`), announced once, awaited by the probes that need it.
-#[derive(Debug)]
-struct FirstAnswers {
-    channels: Vec<(
-        ProtocolVersion,
-        tokio::sync::watch::Sender<Option<Option<bool>>>,
-    )>,
-}
-
-impl Default for FirstAnswers {
-    fn default() -> Self {
-        let versions = [
-            ProtocolVersion::Tls13,
-            ProtocolVersion::Tls12,
-            ProtocolVersion::Tls11,
-            ProtocolVersion::Tls10,
-            ProtocolVersion::Ssl3,
-        ];
-        Self {
-            channels: versions
-                .iter()
-                .map(|v| (*v, tokio::sync::watch::Sender::new(None)))
-                .collect(),
-        }
-    }
-}
-
-impl FirstAnswers {
-    fn channel(
-        &self,
-        version: ProtocolVersion,
-    ) -> Option<&tokio::sync::watch::Sender<Option<Option<bool>>>> {
-        self.channels
-            .iter()
-            .find(|(v, _)| *v == version)
-            .map(|(_, c)| c)
-    }
-
-    /// Records `version`'s first answer; later calls change nothing.
-    fn announce(&self, version: ProtocolVersion, answer: Option<bool>) {
-        if let Some(channel) = self.channel(version) {
-            channel.send_if_modified(|slot| {
-                let fresh = slot.is_none();
-                if fresh {
-                    *slot = Some(answer);
-                }
-                fresh
-            });
-        }
-    }
-
-    /// `version`'s first answer, once there is one.
-    async fn wait(&self, version: ProtocolVersion) -> Option<bool> {
-        let channel = self.channel(version)?;
-        let mut receiver = channel.subscribe();
-        // The senders live as long as `self`, so the channel cannot close under us.
-        receiver
-            .wait_for(Option::is_some)
-            .await
-            .ok()
-            .and_then(|answer| *answer)
-            .flatten()
-    }
-
-    /// The best TLS ≤ 1.2 version the server accepts: what the attack tests use.
-    async fn best_legacy(&self) -> Option<ProtocolVersion> {
-        for version in [
-            ProtocolVersion::Tls12,
-            ProtocolVersion::Tls11,
-            ProtocolVersion::Tls10,
-            ProtocolVersion::Ssl3,
-        ] {
-            if self.wait(version).await == Some(true) {
-                return Some(version);
-            }
-        }
-        None
-    }
-
-    /// Every version the server accepts, newest first.
-    async fn supported(&self) -> Vec<ProtocolVersion> {
-        let mut supported = Vec::new();
-        for (version, _) in &self.channels {
-            if self.wait(*version).await == Some(true) {
-                supported.push(*version);
-            }
-        }
-        supported
-    }
-}
-
-/// The steps a survey reports, in the order they usually finish.
-const STEPS: u32 = 15;
-
-/// Runs the survey.
+/// Runs the survey: every probe of the [`registry`] at once, under the connection cap, then
+/// the merge of what they observed.
 pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> SurveyResult {
     let prober = match &request.slots {
         Some(slots) => Prober::sharing(
@@ -199,294 +111,27 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
     let progress = Progress {
         updates,
         done: AtomicU32::new(0),
-        total: STEPS,
+        total: registry::total_weight(),
     };
-    // Each enumeration announces at once whether its version's first hello was accepted, so
-    // that the probes needing only that start then, not after every enumeration is done.
     let firsts = FirstAnswers::default();
-    let versioned = |version: ProtocolVersion| {
-        let (prober, progress, firsts) = (&prober, &progress, &firsts);
+    let context = SurveyContext {
+        prober: &prober,
+        firsts: &firsts,
+    };
+    let recordings = join_all(registry::PROBES.iter().map(|probe| {
+        let (context, progress) = (&context, &progress);
         async move {
-            let survey =
-                survey_version(prober, version, |answer| firsts.announce(version, answer)).await;
-            firsts.announce(version, survey.supported);
-            progress.step(version.as_str());
-            survey
+            let recording = probe.run(context).await;
+            progress.step(probe.name(), probe.weight());
+            recording
         }
-    };
-    let tls13_suites: Vec<u16> = suites::candidates(ProtocolVersion::Tls13);
-    let signed_fs = groups::signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
-    let ecdhe = groups::ecdhe_suites(&suites::candidates(ProtocolVersion::Tls12));
-
-    let (
-        ssl2,
-        tls13,
-        tls12,
-        tls11,
-        tls10,
-        ssl3,
-        groups13,
-        curves,
-        schemes,
-        heartbleed,
-        ccs,
-        fallback,
-        compression,
-        robot,
-    ) = tokio::join!(
-        Box::pin(async {
-            let s = sslv2::probe(&prober).await;
-            progress.step("SSLv2");
-            s
-        }),
-        Box::pin(versioned(ProtocolVersion::Tls13)),
-        Box::pin(versioned(ProtocolVersion::Tls12)),
-        Box::pin(versioned(ProtocolVersion::Tls11)),
-        Box::pin(versioned(ProtocolVersion::Tls10)),
-        Box::pin(versioned(ProtocolVersion::Ssl3)),
-        Box::pin(async {
-            let g = groups::tls13_groups(&prober, &tls13_suites).await;
-            progress.step("groups");
-            g
-        }),
-        Box::pin(async {
-            // TLS 1.2 curves matter when there is no TLS 1.3 to list the groups.
-            let c = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
-                && firsts.wait(ProtocolVersion::Tls12).await == Some(true)
-            {
-                Some(groups::tls12_curves(&prober, &ecdhe).await)
-            } else {
-                None
-            };
-            progress.step("curves");
-            c
-        }),
-        Box::pin(async {
-            let s = if firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
-                Some(groups::tls12_signature_schemes(&prober, &signed_fs).await)
-            } else {
-                None
-            };
-            progress.step("signature-algorithms");
-            s
-        }),
-        Box::pin(async {
-            let h = match firsts.best_legacy().await {
-                Some(v) => Some(attacks::heartbleed(&prober, v, &suites::candidates(v)).await),
-                None => None,
-            };
-            progress.step("heartbleed");
-            h
-        }),
-        Box::pin(async {
-            let c = match firsts.best_legacy().await {
-                Some(v) => Some(attacks::ccs_injection(&prober, v, &suites::candidates(v)).await),
-                None => None,
-            };
-            progress.step("ccs-injection");
-            c
-        }),
-        Box::pin(async {
-            // From TLS 1.3, downgrades are caught by the sentinel in the ServerHello random
-            // (RFC 8446 4.1.3), checked below on the handshakes already made; below 1.3, by
-            // TLS_FALLBACK_SCSV.
-            let f = match firsts.supported().await.as_slice() {
-                [highest, lower, ..] if *highest != ProtocolVersion::Tls13 => Some(
-                    attacks::fallback_scsv(&prober, *lower, *highest, &suites::candidates(*lower))
-                        .await,
-                ),
-                _ => None,
-            };
-            progress.step("fallback-scsv");
-            f
-        }),
-        Box::pin(async {
-            let c = match firsts.best_legacy().await {
-                Some(v) => Some(attacks::compression(&prober, v, &suites::candidates(v)).await),
-                None => None,
-            };
-            progress.step("compression");
-            c
-        }),
-        Box::pin(async {
-            let r = match firsts.best_legacy().await {
-                Some(v) => Some(robot::robot(&prober, v).await),
-                None => None,
-            };
-            progress.step("robot");
-            r
-        }),
-    );
-    let schemes = schemes.map(|found| found.map(|list| (!list.is_empty()).then_some(list)));
-
-    let mut result = SurveyResult::default();
-    let mut note = |step: Step, message: String| {
-        result.errors.push(CheckError {
-            check: step.to_string(),
-            message,
-        })
-    };
-
-    // Protocols, oldest first.
-    if let Some(e) = &ssl2.error {
-        tracing::debug!(error = %e, "SSL 2.0 probe");
+    }))
+    .await;
+    let mut observed = Observed::default();
+    for recording in recordings {
+        recording(&mut observed);
     }
-    let mut protocols = vec![ProtocolSupport {
-        version: ProtocolVersion::Ssl2,
-        supported: ssl2.supported,
-        cipher_suites: ssl2
-            .cipher_specs
-            .iter()
-            .map(|id| sslv2::describe(*id))
-            .collect(),
-        server_preference: None,
-    }];
-    for (version, survey) in [
-        (ProtocolVersion::Ssl3, &ssl3),
-        (ProtocolVersion::Tls10, &tls10),
-        (ProtocolVersion::Tls11, &tls11),
-        (ProtocolVersion::Tls12, &tls12),
-        (ProtocolVersion::Tls13, &tls13),
-    ] {
-        if let Some(e) = &survey.error {
-            note(Step::Protocol(version), e.clone());
-        }
-        protocols.push(ProtocolSupport {
-            version,
-            supported: survey.supported,
-            cipher_suites: survey
-                .accepted
-                .iter()
-                .filter_map(|a| {
-                    cipher_suites::by_id(a.suite).map(|info| info.to_shared(a.key_exchange.clone()))
-                })
-                .collect(),
-            server_preference: survey.server_preference,
-        });
-    }
-
-    // Key exchange.
-    let (group_ids, group_preference) = match (&curves, tls13.supported) {
-        (Some(c), _) => {
-            if let Some(e) = &c.error {
-                note(Step::Curves, e.clone());
-            }
-            (Some(c.groups.clone()), c.server_preference)
-        }
-        (None, Some(true)) => {
-            if let Some(e) = &groups13.error {
-                note(Step::Groups, e.clone());
-            }
-            (Some(groups13.groups.clone()), groups13.server_preference)
-        }
-        _ => (None, None),
-    };
-    let all_accepted = [&ssl3, &tls10, &tls11, &tls12, &tls13];
-    let signature_algorithms = match schemes {
-        Some(Ok(Some(found))) => Some(found.iter().map(|id| groups::scheme_name(*id)).collect()),
-        Some(Ok(None)) => None,
-        Some(Err(e)) => {
-            note(Step::SignatureAlgorithms, e);
-            None
-        }
-        None => None,
-    };
-    result.key_exchange = KeyExchange {
-        groups: group_ids.map(|ids| groups::describe_groups(&ids)),
-        server_group_preference: group_preference,
-        dh_min_bits: all_accepted
-            .iter()
-            .flat_map(|s| s.accepted.iter().filter_map(|a| a.dh_bits))
-            .min(),
-        signature_algorithms,
-    };
-
-    // Features seen in TLS ≤ 1.2 ServerHellos.
-    let legacy_flights: Vec<&ServerFlight> = [&tls12, &tls11, &tls10, &ssl3]
-        .iter()
-        .flat_map(|s| s.flights.iter())
-        .collect();
-    let any = |f: fn(&ServerFlight) -> bool| {
-        (!legacy_flights.is_empty()).then(|| legacy_flights.iter().any(|x| f(x)))
-    };
-    result.features = Features {
-        secure_renegotiation: any(|f| {
-            f.server_hello
-                .as_ref()
-                .is_some_and(|sh| sh.renegotiation_info.is_some())
-        }),
-        compression: match compression {
-            Some(Ok(c)) => Some(c),
-            Some(Err(e)) => {
-                note(Step::Compression, e);
-                None
-            }
-            None => None,
-        },
-        fallback_scsv: match &fallback {
-            Some(ProbeOutcome::NotVulnerable(_)) => Some(true),
-            Some(ProbeOutcome::Vulnerable(_)) => Some(false),
-            _ => None,
-        },
-        heartbeat: heartbleed.as_ref().and_then(|(_, enabled)| *enabled),
-        session_tickets: any(|f| f.server_hello.as_ref().is_some_and(|sh| sh.session_ticket)),
-        ocsp_stapling: any(|f| f.certificate_status.is_some()),
-        alpn: None,
-    };
-    let fallback = match fallback {
-        Some(outcome) => Some(outcome),
-        None if tls13.supported == Some(true) && !legacy_flights.is_empty() => {
-            Some(attacks::downgrade_sentinel(&legacy_flights))
-        }
-        None => None,
-    };
-    result.features.fallback_scsv = match &fallback {
-        Some(ProbeOutcome::NotVulnerable(_)) => Some(true),
-        Some(ProbeOutcome::Vulnerable(_)) => Some(false),
-        _ => None,
-    };
-    if let Some(ProbeOutcome::Inconclusive(why)) = &fallback {
-        note(Step::FallbackScsv, why.clone());
-    }
-    result.attacks = AttackProbes {
-        heartbleed: heartbleed.map(|(outcome, _)| outcome),
-        ccs_injection: ccs,
-        fallback_scsv: fallback,
-        robot,
-    };
-    for (name, outcome) in [
-        (Step::Heartbleed, &result.attacks.heartbleed),
-        (Step::CcsInjection, &result.attacks.ccs_injection),
-        (Step::Robot, &result.attacks.robot),
-    ] {
-        if let Some(ProbeOutcome::Inconclusive(why)) = outcome {
-            note(name, why.clone());
-        }
-    }
-
-    // The chain and stapled response from the best legacy handshake that carried them.
-    if let Some(flight) = legacy_flights.iter().find(|f| f.certificates.is_some()) {
-        if let Some(chain) = &flight.certificates {
-            result.chain = chain
-                .certificates
-                .iter()
-                .map(|c| CertificateDer::from(c.clone()))
-                .collect();
-        }
-        result.stapled_ocsp = flight
-            .certificate_status
-            .as_ref()
-            .map(|s| s.ocsp_response.clone());
-    }
-    if result.chain.is_empty()
-        && let Some(certificate) = &ssl2.certificate
-    {
-        result.chain = vec![CertificateDer::from(certificate.clone())];
-    }
-    result.protocols = protocols;
-    result.connections = prober.connections();
-    result.went_sequential = prober.reduced();
-    result
+    merge::merge(observed, &prober)
 }
 
 /// The chain (and stapled OCSP response) from one raw TLS ≤ 1.2 hello offering everything:

@@ -15,10 +15,12 @@
 //! oracles apart by timeouts. It costs a timeout on every server, and the servers the paper
 //! found with it also showed an oracle in this variant, or in TLS alerts (the paper, §5).
 
+use futures_util::future::BoxFuture;
 use num_bigint::BigUint;
 use shared::ProtocolVersion;
 use tokio::io::AsyncWriteExt;
 
+use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
 use super::suites::hello;
 use crate::assess::observations::ProbeOutcome;
@@ -451,6 +453,25 @@ fn follow_up(version: u16, encrypted: &[u8]) -> Vec<u8> {
         .encode(),
     );
     out
+}
+
+/// The ROBOT test, on the best TLS ≤ 1.2 version the server accepts.
+pub(crate) struct Robot;
+
+impl Probe for Robot {
+    fn name(&self) -> &'static str {
+        "robot"
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        Box::pin(async move {
+            let outcome = match context.firsts.best_legacy().await {
+                Some(v) => Some(robot(context.prober, v).await),
+                None => None,
+            };
+            Box::new(move |observed: &mut Observed| observed.robot = outcome) as Recording
+        })
+    }
 }
 
 #[cfg(test)]

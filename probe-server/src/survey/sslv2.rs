@@ -1,8 +1,10 @@
 //! SSL 2.0: one SSL 2.0 CLIENT-HELLO offering every cipher spec; a server that speaks it
 //! lists the specs it has in common in its SERVER-HELLO.
 
+use futures_util::future::BoxFuture;
 use shared::{CipherSuite, SuiteStrength};
 
+use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
 use crate::iana::cipher_suites::{SSL2_CIPHER_SPECS, Ssl2CipherSpec};
 use crate::wire::{Ssl2ClientHello, Verdict};
@@ -71,5 +73,21 @@ pub fn describe(id: u32) -> CipherSuite {
         forward_secrecy: false,
         strength: SuiteStrength::Insecure,
         key_exchange_detail: None,
+    }
+}
+
+/// The SSL 2.0 probe.
+pub(crate) struct Ssl2Probe;
+
+impl Probe for Ssl2Probe {
+    fn name(&self) -> &'static str {
+        "SSLv2"
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        Box::pin(async move {
+            let survey = probe(context.prober).await;
+            Box::new(move |observed: &mut Observed| observed.ssl2 = survey) as Recording
+        })
     }
 }

@@ -6,8 +6,10 @@
 //! picks the same suite again chooses by its own order (and the picks were that order); one
 //! that picks our first follows the client.
 
+use futures_util::future::BoxFuture;
 use shared::ProtocolVersion;
 
+use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
 use crate::iana::{cipher_suites, groups};
 use crate::wire::server::KeyExchangeParams;
@@ -262,4 +264,27 @@ pub fn dh_bits(flight: &ServerFlight) -> Option<u16> {
 /// The IANA name of a group, or its code point.
 pub fn group_name(id: u16) -> String {
     groups::by_id(id).map_or_else(|| format!("0x{id:04x}"), |g| g.name.to_owned())
+}
+
+/// The enumeration of one version's suites; it announces the version's first answer.
+pub(crate) struct Enumeration(pub ProtocolVersion);
+
+impl Probe for Enumeration {
+    fn name(&self) -> &'static str {
+        self.0.as_str()
+    }
+
+    fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
+        let version = self.0;
+        Box::pin(async move {
+            let firsts = context.firsts;
+            let survey = survey_version(context.prober, version, |answer| {
+                firsts.announce(version, answer);
+            })
+            .await;
+            firsts.announce(version, survey.supported);
+            Box::new(move |observed: &mut Observed| observed.versions.push((version, survey)))
+                as Recording
+        })
+    }
 }

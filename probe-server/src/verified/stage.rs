@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
-use shared::{Step, CheckError, Connection, HttpInfo, ProtocolVersion};
+use shared::{CheckError, Connection, HttpInfo, ProtocolVersion, Step};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::client::{HandshakeFailure, Offer, VerifiedClient};
