@@ -6,18 +6,16 @@ pub mod render;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::{Grade, ScanMode};
 
 use crate::cli::config::{LogFormat, ServeOptions};
 use crate::error::ProbeError;
-use crate::pki::trust::TrustStore;
-use crate::scan::{ScanRequest, Scanner, Timeouts};
+use crate::scan::settings::{ScannerSettings, SettingsError};
+use crate::scan::{ScanRequest, Scanner};
 use crate::server::Application;
 use crate::target::Target;
-use crate::target::connect_to::ConnectTo;
 
 pub use crate::cli::config::DEFAULT_LISTEN;
 
@@ -141,32 +139,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn scanner(common: &CommonArgs) -> Result<Scanner, ProbeError> {
-    if !(common.timeout.is_finite() && common.timeout > 0.0 && common.timeout <= 600.0) {
-        return Err(ProbeError::InvalidTarget {
-            input: common.timeout.to_string(),
-            reason: "--timeout must be between 0 and 600 seconds".into(),
-        });
+fn scanner(common: &CommonArgs) -> Result<Scanner, SettingsError> {
+    ScannerSettings {
+        ca_file: common.ca_file.clone(),
+        connect_to: common.connect_to.clone(),
+        timeout_secs: common.timeout,
+        connections: common.connections,
+        ..ScannerSettings::default()
     }
-    if !(1..=64).contains(&common.connections) {
-        return Err(ProbeError::InvalidTarget {
-            input: common.connections.to_string(),
-            reason: "--connections must be between 1 and 64".into(),
-        });
-    }
-    let mut scanner = Scanner::new(TrustStore::new(common.ca_file.as_deref())?);
-    scanner.connections = common.connections;
-    scanner.egress.connect_to = common
-        .connect_to
-        .iter()
-        .map(|r| ConnectTo::parse(r))
-        .collect::<Result<_, _>>()?;
-    scanner.timeouts = Timeouts::within(Duration::from_secs_f64(common.timeout));
-    Ok(scanner)
+    .build()
 }
 
 async fn scan(args: ScanArgs) -> ExitCode {
-    let setup = scanner(&args.common).and_then(|s| Ok((s, Target::parse(&args.target)?)));
+    let setup = scanner(&args.common)
+        .map_err(|e| e.to_string())
+        .and_then(|s| Ok((s, Target::parse(&args.target).map_err(|e| e.to_string())?)));
     let (scanner, target) = match setup {
         Ok(ok) => ok,
         Err(e) => {

@@ -10,6 +10,7 @@
 //! 4. [`crate::assess::report`]: observations → checks → rating → the report.
 
 mod chain;
+pub mod settings;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

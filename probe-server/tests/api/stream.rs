@@ -130,6 +130,13 @@ async fn the_stream_ends_with_the_report_then_comes_from_the_cache() {
             done = progress.done;
         }
     }
+    // The bar reaches its end: the total is what the survey really reports.
+    let last = events.iter().rev().find_map(|e| match &e.event {
+        StreamEvent::Progress(progress) => Some(progress),
+        _ => None,
+    });
+    let last = last.expect("progress events");
+    assert_eq!(last.done, last.total, "{last:?}");
 
     let (cache, again) = read_stream(&app, &query).await;
     assert_eq!(cache, "hit");
