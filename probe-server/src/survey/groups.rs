@@ -9,7 +9,7 @@
 //! it was signed with; the same offer-and-remove loop enumerates both.
 
 use futures_util::future::BoxFuture;
-use shared::{KeyExchangeGroup, ProtocolVersion};
+use shared::{KeyExchangeGroup, ProtocolVersion, Step};
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
@@ -227,8 +227,8 @@ pub fn ecdhe_suites(accepted: &[u16]) -> Vec<u16> {
 pub(crate) struct Tls13Groups;
 
 impl Probe for Tls13Groups {
-    fn name(&self) -> &'static str {
-        "groups"
+    fn name(&self) -> Step {
+        Step::Groups
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
@@ -244,8 +244,8 @@ impl Probe for Tls13Groups {
 pub(crate) struct Tls12Curves;
 
 impl Probe for Tls12Curves {
-    fn name(&self) -> &'static str {
-        "curves"
+    fn name(&self) -> Step {
+        Step::Curves
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
@@ -268,8 +268,8 @@ impl Probe for Tls12Curves {
 pub(crate) struct SignatureSchemes;
 
 impl Probe for SignatureSchemes {
-    fn name(&self) -> &'static str {
-        "signature-algorithms"
+    fn name(&self) -> Step {
+        Step::SignatureAlgorithms
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

@@ -122,7 +122,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         let (context, progress) = (&context, &progress);
         async move {
             let recording = probe.run(context).await;
-            progress.step(probe.name(), probe.weight());
+            progress.step(probe.name().as_str(), probe.weight());
             recording
         }
     }))

@@ -9,7 +9,7 @@
 //! keeps them independent, and all of them run at once under the scan's connection cap.
 
 use futures_util::future::BoxFuture;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 
 use super::first_answers::FirstAnswers;
 use super::groups::GroupSurvey;
@@ -58,8 +58,8 @@ pub(crate) type Recording = Box<dyn FnOnce(&mut Observed) + Send>;
 
 /// One probe of the survey.
 pub(crate) trait Probe: Sync {
-    /// Its stable name, as progress and logs show it.
-    fn name(&self) -> &'static str;
+    /// Its stable name, as progress, errors and logs show it.
+    fn name(&self) -> Step;
 
     /// Its share of the progress bar (the total is the registry's sum).
     fn weight(&self) -> u32 {

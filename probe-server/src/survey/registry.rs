@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn every_probe_has_its_own_name_and_the_total_counts_them_all() {
-        let names: HashSet<&str> = PROBES.iter().map(|p| p.name()).collect();
+        let names: HashSet<&str> = PROBES.iter().map(|p| p.name().as_str()).collect();
         assert_eq!(names.len(), PROBES.len(), "two probes share a name");
         assert_eq!(total_weight(), PROBES.len() as u32);
     }

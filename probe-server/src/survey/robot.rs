@@ -17,7 +17,7 @@
 
 use futures_util::future::BoxFuture;
 use num_bigint::BigUint;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 use tokio::io::AsyncWriteExt;
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
@@ -459,8 +459,8 @@ fn follow_up(version: u16, encrypted: &[u8]) -> Vec<u8> {
 pub(crate) struct Robot;
 
 impl Probe for Robot {
-    fn name(&self) -> &'static str {
-        "robot"
+    fn name(&self) -> Step {
+        Step::Robot
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

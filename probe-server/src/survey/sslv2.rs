@@ -2,7 +2,7 @@
 //! lists the specs it has in common in its SERVER-HELLO.
 
 use futures_util::future::BoxFuture;
-use shared::{CipherSuite, SuiteStrength};
+use shared::{CipherSuite, ProtocolVersion, Step, SuiteStrength};
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
@@ -80,8 +80,8 @@ pub fn describe(id: u32) -> CipherSuite {
 pub(crate) struct Ssl2Probe;
 
 impl Probe for Ssl2Probe {
-    fn name(&self) -> &'static str {
-        "SSLv2"
+    fn name(&self) -> Step {
+        Step::Protocol(ProtocolVersion::Ssl2)
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

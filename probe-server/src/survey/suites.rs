@@ -270,8 +270,8 @@ pub fn group_name(id: u16) -> String {
 pub(crate) struct Enumeration(pub ProtocolVersion);
 
 impl Probe for Enumeration {
-    fn name(&self) -> &'static str {
-        self.0.as_str()
+    fn name(&self) -> shared::Step {
+        shared::Step::Protocol(self.0)
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

@@ -1,7 +1,7 @@
 //! CCS injection (CVE-2014-0224).
 
 use futures_util::future::BoxFuture;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 
 use super::{DECRYPTION_FAILED, FOLLOW_UP};
 use crate::assess::observations::ProbeOutcome;
@@ -94,8 +94,8 @@ pub async fn ccs_injection(
 pub(crate) struct CcsInjection;
 
 impl Probe for CcsInjection {
-    fn name(&self) -> &'static str {
-        "ccs-injection"
+    fn name(&self) -> Step {
+        Step::CcsInjection
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

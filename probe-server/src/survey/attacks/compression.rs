@@ -1,7 +1,7 @@
 //! TLS compression (CRIME).
 
 use futures_util::future::BoxFuture;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
@@ -27,8 +27,8 @@ pub async fn compression(
 pub(crate) struct Compression;
 
 impl Probe for Compression {
-    fn name(&self) -> &'static str {
-        "compression"
+    fn name(&self) -> Step {
+        Step::Compression
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

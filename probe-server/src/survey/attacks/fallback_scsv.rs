@@ -1,7 +1,7 @@
 //! Downgrade protection: TLS_FALLBACK_SCSV below TLS 1.3, the RFC 8446 sentinel from it.
 
 use futures_util::future::BoxFuture;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 
 use crate::assess::observations::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
@@ -69,8 +69,8 @@ pub fn downgrade_sentinel(legacy_flights: &[&crate::wire::ServerFlight]) -> Prob
 pub(crate) struct FallbackScsv;
 
 impl Probe for FallbackScsv {
-    fn name(&self) -> &'static str {
-        "fallback-scsv"
+    fn name(&self) -> Step {
+        Step::FallbackScsv
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {

@@ -1,7 +1,7 @@
 //! Heartbleed (CVE-2014-0160).
 
 use futures_util::future::BoxFuture;
-use shared::ProtocolVersion;
+use shared::{ProtocolVersion, Step};
 
 use super::{FOLLOW_UP, flush_record};
 use crate::assess::observations::ProbeOutcome;
@@ -129,8 +129,8 @@ pub async fn heartbleed(
 pub(crate) struct Heartbleed;
 
 impl Probe for Heartbleed {
-    fn name(&self) -> &'static str {
-        "heartbleed"
+    fn name(&self) -> Step {
+        Step::Heartbleed
     }
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
