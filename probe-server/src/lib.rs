@@ -10,6 +10,7 @@ pub mod address_policy;
 pub mod certificate;
 pub mod checks;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod connect_to;
 pub mod error;
