@@ -183,8 +183,8 @@ fn tls_version(c: &mut Context<'_>) -> Outcome {
     Outcome::Deviates {
         detail: facts.join("; "),
         fix: format!(
-            "Enable exactly {} (nginx: ssl_protocols {};).",
-            version_list(allowed),
+            "Enable only {} (nginx: ssl_protocols {};).",
+            version_list(allowed).replace(", ", " and "),
             directive.join(" ")
         ),
     }
@@ -251,7 +251,7 @@ fn suites(c: &mut Context<'_>, tls13: bool) -> Outcome {
                 ProtocolVersion::Tls12,
             ],
             &c.profile.tls12_suites,
-            "TLS 1.2 (and older)",
+            "TLS 1.2 (or older)",
         )
     };
     if !obs.suites_enumerated() {
@@ -335,10 +335,14 @@ fn suites(c: &mut Context<'_>, tls13: bool) -> Outcome {
     if !missing.is_empty() {
         facts.push(format!("lacks {}", suite_names(missing)));
     }
-    facts.push(format!(
-        "the profile's {label} suites are {}",
-        suite_names(allowed.iter().map(|s| s.name))
-    ));
+    facts.push(if allowed.is_empty() {
+        format!("the profile allows no {label} suites")
+    } else {
+        format!(
+            "the profile allows {}",
+            suite_names(allowed.iter().map(|s| s.name))
+        )
+    });
     if let Some(e) = incomplete.first() {
         facts.push(format!("the enumeration was incomplete ({e})"));
     }
@@ -426,9 +430,10 @@ fn groups_offered(c: &mut Context<'_>) -> Outcome {
         c.note(
             "groups",
             format!(
-                "Does not offer {} (the profile lists {allowed_names}). Not required: the \
-                 profile's configurations add a group only where the server's TLS library has \
-                 it (X25519MLKEM768 needs OpenSSL 3.5 or later).",
+                "Does not offer {}, which the profile lists ({allowed_names}). Not a \
+                 deviation: the profile's configurations list only the groups the TLS library \
+                 has (X25519MLKEM768 needs OpenSSL 3.5 or later); offering them serves more \
+                 clients.",
                 suite_names(missing)
             ),
         );

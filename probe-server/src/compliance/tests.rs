@@ -128,7 +128,7 @@ fn an_intermediate_server_is_intermediate_compliant_and_not_modern() {
     assert!(
         intermediate.notes[0]
             .detail
-            .starts_with("Does not offer X25519MLKEM768")
+            .starts_with("Does not offer X25519MLKEM768,")
     );
 
     let modern = profile(&c, "modern");
@@ -141,12 +141,12 @@ fn an_intermediate_server_is_intermediate_compliant_and_not_modern() {
     assert_eq!(
         detail(modern, "tls12-suites"),
         "offers TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, \
-         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256; the profile's TLS 1.2 (and older) suites \
-         are none"
+         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256; the profile allows no TLS 1.2 (or \
+         older) suites"
     );
     assert_eq!(
         modern.deviations[0].fix,
-        "Enable exactly TLS 1.3 (nginx: ssl_protocols TLSv1.3;)."
+        "Enable only TLS 1.3 (nginx: ssl_protocols TLSv1.3;)."
     );
 }
 
@@ -211,8 +211,8 @@ fn extra_and_missing_suites_are_named_exactly() {
     assert_eq!(
         detail(p, "tls12-suites"),
         "offers TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA; lacks \
-         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256; the profile's TLS 1.2 (and older) suites \
-         are TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
+         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256; the profile allows \
+         TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
          TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
          TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
     );
@@ -299,8 +299,8 @@ fn a_legacy_server_deviates_everywhere_with_the_facts() {
         "offers TLS_RSA_WITH_3DES_EDE_CBC_SHA, TLS_RSA_WITH_AES_128_CBC_SHA, \
          TLS_RSA_WITH_AES_256_CBC_SHA, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, \
          TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA; lacks TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
-         TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256; the profile's TLS 1.2 (and older) suites \
-         are TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
+         TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256; the profile allows \
+         TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
          TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
          TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
     );
