@@ -8,11 +8,12 @@ use std::cell::Cell;
 use std::net::IpAddr;
 
 use shared::{
-    ApiError, Certificate, CheckError, CipherSuite, Connection, ErrorCode, Features, Finding,
-    FindingId, Grade, GradeCap, Hsts, HttpInfo, KeyExchange, KeyExchangeGroup, OcspCertStatus,
-    OcspStatus, PlainHttp, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report,
-    ScanMode, ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue,
-    TrustIssueKind, Vulnerability, VulnerabilityStatus,
+    ApiError, Certificate, CheckError, CipherSuite, Compliance, ComplianceNote, Connection,
+    Deviation, ErrorCode, Features, Finding, FindingId, Grade, GradeCap, Hsts, HttpInfo,
+    KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus, PlainHttp,
+    ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report, ScanMode,
+    ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue, TrustIssueKind,
+    Vulnerability, VulnerabilityStatus,
 };
 
 use crate::json::{self, Json, JsonError};
@@ -550,6 +551,48 @@ fn check_error(o: Obj<'_>) -> CheckError {
     }
 }
 
+fn deviation(o: Obj<'_>) -> Deviation {
+    Deviation {
+        what: o.str("what"),
+        detail: o.str("detail"),
+        fix: o.str("fix"),
+    }
+}
+
+fn not_checked(o: Obj<'_>) -> NotChecked {
+    NotChecked {
+        what: o.str("what"),
+        reason: o.str("reason"),
+    }
+}
+
+fn compliance_note(o: Obj<'_>) -> ComplianceNote {
+    ComplianceNote {
+        what: o.str("what"),
+        detail: o.str("detail"),
+    }
+}
+
+fn profile_compliance(o: Obj<'_>) -> ProfileCompliance {
+    ProfileCompliance {
+        profile: o.str("profile"),
+        compliant: o.bool("compliant"),
+        deviations: o.list("deviations", deviation),
+        not_checked: o.list("not_checked", not_checked),
+        notes: o.list("notes", compliance_note),
+        oldest_clients: o.strings("oldest_clients"),
+    }
+}
+
+fn compliance(o: Obj<'_>) -> Compliance {
+    Compliance {
+        guideline: o.str("guideline"),
+        version: o.str("version"),
+        source: o.str("source"),
+        profiles: o.list("profiles", profile_compliance),
+    }
+}
+
 fn report_of(o: Obj<'_>) -> Report {
     Report {
         schema_version: o.str("schema_version"),
@@ -571,6 +614,7 @@ fn report_of(o: Obj<'_>) -> Report {
         http: o.opt_obj("http").map(http),
         findings: o.list("findings", finding),
         errors: o.list("errors", check_error),
+        compliance: o.opt_obj("compliance").map(compliance),
     }
 }
 

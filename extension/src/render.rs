@@ -10,7 +10,7 @@ use crate::page::{BrowserPageKind, Page};
 use crate::popup::{Phase, Popup};
 use crate::probe::{FailureText, Remedy};
 use crate::ui::{El, el};
-use crate::view::{CapLine, Fact, Padlock, ReportView, Tone};
+use crate::view::{CapLine, ComplianceView, Fact, Padlock, ReportView, Tone};
 
 /// The page that shows the full JSON report, relative to the popup.
 pub const REPORT_PAGE: &str = "report.html";
@@ -266,6 +266,9 @@ fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
         parts.push(sec);
     }
     parts.push(findings(view));
+    if let Some(c) = &view.compliance {
+        parts.push(compliance(c));
+    }
     if !view.check_errors.is_empty() {
         parts.push(
             section("Checks that could not run", "errors").child(
@@ -384,6 +387,54 @@ fn findings(view: &ReportView) -> El {
                     .collect::<Vec<_>>()
                     .join("; ")
             )));
+    }
+    sec
+}
+
+/// One line per profile; a profile's deviations (and what was not checked) behind a
+/// disclosure, as findings are.
+fn compliance(view: &ComplianceView) -> El {
+    let mut sec = section(&view.guideline, "compliance");
+    for p in &view.profiles {
+        let summary = |tag| {
+            el(tag)
+                .child(el("span").class("f-title").text(p.profile.clone()))
+                .child(
+                    el("span")
+                        .class(format!("chip {}", p.tone.class()))
+                        .text(p.verdict.clone()),
+                )
+        };
+        if p.deviations.is_empty() && p.not_checked.is_empty() {
+            sec = sec.child(summary("p").class(format!("profile {}", p.tone.class())));
+            continue;
+        }
+        let mut body = el("details")
+            .class(format!("finding profile {}", p.tone.class()))
+            .attr("data-key", format!("compliance-{}", p.profile))
+            .child(summary("summary"));
+        for d in &p.deviations {
+            body = body
+                .child(
+                    el("p")
+                        .child(el("strong").text(format!("{}: ", d.what)))
+                        .text(d.detail.clone()),
+                )
+                .child(
+                    el("p")
+                        .class("fix")
+                        .child(el("strong").text("Fix: "))
+                        .text(d.fix.clone()),
+                );
+        }
+        for n in &p.not_checked {
+            body = body.child(
+                el("p")
+                    .class("not-checked")
+                    .text(format!("Not checked: {n}")),
+            );
+        }
+        sec = sec.child(body);
     }
     sec
 }
@@ -558,6 +609,37 @@ mod tests {
             tree.find_class("head")
                 .is_some_and(|h| h.has_class("tone-warn"))
         );
+    }
+
+    #[test]
+    fn compliance_is_one_line_per_profile_with_deviations_behind_a_disclosure() {
+        let tree = done("full-intermediate");
+        let section = tree.find_class("compliance").expect("a compliance section");
+        assert!(section.text_content().starts_with("TLSRef 6.0"));
+        let profiles = section.find_all_class("profile");
+        assert_eq!(profiles.len(), 2);
+        let modern = profiles[0];
+        assert_eq!(modern.tag, "details");
+        assert_eq!(modern.get_attr("data-key"), Some("compliance-modern"));
+        let text = modern.text_content();
+        assert!(text.starts_with("modern2 deviations"), "{text}");
+        assert!(
+            text.contains("tls-version: offers TLS 1.2; the profile allows TLS 1.3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Fix: Enable only TLS 1.3 (nginx: ssl_protocols TLSv1.3;)."),
+            "{text}"
+        );
+        let intermediate = profiles[1];
+        assert_eq!(intermediate.tag, "p", "nothing to disclose");
+        assert_eq!(intermediate.text_content(), "intermediatecompliant");
+        assert!(
+            intermediate
+                .find_class("chip")
+                .is_some_and(|c| c.has_class("tone-good"))
+        );
+        assert!(done("strong-a-plus").find_class("compliance").is_none());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `shared::Report` with no browser involved.
 
 use shared::{
-    Certificate, FindingId, Grade, PublicKeyInfo, Report, ScanMode, Severity, TrustIssueKind,
+    Certificate, ComplianceVerdict, FindingId, Grade, PublicKeyInfo, Report, ScanMode, Severity,
+    TrustIssueKind,
 };
 
 /// The colour family of a grade, a finding or a state.
@@ -358,8 +359,64 @@ pub struct ReportView {
     /// Caps that apply but do not hold the grade where it is.
     pub other_caps: Vec<CapLine>,
     pub groups: Vec<FindingGroup>,
+    /// The server against the TLSRef profiles (full scans).
+    pub compliance: Option<ComplianceView>,
     /// Checks that could not run.
     pub check_errors: Vec<String>,
+}
+
+/// The server against each profile of a TLS guideline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplianceView {
+    /// "TLSRef 6.0".
+    pub guideline: String,
+    pub profiles: Vec<ProfileLine>,
+}
+
+/// One profile's verdict, and what is behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileLine {
+    pub profile: String,
+    /// "compliant", "2 deviations", "not fully checked".
+    pub verdict: String,
+    pub tone: Tone,
+    pub deviations: Vec<shared::Deviation>,
+    /// "groups: the enumeration failed".
+    pub not_checked: Vec<String>,
+}
+
+fn compliance_view(compliance: &shared::Compliance) -> ComplianceView {
+    let profiles = compliance
+        .profiles
+        .iter()
+        .map(|p| {
+            let (verdict, tone) = match p.verdict() {
+                ComplianceVerdict::Compliant => ("compliant".to_owned(), Tone::Good),
+                ComplianceVerdict::Deviates if p.deviations.len() == 1 => {
+                    ("1 deviation".to_owned(), Tone::Warn)
+                }
+                ComplianceVerdict::Deviates => {
+                    (format!("{} deviations", p.deviations.len()), Tone::Warn)
+                }
+                ComplianceVerdict::Unknown => ("not fully checked".to_owned(), Tone::Neutral),
+            };
+            ProfileLine {
+                profile: p.profile.clone(),
+                verdict,
+                tone,
+                deviations: p.deviations.clone(),
+                not_checked: p
+                    .not_checked
+                    .iter()
+                    .map(|n| format!("{}: {}", n.what, n.reason))
+                    .collect(),
+            }
+        })
+        .collect();
+    ComplianceView {
+        guideline: compliance.guideline.clone(),
+        profiles,
+    }
 }
 
 impl ReportView {
@@ -417,6 +474,7 @@ impl ReportView {
             grade_without_caps,
             other_caps,
             groups: group_findings(report),
+            compliance: report.compliance.as_ref().map(compliance_view),
             check_errors: report
                 .errors
                 .iter()
@@ -833,6 +891,59 @@ pub(crate) mod tests {
         assert_eq!(
             view.scanned,
             "Scanned 2026-11-26 14:02 UTC · full scan · 8.7 s"
+        );
+    }
+
+    #[test]
+    fn compliance_is_one_line_per_profile_with_the_deviations_behind_it() {
+        let view = ReportView::new(&fixture("full-intermediate"));
+        let c = view.compliance.expect("a full scan judges compliance");
+        assert_eq!(c.guideline, "TLSRef 6.0");
+        let lines: Vec<(&str, &str, Tone)> = c
+            .profiles
+            .iter()
+            .map(|p| (p.profile.as_str(), p.verdict.as_str(), p.tone))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("modern", "2 deviations", Tone::Warn),
+                ("intermediate", "compliant", Tone::Good)
+            ]
+        );
+        let what: Vec<&str> = c.profiles[0]
+            .deviations
+            .iter()
+            .map(|d| d.what.as_str())
+            .collect();
+        assert_eq!(what, ["tls-version", "tls12-suites"]);
+        assert!(c.profiles[1].deviations.is_empty());
+
+        let legacy = ReportView::new(&fixture("full-legacy-compliance"))
+            .compliance
+            .expect("judged");
+        assert_eq!(legacy.profiles[1].verdict, "6 deviations");
+
+        let mut report = fixture("full-intermediate");
+        let profile = &mut report.compliance.as_mut().expect("judged").profiles[1];
+        profile.compliant = false;
+        profile.not_checked.push(shared::NotChecked {
+            what: "hsts-max-age".into(),
+            reason: "the HTTPS request did not complete".into(),
+        });
+        let view = ReportView::new(&report).compliance.expect("judged");
+        assert_eq!(
+            (view.profiles[1].verdict.as_str(), view.profiles[1].tone),
+            ("not fully checked", Tone::Neutral)
+        );
+        assert_eq!(
+            view.profiles[1].not_checked,
+            ["hsts-max-age: the HTTPS request did not complete"]
+        );
+        assert!(
+            ReportView::new(&fixture("quick-provisional"))
+                .compliance
+                .is_none()
         );
     }
 

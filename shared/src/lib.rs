@@ -8,6 +8,7 @@
 //! `UPDATE_SCHEMA=1 cargo test -p shared --test schema`.
 
 mod api;
+mod compliance;
 mod finding;
 mod grade;
 mod protocol;
@@ -15,6 +16,9 @@ mod report;
 mod stream;
 
 pub use api::{ApiError, ErrorCode};
+pub use compliance::{
+    Compliance, ComplianceNote, ComplianceVerdict, Deviation, NotChecked, ProfileCompliance,
+};
 pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use protocol::ProtocolVersion;
@@ -23,7 +27,7 @@ pub use stream::{ScanProgress, StreamEvent};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Version of the rating rules the grade follows: SSL Labs' SSL Server Rating Guide (2009r)
 /// plus this probe's own documented extensions (see `probe-server/src/rating/`).

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Finding, FindingId, Grade, ProtocolVersion};
+use crate::{Compliance, Finding, FindingId, Grade, ProtocolVersion};
 
 /// The complete result of scanning one TLS endpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -49,6 +49,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Checks that could not run, each with its reason. A failed check never sinks the report.
     pub errors: Vec<CheckError>,
+    /// The server against each profile of the TLSRef server-side TLS guideline (formerly
+    /// Mozilla's). Absent from quick scans, which do not enumerate what the profiles
+    /// constrain. Added in schema 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<Compliance>,
 }
 
 /// How much of the scan ran.

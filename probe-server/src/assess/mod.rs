@@ -7,6 +7,7 @@
 //! network.
 
 pub mod checks;
+pub mod compliance;
 pub mod observations;
 pub mod rating;
 pub mod report;

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use owo_colors::OwoColorize as _;
-use shared::{Finding, Grade, Report, Severity};
+use shared::{Compliance, ComplianceVerdict, Finding, Grade, Report, Severity};
 
 /// Renders `report` for a terminal; `colour` turns on ANSI colours.
 pub fn render(report: &Report, colour: bool) -> String {
@@ -145,6 +145,10 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     }
 
+    if let Some(compliance) = &report.compliance {
+        write_compliance(&mut out, &p, compliance);
+    }
+
     let _ = writeln!(out);
     if report.findings.is_empty() {
         let _ = writeln!(out, "  {}", p.good("No findings."));
@@ -235,6 +239,45 @@ fn write_finding(out: &mut String, p: &Painter, finding: &Finding, report: &Repo
     let _ = writeln!(out);
 }
 
+/// The guideline's verdict per profile: "compliant", or each deviation with its fix, and
+/// what could not be checked.
+fn write_compliance(out: &mut String, p: &Painter, compliance: &Compliance) {
+    let _ = writeln!(out);
+    row(out, p, "Compliance", &compliance.guideline);
+    for profile in &compliance.profiles {
+        let verdict = match profile.verdict() {
+            ComplianceVerdict::Compliant => p.good("compliant"),
+            ComplianceVerdict::Deviates => p.bad(&match profile.deviations.len() {
+                1 => "not compliant: 1 deviation".to_owned(),
+                n => format!("not compliant: {n} deviations"),
+            }),
+            ComplianceVerdict::Unknown => p.warn("not fully checked"),
+        };
+        let _ = writeln!(out, "    {:<14}{verdict}", profile.profile);
+        for d in &profile.deviations {
+            let _ = writeln!(
+                out,
+                "      {} {}",
+                p.bold(&format!("{}:", d.what)),
+                d.detail
+            );
+            let _ = writeln!(out, "        {} {}", p.dim("Fix:"), d.fix);
+        }
+        for n in &profile.not_checked {
+            let _ = writeln!(
+                out,
+                "      {} {}: {}",
+                p.dim("not checked"),
+                n.what,
+                n.reason
+            );
+        }
+        for n in &profile.notes {
+            let _ = writeln!(out, "      {} {}", p.dim("note"), p.dim(&n.detail));
+        }
+    }
+}
+
 fn row(out: &mut String, p: &Painter, label: &str, value: &str) {
     let _ = writeln!(out, "  {}  {value}", p.dim(&format!("{label:<12}")));
 }
@@ -289,5 +332,87 @@ impl Painter {
         } else {
             t.to_owned()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{ComplianceNote, Deviation, NotChecked, ProfileCompliance};
+
+    use super::*;
+
+    fn report() -> Report {
+        serde_json::from_str(include_str!("../../../shared/fixtures/full-nginx.json"))
+            .expect("a fixture report")
+    }
+
+    #[test]
+    fn compliance_shows_each_profile_with_deviations_fixes_and_gaps() {
+        let mut report = report();
+        assert!(!render(&report, false).contains("Compliance"));
+        report.compliance = Some(Compliance {
+            guideline: "TLSRef 6.0".into(),
+            version: "6.0".into(),
+            source: "https://data.tlsref.org/guidelines/6.0.json".into(),
+            profiles: vec![
+                ProfileCompliance {
+                    profile: "modern".into(),
+                    compliant: false,
+                    deviations: vec![Deviation {
+                        what: "tls-version".into(),
+                        detail: "offers TLS 1.2; the profile allows TLS 1.3".into(),
+                        fix: "Enable exactly TLS 1.3 (nginx: ssl_protocols TLSv1.3;).".into(),
+                    }],
+                    not_checked: Vec::new(),
+                    notes: Vec::new(),
+                    oldest_clients: Vec::new(),
+                },
+                ProfileCompliance {
+                    profile: "intermediate".into(),
+                    compliant: true,
+                    deviations: Vec::new(),
+                    not_checked: Vec::new(),
+                    notes: vec![ComplianceNote {
+                        what: "groups".into(),
+                        detail: "Does not offer X25519MLKEM768.".into(),
+                    }],
+                    oldest_clients: Vec::new(),
+                },
+                ProfileCompliance {
+                    profile: "other".into(),
+                    compliant: false,
+                    deviations: Vec::new(),
+                    not_checked: vec![NotChecked {
+                        what: "hsts-max-age".into(),
+                        reason: "the HTTPS request did not complete".into(),
+                    }],
+                    notes: Vec::new(),
+                    oldest_clients: Vec::new(),
+                },
+            ],
+        });
+        let text = render(&report, false);
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.contains("Compliance"))
+            .take(7)
+            .collect();
+        assert_eq!(
+            section,
+            [
+                "  Compliance    TLSRef 6.0",
+                "    modern        not compliant: 1 deviation",
+                "      tls-version: offers TLS 1.2; the profile allows TLS 1.3",
+                "        Fix: Enable exactly TLS 1.3 (nginx: ssl_protocols TLSv1.3;).",
+                "    intermediate  compliant",
+                "      note Does not offer X25519MLKEM768.",
+                "    other         not fully checked",
+            ]
+        );
+        assert!(
+            text.contains("      not checked hsts-max-age: the HTTPS request did not complete\n")
+        );
+        // Colours do not change the words.
+        assert!(render(&report, true).contains("not compliant: 1 deviation"));
     }
 }
