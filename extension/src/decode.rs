@@ -9,8 +9,8 @@ use std::net::IpAddr;
 
 use shared::{
     ApiError, Certificate, CheckError, CipherSuite, Compliance, ComplianceNote, Connection,
-    Deviation, ErrorCode, Features, Finding, FindingId, Grade, GradeCap, Hsts, HttpInfo,
-    KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus, PlainHttp,
+    Deviation, EndpointResult, ErrorCode, Features, Finding, FindingId, Grade, GradeCap, Hsts,
+    HttpInfo, KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus, PlainHttp,
     ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report, ScanMode,
     ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue, TrustIssueKind,
     Vulnerability, VulnerabilityStatus,
@@ -593,6 +593,26 @@ fn compliance(o: Obj<'_>) -> Compliance {
     }
 }
 
+fn endpoint_result(o: Obj<'_>) -> EndpointResult {
+    EndpointResult {
+        ip: o.variant("ip", ip, IpAddr::from([0, 0, 0, 0])),
+        grade: o.opt_variant("grade", grade, Grade::F),
+        error: o.opt_str("error"),
+        leaf_sha256: o.opt_str("leaf_sha256"),
+        protocols: o
+            .strings("protocols")
+            .iter()
+            .filter_map(|p| protocol(p))
+            .collect(),
+        cipher_suites: o.int("cipher_suites"),
+        finding_ids: o
+            .strings("finding_ids")
+            .iter()
+            .map(|id| finding_id(id).unwrap_or_else(|| FindingId::Other(id.clone())))
+            .collect(),
+    }
+}
+
 fn report_of(o: Obj<'_>) -> Report {
     Report {
         schema_version: o.str("schema_version"),
@@ -615,6 +635,7 @@ fn report_of(o: Obj<'_>) -> Report {
         findings: o.list("findings", finding),
         errors: o.list("errors", check_error),
         compliance: o.opt_obj("compliance").map(compliance),
+        endpoints: o.opt_list("endpoints", endpoint_result).unwrap_or_default(),
     }
 }
 

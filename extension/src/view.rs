@@ -192,6 +192,8 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::InsecureRenegotiation => "Insecure renegotiation",
         FindingId::NoFallbackScsv => "No downgrade protection",
         FindingId::Beast => "Exposed to BEAST",
+        FindingId::EndpointsDiffer => "Its addresses serve different TLS",
+        FindingId::EndpointUnreachable => "One of its addresses does not answer",
         FindingId::Robot => "Vulnerable to ROBOT",
         _ => return None,
     };

@@ -198,6 +198,11 @@ finding_ids! {
     NoFallbackScsv = "no-fallback-scsv",
     /// CVE-2011-3389: CBC suites with TLS 1.0.
     Beast = "beast",
+    /// The addresses of one name do not serve the same TLS (certificate, protocols, suites
+    /// or findings differ): clients get a different site depending on the address they reach.
+    EndpointsDiffer = "endpoints-differ",
+    /// One address of the name could not be scanned (no connection, no TLS).
+    EndpointUnreachable = "endpoint-unreachable",
     /// CVE-2017-13099 and siblings: a Bleichenbacher padding oracle in RSA key exchange.
     Robot = "robot",
 }

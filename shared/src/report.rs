@@ -54,6 +54,11 @@ pub struct Report {
     /// constrain. Added in schema 1.2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compliance: Option<Compliance>,
+    /// Every address of the name that was scanned (a full scan of a name with several
+    /// addresses scans each, up to a bound), each with its own verdict. The rest of the report
+    /// describes the worst of them (`target.ip`). Empty when one address was scanned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointResult>,
 }
 
 /// How much of the scan ran.
@@ -78,6 +83,25 @@ pub struct TargetInfo {
     pub ip: IpAddr,
     /// Every address the name resolved to.
     pub resolved_addresses: Vec<IpAddr>,
+}
+
+/// One address of a name with several, as scanned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointResult {
+    pub ip: IpAddr,
+    /// Its grade; null when its scan failed (see `error`).
+    pub grade: Option<Grade>,
+    /// Why its scan failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// SHA-256 of the leaf certificate it served (hex, as `certificates[].sha256_fingerprint`).
+    pub leaf_sha256: Option<String>,
+    /// The protocol versions it accepts, oldest first.
+    pub protocols: Vec<ProtocolVersion>,
+    /// How many cipher suites it accepts over all versions.
+    pub cipher_suites: usize,
+    /// The findings it gave.
+    pub finding_ids: Vec<FindingId>,
 }
 
 /// How the grade was reached.

@@ -216,6 +216,8 @@ pub fn assemble(a: Assembly) -> Report {
         scanned_at: rfc3339(a.scanned_at),
         duration_ms: a.duration.as_millis() as u64,
         connections: a.connections,
+        // Filled in by the scan when it covered several addresses.
+        endpoints: Vec::new(),
         compliance: (a.mode == ScanMode::Full)
             .then(|| super::compliance::assess(&observations, &a.errors)),
         target: observations.target,

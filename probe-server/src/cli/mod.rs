@@ -80,6 +80,10 @@ pub struct ScanArgs {
     /// Send (and check the certificate against) this server name instead of the host.
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
+    /// Scan only this address of the name (one it resolves to). By default a full scan
+    /// covers every address, up to 8, and grades the site by its worst.
+    #[arg(long, value_name = "ADDRESS")]
+    pub endpoint: Option<std::net::IpAddr>,
     /// When to colour the text report.
     #[arg(long, value_enum, default_value_t = ColourChoice::Auto, value_name = "WHEN")]
     pub color: ColourChoice,
@@ -170,6 +174,7 @@ async fn scan(args: ScanArgs) -> ExitCode {
         target,
         sni: args.sni,
         mode,
+        endpoint: args.endpoint,
     };
     match scanner.scan(&request).await {
         Ok(report) => {

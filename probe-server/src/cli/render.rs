@@ -43,6 +43,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         );
     }
     let _ = writeln!(out);
+    if !report.endpoints.is_empty() {
+        write_endpoints(&mut out, &p, report);
+    }
 
     if let Some(c) = &report.connection {
         let mut parts = vec![c.protocol_version.to_string(), c.cipher_suite.clone()];
@@ -276,6 +279,42 @@ fn write_compliance(out: &mut String, p: &Painter, compliance: &Compliance) {
             let _ = writeln!(out, "      {} {}", p.dim("note"), p.dim(&n.detail));
         }
     }
+}
+
+/// One line per address of the name: its grade, protocols and certificate, or why it failed.
+fn write_endpoints(out: &mut String, p: &Painter, report: &Report) {
+    let _ = writeln!(
+        out,
+        "  {}",
+        p.bold(&format!(
+            "{} addresses scanned; the report below is {}'s, the worst",
+            report.endpoints.len(),
+            report.target.ip
+        ))
+    );
+    for endpoint in &report.endpoints {
+        let line = match (&endpoint.grade, &endpoint.error) {
+            (Some(grade), _) => {
+                let protocols: Vec<&str> = endpoint.protocols.iter().map(|v| v.as_str()).collect();
+                let leaf = endpoint.leaf_sha256.as_deref().map_or_else(
+                    || "no certificate".to_owned(),
+                    |f| format!("cert {}", f.chars().take(16).collect::<String>()),
+                );
+                format!(
+                    "{}  {} · {} suites · {leaf}",
+                    p.grade(*grade),
+                    protocols.join(" "),
+                    endpoint.cipher_suites
+                )
+            }
+            (None, error) => p.bad(&format!(
+                "failed: {}",
+                error.as_deref().unwrap_or("no answer")
+            )),
+        };
+        row(out, p, &endpoint.ip.to_string(), &line);
+    }
+    let _ = writeln!(out);
 }
 
 fn row(out: &mut String, p: &Painter, label: &str, value: &str) {

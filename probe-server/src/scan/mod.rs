@@ -10,8 +10,10 @@
 //! 4. [`crate::assess::report`]: observations → checks → rating → the report.
 
 mod chain;
+mod endpoints;
 pub mod settings;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -26,7 +28,7 @@ use crate::pki::trust::TrustStore;
 use crate::survey::{self, SurveyRequest, prober::DEFAULT_CONNECTIONS};
 use crate::target::Target;
 use crate::target::address_policy::AddressPolicy;
-use crate::target::egress::{Egress, EgressError};
+use crate::target::egress::{Egress, EgressError, Endpoint};
 use crate::target::names::ScanNames;
 use crate::verified::stage::{self, Slots, StageRequest, StageTimeouts};
 
@@ -76,9 +78,16 @@ pub struct Scanner {
     /// Where any connection of a scan may go.
     pub egress: Egress,
     pub timeouts: Timeouts,
-    /// Connections in flight to one host at most, for the whole scan.
+    /// Connections in flight to one host at most, for the whole scan (each address of a
+    /// name has its own cap).
     pub connections: usize,
+    /// Addresses of one name a full scan covers at most.
+    pub max_endpoints: usize,
 }
+
+/// Addresses of one name a full scan covers by default (SSL Labs scans every address; a
+/// bound keeps a name with a hundred records from becoming a hundred scans).
+pub const DEFAULT_MAX_ENDPOINTS: usize = 8;
 
 /// What one scan is asked to do.
 #[derive(Debug, Clone)]
@@ -87,6 +96,10 @@ pub struct ScanRequest {
     /// The server name to send and verify instead of the host (`--sni`).
     pub sni: Option<String>,
     pub mode: ScanMode,
+    /// Scan only this address of the name (`--endpoint`); it must be one the name resolves
+    /// to. `None`: a full scan covers every address (up to [`Scanner::max_endpoints`]), a
+    /// quick one the preferred address.
+    pub endpoint: Option<IpAddr>,
 }
 
 /// An intermediate result of a scan, for streaming.
@@ -112,6 +125,7 @@ impl Scanner {
             },
             timeouts: Timeouts::default(),
             connections: DEFAULT_CONNECTIONS,
+            max_endpoints: DEFAULT_MAX_ENDPOINTS,
         }
     }
 
@@ -144,13 +158,62 @@ impl Scanner {
         updates: Option<&UpdateSender>,
     ) -> Result<Report, ProbeError> {
         let started = Instant::now();
-        let scanned_at = OffsetDateTime::now_utc();
         let target = &request.target;
-        let endpoint = self
+        let resolved = self
             .egress
             .target(target.host(), target.port(), self.timeouts.connect)
             .await?;
         let names = ScanNames::of(target, request.sni.as_deref())?;
+        let every = resolved.each();
+        let chosen: Vec<Endpoint> = match request.endpoint {
+            Some(ip) => vec![
+                every
+                    .into_iter()
+                    .find(|e| e.address.ip() == ip)
+                    .ok_or_else(|| {
+                        ProbeError::invalid_target(
+                            &ip.to_string(),
+                            format!("{} does not resolve to this address", target.host()),
+                        )
+                    })?,
+            ],
+            None if request.mode == ScanMode::Quick => vec![resolved.clone()],
+            None => every.into_iter().take(self.max_endpoints.max(1)).collect(),
+        };
+        if let [only] = chosen.as_slice() {
+            return self
+                .scan_endpoint(request, &names, only, started, updates)
+                .await;
+        }
+        // Every address at once, each under its own connection cap; the stream follows the
+        // preferred address (the first), which is also what the quick verdict describes.
+        let scans = chosen.iter().enumerate().map(|(i, endpoint)| {
+            let names = &names;
+            async move {
+                let updates = if i == 0 { updates } else { None };
+                let outcome = self
+                    .scan_endpoint(request, names, endpoint, started, updates)
+                    .await;
+                (endpoint.address.ip(), outcome)
+            }
+        });
+        let outcomes = futures_util::future::join_all(scans).await;
+        endpoints::combine(outcomes, started)
+    }
+
+    /// The scan of one address.
+    async fn scan_endpoint(
+        &self,
+        request: &ScanRequest,
+        names: &ScanNames,
+        endpoint: &Endpoint,
+        started: Instant,
+        updates: Option<&UpdateSender>,
+    ) -> Result<Report, ProbeError> {
+        let scanned_at = OffsetDateTime::now_utc();
+        let target = &request.target;
+        let names = names.clone();
+        let endpoint = endpoint.clone();
         let connections = AtomicU32::new(0);
         let full = request.mode == ScanMode::Full;
 

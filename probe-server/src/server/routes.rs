@@ -301,6 +301,7 @@ fn parse_query(query: &[(String, String)], known: &[&str]) -> Result<Ask, ApiFai
         request: ScanRequest {
             target,
             sni: get("sni").map(str::to_owned),
+            endpoint: None,
             mode: broker::mode(quick),
         },
         refresh,

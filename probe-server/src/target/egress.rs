@@ -62,6 +62,29 @@ pub struct Endpoint {
     pub resolved: Vec<IpAddr>,
 }
 
+impl Endpoint {
+    /// One endpoint per address the name resolved to, IPv4 first (each checked when this
+    /// endpoint was decided): the addresses a full scan covers.
+    pub fn each(&self) -> Vec<Self> {
+        let port = self.address.port();
+        let mut addresses: Vec<IpAddr> = vec![self.address.ip()];
+        let (v4, v6): (Vec<IpAddr>, Vec<IpAddr>) =
+            self.resolved.iter().partition(|ip| ip.is_ipv4());
+        for ip in v4.into_iter().chain(v6) {
+            if !addresses.contains(&ip) {
+                addresses.push(ip);
+            }
+        }
+        addresses
+            .into_iter()
+            .map(|ip| Self {
+                address: SocketAddr::new(ip, port),
+                resolved: self.resolved.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Why a connection may not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -388,6 +411,23 @@ mod tests {
         assert_eq!(
             egress.plain_http(&name("site.test"), &scanned).unwrap(),
             "127.0.0.1:8080".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn each_address_is_an_endpoint_preferred_first_then_ipv4_then_ipv6() {
+        let endpoint = Endpoint {
+            address: SocketAddr::new(ip("9.9.9.9"), 443),
+            resolved: vec![ip("2620:fe::9"), ip("9.9.9.9"), ip("149.112.112.112")],
+        };
+        let addresses: Vec<SocketAddr> = endpoint.each().iter().map(|e| e.address).collect();
+        assert_eq!(
+            addresses,
+            [
+                "9.9.9.9:443".parse::<SocketAddr>().unwrap(),
+                "149.112.112.112:443".parse().unwrap(),
+                "[2620:fe::9]:443".parse().unwrap(),
+            ]
         );
     }
 

@@ -97,6 +97,12 @@ pub struct TlsServer {
 impl TlsServer {
     /// Binds 127.0.0.1:0 and serves `spec` until dropped.
     pub async fn start(spec: TlsServerSpec) -> Self {
+        Self::start_on(spec, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Binds `addr` (a loopback address: 127.0.0.2 and up are there too, for sites with
+    /// several addresses on one port) and serves `spec` until dropped.
+    pub async fn start_on(spec: TlsServerSpec, addr: SocketAddr) -> Self {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&spec.versions)
@@ -106,7 +112,7 @@ impl TlsServer {
             .expect("server certificate and key");
         config.alpn_protocols = spec.alpn;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();

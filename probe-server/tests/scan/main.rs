@@ -5,5 +5,6 @@
 
 mod certificates;
 mod cli;
+mod endpoints;
 mod http;
 mod support;

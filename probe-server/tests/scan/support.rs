@@ -80,6 +80,7 @@ pub(crate) async fn scan_site_with(pki: &TestPki, site: &Site, extra_rules: &[St
         target: Target::parse(&site.name).unwrap(),
         sni: None,
         mode: ScanMode::Quick,
+        endpoint: None,
     };
     let report = scanner.scan(&request).await.unwrap();
     assert_matches_schema(&report);

@@ -25,6 +25,7 @@ pub(crate) async fn quick_scan(pki: &TestPki, name: &str, address: SocketAddr) -
         target: Target::parse(name).unwrap(),
         sni: None,
         mode: ScanMode::Quick,
+        endpoint: None,
     };
     scanner.scan(&request).await.unwrap()
 }
@@ -51,6 +52,7 @@ pub(crate) async fn full_scan(
         target: Target::parse(name).unwrap(),
         sni: None,
         mode: ScanMode::Full,
+        endpoint: None,
     };
     let report = scanner.scan(&request).await.unwrap();
     assert_eq!(report.scan_mode, ScanMode::Full);
