@@ -595,6 +595,24 @@ fn connection_facts(report: &Report) -> Vec<Fact> {
         },
     });
     facts.extend(hsts);
+    if !report.endpoints.is_empty() {
+        let differ = report.finding(&FindingId::EndpointsDiffer).is_some()
+            || report.finding(&FindingId::EndpointUnreachable).is_some();
+        facts.push(Fact {
+            label: "Addresses",
+            value: format!(
+                "{} scanned{}; shown: {}",
+                report.endpoints.len(),
+                if differ {
+                    ", not all alike"
+                } else {
+                    ", all alike"
+                },
+                report.target.ip
+            ),
+            tone: Some(if differ { Tone::Warn } else { Tone::Good }),
+        });
+    }
     facts
 }
 
@@ -873,6 +891,56 @@ pub(crate) mod tests {
                 .iter()
                 .any(|f| f.value == "does not include shop.example.com")
         );
+    }
+
+    #[test]
+    fn several_addresses_are_counted_and_a_difference_is_flagged() {
+        let mut report = fixture("strong-a-plus");
+        assert!(
+            !ReportView::new(&report)
+                .connection
+                .iter()
+                .any(|f| f.label == "Addresses")
+        );
+        let endpoint = |ip: [u8; 4]| shared::EndpointResult {
+            ip: std::net::IpAddr::from(ip),
+            grade: Some(Grade::A),
+            error: None,
+            leaf_sha256: None,
+            protocols: Vec::new(),
+            cipher_suites: 3,
+            finding_ids: Vec::new(),
+        };
+        report.endpoints = vec![endpoint([192, 0, 2, 1]), endpoint([192, 0, 2, 2])];
+        let alike = ReportView::new(&report);
+        let fact = alike
+            .connection
+            .iter()
+            .find(|f| f.label == "Addresses")
+            .unwrap();
+        assert!(
+            fact.value.starts_with("2 scanned, all alike"),
+            "{}",
+            fact.value
+        );
+        assert_eq!(fact.tone, Some(Tone::Good));
+        report.findings.push(shared::Finding {
+            id: FindingId::EndpointsDiffer,
+            severity: shared::Severity::Medium,
+            title: "The addresses of this name do not serve the same TLS".into(),
+            detail: String::new(),
+            fix: String::new(),
+            grade_cap: None,
+            cve: Vec::new(),
+        });
+        let differ = ReportView::new(&report);
+        let fact = differ
+            .connection
+            .iter()
+            .find(|f| f.label == "Addresses")
+            .unwrap();
+        assert!(fact.value.contains("not all alike"), "{}", fact.value);
+        assert_eq!(fact.tone, Some(Tone::Warn));
     }
 
     #[test]
