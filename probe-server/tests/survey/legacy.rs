@@ -75,6 +75,16 @@ async fn fallback_scsv_honoured_or_ignored() {
             report.features
         );
         assert_eq!(report.features.fallback_scsv, Some(!expect_finding));
+        // 2009r: TLS_FALLBACK_SCSV is no longer graded; the finding caps nothing.
+        assert_eq!(cap(&report, "no-fallback-scsv"), None);
+        assert!(
+            !report
+                .rating
+                .caps
+                .iter()
+                .any(|c| c.finding_id.as_str() == "no-fallback-scsv")
+        );
+        assert_eq!(report.rating.rules_version, "ssllabs-2009r/probe-3");
         assert_eq!(cap(&report, "poodle-sslv3"), Some(Grade::C));
     }
 }
