@@ -195,6 +195,39 @@ async fn null_and_anonymous_suites_fail() {
     );
 }
 
+/// An anonymous suite without encryption is both: no server authentication (cipher-anon)
+/// and no encryption (cipher-null).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_anonymous_null_suite_is_anonymous_and_null() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "anon-null.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("AECDH-NULL-SHA:ECDHE-RSA-AES128-GCM-SHA256")
+            .seclevel(0)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "anon-null.test", server.addr(), None).await;
+    assert_eq!(suite_set(&report, V::Tls12), [0xc015, 0xc02f].into());
+    for id in ["cipher-anon", "cipher-null"] {
+        assert_eq!(cap(&report, id), Some(Grade::F), "{id}: {:?}", ids(&report));
+    }
+    let anon = report
+        .findings
+        .iter()
+        .find(|f| f.id.as_str() == "cipher-anon")
+        .unwrap();
+    assert!(
+        anon.detail.contains("TLS_ECDH_anon_WITH_NULL_SHA"),
+        "{}",
+        anon.detail
+    );
+    assert_eq!(report.grade, Grade::F);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_1024_bit_dh_group_is_logjam() {
     let pki = TestPki::new();
