@@ -278,6 +278,7 @@ fn trust_issue_kind(s: &str) -> Option<TrustIssueKind> {
         "invalid_purpose" => TrustIssueKind::InvalidPurpose,
         "unsupported" => TrustIssueKind::Unsupported,
         "no_certificate" => TrustIssueKind::NoCertificate,
+        "validity_disjoint" => TrustIssueKind::ValidityDisjoint,
         "other" => TrustIssueKind::Other,
         _ => return None,
     })
@@ -658,6 +659,7 @@ mod tests {
             TrustIssueKind::InvalidPurpose,
             TrustIssueKind::Unsupported,
             TrustIssueKind::NoCertificate,
+            TrustIssueKind::ValidityDisjoint,
             TrustIssueKind::Other,
         ] {
             assert_eq!(trust_issue_kind(&name(serde_json::json!(k))), Some(k));

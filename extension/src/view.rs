@@ -154,6 +154,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             return Some(format!("Certificate is not for {}", report.target.host));
         }
         FindingId::ChainIncomplete => "Incomplete certificate chain",
+        FindingId::ChainValidityDisjoint => "Certificate dates never overlap",
         FindingId::CertWeakKey => "Weak certificate key",
         FindingId::CertWeakSignature => "Certificate signed with a weak hash",
         FindingId::CertRevoked => "Certificate revoked",

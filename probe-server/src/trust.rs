@@ -294,17 +294,52 @@ fn unix(at: OffsetDateTime) -> UnixTime {
     ))
 }
 
-/// A moment inside every presented certificate's validity (the latest notBefore) when there
-/// is one; else the middle of the leaf's validity.
+/// The certificates whose dates matter: the leaf and the intermediates sent with it (a root
+/// sent along is ignored by clients, and so are its dates).
+fn dated(chain: &[CertificateInfo]) -> impl Iterator<Item = (usize, &CertificateInfo)> {
+    chain
+        .iter()
+        .enumerate()
+        .filter(|(index, cert)| *index == 0 || !cert.summary.self_signed)
+}
+
+/// A moment inside every dated certificate's validity (the latest notBefore) when there is
+/// one; else the middle of the leaf's validity.
 fn neutral_moment(chain: &[CertificateInfo]) -> OffsetDateTime {
-    let latest_start = chain.iter().map(|c| c.not_before).max();
-    let earliest_end = chain.iter().map(|c| c.not_after).min();
+    let latest_start = dated(chain).map(|(_, c)| c.not_before).max();
+    let earliest_end = dated(chain).map(|(_, c)| c.not_after).min();
     match (latest_start, earliest_end) {
         (Some(start), Some(end)) if start < end => start + time::Duration::seconds(1),
         _ => {
             let leaf = &chain[0];
             leaf.not_before + (leaf.not_after - leaf.not_before) / 2
         }
+    }
+}
+
+/// Which certificate ends before which begins, when the validity periods never overlap.
+fn disjoint_message(chain: &[CertificateInfo]) -> String {
+    let which = |index: usize, cert: &CertificateInfo| {
+        if index == 0 {
+            "the certificate".to_owned()
+        } else {
+            format!("the intermediate '{}'", display_name(cert))
+        }
+    };
+    let ends_first = dated(chain).min_by_key(|(_, c)| c.not_after);
+    let starts_last = dated(chain).max_by_key(|(_, c)| c.not_before);
+    match (ends_first, starts_last) {
+        (Some((a, first)), Some((b, last))) if first.not_after <= last.not_before => format!(
+            "the chain's validity periods never overlap: {} ends on {}, before {} begins on {}; the chain \
+             was never valid as a whole, so its path to a root could not be checked at any moment",
+            which(a, first),
+            rfc3339(first.not_after),
+            which(b, last),
+            rfc3339(last.not_before)
+        ),
+        _ => "a certificate the chain needs is not valid at any moment when the ones the server sent are: \
+              the chain was never valid as a whole"
+            .to_owned(),
     }
 }
 
@@ -337,14 +372,16 @@ fn path_issue(error: &TlsError, chain: &[CertificateInfo]) -> TrustIssue {
                 TrustIssueKind::InvalidPurpose,
                 "a certificate in the chain may not be used to authenticate a TLS server (extended key usage)".to_owned(),
             ),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
-                TrustIssueKind::Expired,
-                "the certificates' validity periods do not overlap: the chain was never valid all at once".to_owned(),
-            ),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
-                TrustIssueKind::NotYetValid,
-                "the certificates' validity periods do not overlap: the chain was never valid all at once".to_owned(),
-            ),
+            // The path is checked at a moment when every presented certificate is valid; a
+            // time error there means no such moment exists. That is a fact about the chain,
+            // not about any certificate now (pass 2 says which one is expired or not yet
+            // valid), so it gets its own kind.
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => {
+                (TrustIssueKind::ValidityDisjoint, disjoint_message(chain))
+            }
             // A self-signed certificate with CA:TRUE (what `openssl req -x509` makes).
             _ if leaf.summary.self_signed => (
                 TrustIssueKind::SelfSigned,
@@ -463,5 +500,81 @@ fn in_days(days: i64) -> String {
         0 => "later today".into(),
         1 => "in 1 day".into(),
         n => format!("in {n} days"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The trust passes over chains from the test PKI: no network.
+
+    use testbed::{LeafSpec, TestPki};
+    use time::{Date, Duration, Month};
+
+    use super::*;
+
+    fn day(year: i32, month: Month, day: u8) -> OffsetDateTime {
+        Date::from_calendar_date(year, month, day)
+            .unwrap()
+            .midnight()
+            .assume_utc()
+    }
+
+    fn judge(pki: &TestPki, chain: &[CertificateDer<'static>], name: &str) -> Assessment {
+        let now = OffsetDateTime::now_utc();
+        let infos: Vec<CertificateInfo> = chain
+            .iter()
+            .map(|der| CertificateInfo::parse(der, now).unwrap())
+            .collect();
+        let store = TrustStore::new(Some(pki.root_pem())).unwrap();
+        let name = ServerName::try_from(name.to_owned()).unwrap();
+        assess(&infos, &[], None, &name, now, &store)
+    }
+
+    fn kinds(assessment: &Assessment) -> Vec<TrustIssueKind> {
+        assessment.trust.issues.iter().map(|i| i.kind).collect()
+    }
+
+    #[test]
+    fn an_old_leaf_under_a_young_intermediate_is_expired_not_not_yet_valid() {
+        let now = OffsetDateTime::now_utc();
+        let pki =
+            TestPki::with_intermediate_validity(now - Duration::days(7), now + Duration::days(365));
+        let leaf = pki.leaf(&LeafSpec {
+            not_before: day(2020, Month::January, 1),
+            not_after: day(2021, Month::January, 1),
+            ..LeafSpec::valid("old.test")
+        });
+        let judged = judge(&pki, &[leaf.cert_der, pki.intermediate_der()], "old.test");
+        let found = kinds(&judged);
+        assert!(!found.contains(&TrustIssueKind::NotYetValid), "{found:?}");
+        assert_eq!(
+            found,
+            [TrustIssueKind::ValidityDisjoint, TrustIssueKind::Expired]
+        );
+        let disjoint = &judged.trust.issues[0].message;
+        assert!(
+            disjoint.contains("the certificate ends on 2021-01-01")
+                && disjoint.contains("the intermediate 'Probe Test Intermediate' begins on"),
+            "{disjoint}"
+        );
+        assert!(!judged.trust.trusted);
+    }
+
+    #[test]
+    fn an_expired_leaf_whose_dates_meet_the_intermediate_is_only_expired() {
+        let pki = TestPki::new();
+        let leaf = pki.leaf(&LeafSpec::expired("old.test", 3));
+        let judged = judge(&pki, &[leaf.cert_der, pki.intermediate_der()], "old.test");
+        assert_eq!(kinds(&judged), [TrustIssueKind::Expired]);
+        assert_eq!(judged.trust.chain_complete, Some(true));
+    }
+
+    #[test]
+    fn a_valid_chain_has_no_issue() {
+        let pki = TestPki::new();
+        let leaf = pki.leaf(&LeafSpec::valid("good.test"));
+        let judged = judge(&pki, &[leaf.cert_der, pki.intermediate_der()], "good.test");
+        assert!(judged.trust.trusted, "{:?}", judged.trust.issues);
+        assert!(kinds(&judged).is_empty());
     }
 }

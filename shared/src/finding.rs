@@ -120,6 +120,8 @@ finding_ids! {
     CertNameMismatch = "cert-name-mismatch",
     /// The server does not send the intermediates a client needs.
     ChainIncomplete = "chain-incomplete",
+    /// The chain's validity periods never overlap: it was never valid as a whole.
+    ChainValidityDisjoint = "chain-validity-disjoint",
     /// RSA key under 2048 bits or EC key under 256 bits.
     CertWeakKey = "cert-weak-key",
     /// A certificate is signed with SHA-1 or MD5.

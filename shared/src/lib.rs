@@ -23,7 +23,7 @@ pub use stream::{ScanProgress, StreamEvent};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Version of the rating rules the grade follows: SSL Labs' SSL Server Rating Guide (2009r)
 /// plus this probe's own documented extensions (see `probe-server/src/rating/`).

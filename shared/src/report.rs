@@ -360,6 +360,9 @@ pub enum TrustIssueKind {
     Unsupported,
     /// The server sent no certificate.
     NoCertificate,
+    /// The validity periods of the certificates in the chain never overlap, so the chain was
+    /// never valid as a whole (another issue says which certificate is invalid now).
+    ValidityDisjoint,
     Other,
 }
 

@@ -21,6 +21,7 @@ mod cert_untrusted;
 mod cert_weak_key;
 mod cert_weak_signature;
 mod chain_incomplete;
+mod chain_validity_disjoint;
 mod cipher_3des;
 mod cipher_anon;
 mod cipher_cbc;
@@ -70,6 +71,7 @@ pub const REGISTRY: &[Check] = &[
     cert_name_mismatch::CHECK,
     cert_revoked::CHECK,
     chain_incomplete::CHECK,
+    chain_validity_disjoint::CHECK,
     cert_weak_key::CHECK,
     cert_weak_signature::CHECK,
     ocsp_stapling::CHECK,
