@@ -11,7 +11,9 @@
 //!
 //! When the path fails only for want of an intermediate the server did not send, the caller
 //! may fetch it from the leaf's Authority Information Access URL and ask again: a chain that
-//! then verifies is trusted but incomplete.
+//! then verifies is trusted but incomplete. When the server does not send the leaf's issuer,
+//! the chain is reported incomplete whatever AIA does: the first pass (nothing fetched yet)
+//! already says so, and stands when the fetch brings nothing.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -161,15 +163,18 @@ pub fn assess(
         Err(first) => {
             let with_fetched: Vec<CertificateDer<'static>> =
                 presented.iter().chain(fetched).cloned().collect();
+            let leaf_issuer_missing = leaf_issuer_missing(chain, store);
             if !fetched.is_empty() && path(&with_fetched).is_ok() {
                 chain_complete = Some(false);
                 path_ok = true;
                 issues.push(TrustIssue {
                     kind: TrustIssueKind::IncompleteChain,
                     message: format!(
-                        "the server does not send the intermediate certificate that issued '{}'; clients that cannot \
-                         fetch it (most non-browser clients, and Firefox for new intermediates) will fail",
-                        leaf.summary.issuer
+                        "the server does not send the intermediate certificate that issued '{}'; it was fetched \
+                         from the certificate's caIssuers URL (Authority Information Access), which browsers may \
+                         do but most other clients (and Firefox, for intermediates it has not seen) do not: they \
+                         will fail",
+                        missing_issuer(chain, leaf_issuer_missing)
                     ),
                 });
             } else {
@@ -178,7 +183,21 @@ pub fn assess(
                     TlsError::InvalidCertificate(CertificateError::UnknownIssuer)
                 );
                 if is_unknown_issuer && fetched.is_empty() && !leaf.summary.self_signed {
-                    fetch_issuer_from = issuer_urls(chain);
+                    fetch_issuer_from = issuer_urls(chain, leaf_issuer_missing);
+                }
+                // The leaf's issuer is not sent: that is the fix the operator needs, whatever
+                // AIA then does (no URL, a failed fetch, a certificate that does not verify).
+                if leaf_issuer_missing {
+                    chain_complete = Some(false);
+                    issues.push(TrustIssue {
+                        kind: TrustIssueKind::IncompleteChain,
+                        message: format!(
+                            "the server does not send the intermediate certificate that issued the certificate \
+                             ('{}'), and {}",
+                            leaf.summary.issuer,
+                            unrescued_because(leaf, fetched)
+                        ),
+                    });
                 }
                 issues.push(path_issue(&first, chain));
             }
@@ -395,12 +414,72 @@ fn path_issue(error: &TlsError, chain: &[CertificateInfo]) -> TrustIssue {
     TrustIssue { kind, message }
 }
 
-/// The caIssuers URLs of the top certificate the server sent (whose issuer is missing).
-fn issuer_urls(chain: &[CertificateInfo]) -> Vec<String> {
-    chain
-        .last()
+/// The caIssuers URLs of the certificate whose issuer is missing: the leaf's when the server
+/// does not send its issuer, else the top certificate's.
+fn issuer_urls(chain: &[CertificateInfo], leaf_issuer_missing: bool) -> Vec<String> {
+    let orphan = if leaf_issuer_missing {
+        chain.first()
+    } else {
+        chain.last()
+    };
+    orphan
         .map(|c| c.summary.ca_issuer_urls.clone())
         .unwrap_or_default()
+}
+
+/// The subject of the issuer the server left out.
+fn missing_issuer(chain: &[CertificateInfo], leaf_issuer_missing: bool) -> &str {
+    let orphan = if leaf_issuer_missing {
+        chain.first()
+    } else {
+        chain.last()
+    };
+    orphan
+        .map(|c| c.summary.issuer.as_str())
+        .unwrap_or_default()
+}
+
+/// True when the leaf is not self-signed, no certificate the server sent issued it, and no
+/// trusted root has its issuer's name: an intermediate is missing.
+fn leaf_issuer_missing(chain: &[CertificateInfo], store: &TrustStore) -> bool {
+    let Some(leaf) = chain.first() else {
+        return false;
+    };
+    !leaf.summary.self_signed
+        && !chain[1..].iter().any(|c| c.subject_der == leaf.issuer_der)
+        && !is_anchor_subject(store, &leaf.issuer_der)
+}
+
+/// Why AIA did not complete the chain, as far as this pass can tell: `fetched` is what the
+/// caller fetched from the leaf's caIssuers URLs (empty before a fetch or when it failed).
+fn unrescued_because(leaf: &CertificateInfo, fetched: &[CertificateDer<'static>]) -> String {
+    let urls = &leaf.summary.ca_issuer_urls;
+    if urls.is_empty() {
+        "the certificate names no caIssuers URL (Authority Information Access) to fetch it from, so no \
+         client can complete the chain"
+            .to_owned()
+    } else if fetched.is_empty() {
+        format!(
+            "it could not be fetched from the certificate's caIssuers URL ({}), so no client can complete the \
+             chain",
+            urls.join(", ")
+        )
+    } else {
+        format!(
+            "what the certificate's caIssuers URL ({}) serves does not complete the chain to a trusted root",
+            urls.join(", ")
+        )
+    }
+}
+
+/// True when a trusted root has `name` (a DER Name, with its header) as its subject.
+fn is_anchor_subject(store: &TrustStore, name: &[u8]) -> bool {
+    let content = der_content(name);
+    store
+        .roots
+        .roots
+        .iter()
+        .any(|anchor| Some(anchor.subject.as_ref()) == content || anchor.subject.as_ref() == name)
 }
 
 /// The certificate that issued `leaf`, among those sent and fetched.
@@ -445,14 +524,7 @@ fn anchor_subject(
         }
     }
     let issuer = &current.issuer_der;
-    let content = der_content(issuer)?;
-    store
-        .roots
-        .roots
-        .iter()
-        .any(|anchor| {
-            anchor.subject.as_ref() == content || anchor.subject.as_ref() == issuer.as_slice()
-        })
+    is_anchor_subject(store, issuer)
         .then(|| {
             X509Name::from_der(issuer)
                 .map(|(_, name)| name.to_string())
@@ -520,6 +592,15 @@ mod tests {
     }
 
     fn judge(pki: &TestPki, chain: &[CertificateDer<'static>], name: &str) -> Assessment {
+        judge_with(pki, chain, &[], name)
+    }
+
+    fn judge_with(
+        pki: &TestPki,
+        chain: &[CertificateDer<'static>],
+        fetched: &[CertificateDer<'static>],
+        name: &str,
+    ) -> Assessment {
         let now = OffsetDateTime::now_utc();
         let infos: Vec<CertificateInfo> = chain
             .iter()
@@ -527,7 +608,7 @@ mod tests {
             .collect();
         let store = TrustStore::new(Some(pki.root_pem())).unwrap();
         let name = ServerName::try_from(name.to_owned()).unwrap();
-        assess(&infos, &[], None, &name, now, &store)
+        assess(&infos, fetched, None, &name, now, &store)
     }
 
     fn kinds(assessment: &Assessment) -> Vec<TrustIssueKind> {
@@ -567,6 +648,109 @@ mod tests {
         let judged = judge(&pki, &[leaf.cert_der, pki.intermediate_der()], "old.test");
         assert_eq!(kinds(&judged), [TrustIssueKind::Expired]);
         assert_eq!(judged.trust.chain_complete, Some(true));
+    }
+
+    fn incomplete_message(assessment: &Assessment) -> &str {
+        &assessment
+            .trust
+            .issues
+            .iter()
+            .find(|i| i.kind == TrustIssueKind::IncompleteChain)
+            .expect("an incomplete-chain issue")
+            .message
+    }
+
+    #[test]
+    fn a_leaf_without_its_issuer_or_an_aia_url_is_incomplete_and_untrusted() {
+        let pki = TestPki::new();
+        let leaf = pki.leaf(&LeafSpec::valid("lonely.test"));
+        let judged = judge(&pki, &[leaf.cert_der], "lonely.test");
+        assert_eq!(
+            kinds(&judged),
+            [
+                TrustIssueKind::IncompleteChain,
+                TrustIssueKind::UnknownIssuer
+            ]
+        );
+        assert_eq!(judged.trust.chain_complete, Some(false));
+        assert!(!judged.trust.trusted);
+        assert!(judged.fetch_issuer_from.is_empty(), "nothing to fetch");
+        let message = incomplete_message(&judged);
+        assert!(
+            message.contains("Probe Test Intermediate")
+                && message.contains("names no caIssuers URL"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_leaf_whose_aia_fetch_brings_nothing_is_incomplete_and_untrusted() {
+        let pki = TestPki::new();
+        let url = "http://127.0.0.1:9/intermediate.der";
+        let leaf = pki.leaf(&LeafSpec {
+            ca_issuers_url: Some(url.into()),
+            ..LeafSpec::valid("partial.test")
+        });
+        let judged = judge(&pki, &[leaf.cert_der], "partial.test");
+        assert_eq!(judged.fetch_issuer_from, [url]);
+        assert!(!judged.trust.trusted);
+        let message = incomplete_message(&judged);
+        assert!(
+            message.contains("could not be fetched") && message.contains(url),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_fetched_certificate_that_does_not_verify_leaves_it_incomplete_and_untrusted() {
+        let pki = TestPki::new();
+        let stranger = TestPki::new();
+        let leaf = pki.leaf(&LeafSpec {
+            ca_issuers_url: Some("http://127.0.0.1:9/intermediate.der".into()),
+            ..LeafSpec::valid("partial.test")
+        });
+        let judged = judge_with(
+            &pki,
+            &[leaf.cert_der],
+            &[stranger.intermediate_der()],
+            "partial.test",
+        );
+        assert_eq!(
+            kinds(&judged),
+            [
+                TrustIssueKind::IncompleteChain,
+                TrustIssueKind::UnknownIssuer
+            ]
+        );
+        assert!(!judged.trust.trusted);
+        assert!(
+            incomplete_message(&judged).contains("does not complete the chain"),
+            "{}",
+            incomplete_message(&judged)
+        );
+    }
+
+    #[test]
+    fn a_fetched_intermediate_that_completes_the_chain_is_trusted_but_incomplete() {
+        let pki = TestPki::new();
+        let leaf = pki.leaf(&LeafSpec {
+            ca_issuers_url: Some("http://127.0.0.1:9/intermediate.der".into()),
+            ..LeafSpec::valid("partial.test")
+        });
+        let judged = judge_with(
+            &pki,
+            &[leaf.cert_der],
+            &[pki.intermediate_der()],
+            "partial.test",
+        );
+        assert_eq!(kinds(&judged), [TrustIssueKind::IncompleteChain]);
+        assert!(judged.trust.trusted);
+        assert_eq!(judged.trust.chain_complete, Some(false));
+        assert!(
+            incomplete_message(&judged).contains("Probe Test Intermediate"),
+            "{}",
+            incomplete_message(&judged)
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Certificate chains as real servers send them: what is true of each certificate now, and
 //! what is true of the chain as a whole.
 
-use shared::{Grade, TrustIssueKind};
-use testbed::{LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
+use shared::{Grade, Report, TrustIssueKind};
+use testbed::{HttpAnswer, HttpServer, LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
 use time::{Date, Duration, Month, OffsetDateTime};
 
 use crate::support::{blocking, cap, full_scan, ids};
@@ -57,4 +57,120 @@ async fn an_old_leaf_under_a_young_intermediate_is_expired_and_nothing_else() {
         expired.detail
     );
     assert_eq!(report.grade, Grade::T);
+}
+
+/// The chain-incomplete finding of `report`.
+fn incomplete(report: &Report) -> &shared::Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.id.as_str() == "chain-incomplete")
+        .unwrap_or_else(|| panic!("no chain-incomplete: {:?}", ids(report)))
+}
+
+/// What the AIA URL of a leaf serves, for the four ways chain completion can go.
+enum Aia {
+    /// The leaf names no caIssuers URL.
+    None,
+    /// The URL answers 404.
+    Fails,
+    /// The URL serves another PKI's intermediate, which does not verify the leaf.
+    Stranger,
+    /// The URL serves the right intermediate.
+    Intermediate,
+}
+
+/// `openssl s_server` sending the leaf alone, its AIA URL answering as `aia` says.
+async fn scan_leaf_alone(pki: &TestPki, name: &str, aia: Aia) -> Report {
+    let der = |cert: rustls_pki_types::CertificateDer<'static>| HttpAnswer {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/pkix-cert".into())],
+        body: cert.to_vec(),
+    };
+    let answer = match aia {
+        Aia::None => None,
+        Aia::Fails => Some(HttpAnswer {
+            status: 404,
+            headers: Vec::new(),
+            body: b"not here".to_vec(),
+        }),
+        Aia::Stranger => Some(der(TestPki::new().intermediate_der())),
+        Aia::Intermediate => Some(der(pki.intermediate_der())),
+    };
+    let http = match answer {
+        Some(answer) => Some(HttpServer::start(answer).await),
+        None => None,
+    };
+    let leaf = pki.leaf(&LeafSpec {
+        ca_issuers_url: http
+            .as_ref()
+            .map(|h| format!("http://127.0.0.1:{}/intermediate.der", h.port())),
+        ..LeafSpec::valid(name)
+    });
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .leaf_only()
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(pki, name, server.addr(), None).await;
+    assert_eq!(report.certificates.len(), 1, "the leaf alone was sent");
+    report
+}
+
+/// The server does not send the leaf's issuer and AIA cannot rescue it: chain-incomplete
+/// (caps at T) names the missing issuer and says why AIA did not help, next to cert-untrusted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_intermediate_that_aia_cannot_rescue_is_incomplete_and_untrusted() {
+    let pki = TestPki::new();
+    for (aia, name, why) in [
+        (Aia::None, "no-aia.test", "names no caIssuers URL"),
+        (Aia::Fails, "aia-fails.test", "could not be fetched"),
+        (
+            Aia::Stranger,
+            "aia-stranger.test",
+            "does not complete the chain",
+        ),
+    ] {
+        let report = scan_leaf_alone(&pki, name, aia).await;
+        let found = ids(&report);
+        assert!(
+            found.contains("chain-incomplete") && found.contains("cert-untrusted"),
+            "{name}: {found:?}"
+        );
+        let finding = incomplete(&report);
+        assert_eq!(finding.grade_cap, Some(Grade::T), "{name}");
+        assert!(
+            finding.detail.contains("Probe Test Intermediate") && finding.detail.contains(why),
+            "{name}: {}",
+            finding.detail
+        );
+        assert!(!report.trust.trusted, "{name}");
+        assert_eq!(report.trust.chain_complete, Some(false), "{name}");
+        assert_eq!(report.grade, Grade::T, "{name}");
+    }
+}
+
+/// AIA supplies the right intermediate: trusted, chain-incomplete caps at B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_intermediate_that_aia_supplies_caps_at_b() {
+    let pki = TestPki::new();
+    let report = scan_leaf_alone(&pki, "aia-ok.test", Aia::Intermediate).await;
+    assert!(
+        !ids(&report).contains("cert-untrusted"),
+        "{:?}",
+        ids(&report)
+    );
+    let finding = incomplete(&report);
+    assert_eq!(finding.grade_cap, Some(Grade::B));
+    assert!(
+        finding.detail.contains("Probe Test Intermediate"),
+        "{}",
+        finding.detail
+    );
+    assert!(report.trust.trusted);
+    assert_eq!(report.trust.chain_complete, Some(false));
+    assert_eq!(report.grade, Grade::B, "{:?}", ids(&report));
 }
