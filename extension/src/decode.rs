@@ -8,10 +8,10 @@ use std::cell::Cell;
 use std::net::IpAddr;
 
 use shared::{
-    ApiError, Certificate, CheckError, CipherSuite, Connection, ErrorCode, Features, Finding,
-    FindingId, Grade, GradeCap, Hsts, HttpInfo, KeyExchange, KeyExchangeGroup, OcspCertStatus,
-    OcspStatus, PlainHttp, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report,
-    ScanMode, ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue,
+    ApiError, Certificate, CheckError, CipherSuite, Connection, ErrorCode, Features, FfdhGroup,
+    Finding, FindingId, Grade, GradeCap, Hsts, HttpInfo, KeyExchange, KeyExchangeGroup,
+    OcspCertStatus, OcspStatus, PlainHttp, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating,
+    Report, ScanMode, ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue,
     TrustIssueKind, Vulnerability, VulnerabilityStatus,
 };
 
@@ -419,6 +419,18 @@ fn key_exchange(o: Obj<'_>) -> KeyExchange {
         server_group_preference: o.opt_bool("server_group_preference"),
         dh_min_bits: o.opt_int("dh_min_bits"),
         signature_algorithms: o.opt_strings("signature_algorithms"),
+        dh_groups: o.opt_list("dh_groups", dh_group),
+    }
+}
+
+fn dh_group(o: Obj<'_>) -> FfdhGroup {
+    FfdhGroup {
+        bits: o.int("bits"),
+        generator: o.str("generator"),
+        prime_sha256: o.str("prime_sha256"),
+        known_as: o.opt_str("known_as"),
+        prime: o.opt_bool("prime"),
+        safe_prime: o.opt_bool("safe_prime"),
     }
 }
 

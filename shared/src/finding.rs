@@ -175,6 +175,12 @@ finding_ids! {
     NoServerCipherPreference = "no-server-cipher-preference",
     /// Diffie-Hellman parameters under 2048 bits.
     WeakDh = "weak-dh",
+    /// A Diffie-Hellman modulus the server sends is not prime.
+    DhNotPrime = "dh-not-prime",
+    /// A Diffie-Hellman prime the server sends is not a safe prime.
+    DhNotSafePrime = "dh-not-safe-prime",
+    /// A Diffie-Hellman prime the server sends is one of the widely shared weak ones (Logjam).
+    DhCommonPrime = "dh-common-prime",
     /// No post-quantum hybrid key exchange.
     NoPqKeyExchange = "no-pq-key-exchange",
     // Known attacks and protocol features.

@@ -206,6 +206,33 @@ pub struct KeyExchange {
     /// The signature algorithms the server signs its key exchange with (TLS 1.2/1.3 names,
     /// "rsa_pss_rsae_sha256", ...); null when not tested.
     pub signature_algorithms: Option<Vec<String>>,
+    /// Every distinct finite-field Diffie-Hellman group the server sent with DHE suites,
+    /// judged; absent when it accepts no DHE suite or it was not tested (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_groups: Option<Vec<FfdhGroup>>,
+}
+
+/// A finite-field Diffie-Hellman group as a server sent it (ServerDHParams: a modulus and a
+/// generator, never the subgroup order), and what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FfdhGroup {
+    /// The modulus' size in bits.
+    pub bits: u16,
+    /// The generator, in hexadecimal ("02").
+    pub generator: String,
+    /// SHA-256 of the modulus (big-endian, no leading zeros), in hexadecimal: the same value
+    /// means the same group, across servers.
+    pub prime_sha256: String,
+    /// The published group it is ("ffdhe2048 (RFC 7919)", "RFC 2409 Oakley group 2"); null
+    /// for one this probe does not know (most likely generated for the server).
+    pub known_as: Option<String>,
+    /// The modulus is prime (Baillie-PSW test: no composite is known to pass it); null when
+    /// it was too large to test (over 8192 bits).
+    pub prime: Option<bool>,
+    /// The modulus is a safe prime: (p - 1) / 2 is prime too, so every share outside {1, p-1}
+    /// lies in a subgroup of large prime order and needs no further check; null when not
+    /// tested.
+    pub safe_prime: Option<bool>,
 }
 
 /// One supported key-exchange group.

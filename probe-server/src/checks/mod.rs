@@ -30,6 +30,7 @@ mod cipher_export;
 mod cipher_null;
 mod cipher_rc4;
 mod compression;
+mod dh_groups;
 mod drown;
 mod fallback_scsv;
 mod forward_secrecy;
@@ -92,6 +93,7 @@ pub const REGISTRY: &[Check] = &[
     aead::CHECK,
     server_preference::CHECK,
     weak_dh::CHECK,
+    dh_groups::CHECK,
     logjam::CHECK,
     freak::CHECK,
     drown::CHECK,

@@ -9,6 +9,7 @@
 //! [`wire`]: crate::wire
 
 pub mod attacks;
+pub mod dh;
 pub mod groups;
 pub mod prober;
 pub mod robot;
@@ -392,6 +393,48 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
         }
         None => None,
     };
+    // Every distinct DH group, judged once each (primality tests take milliseconds to
+    // seconds: off the async threads).
+    let mut dh_groups: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for group in all_accepted
+        .iter()
+        .flat_map(|s| s.accepted.iter().filter_map(|a| a.dh_group.clone()))
+    {
+        if !dh_groups.contains(&group) {
+            dh_groups.push(group);
+        }
+    }
+    // A real server has one group (or one per certificate); a hostile one could send a new
+    // large prime with every suite to keep the probe testing primes.
+    if dh_groups.len() > dh::MAX_JUDGED_GROUPS {
+        note(
+            "dh-groups",
+            format!(
+                "the server sent {} different DH groups; only the first {} were judged",
+                dh_groups.len(),
+                dh::MAX_JUDGED_GROUPS
+            ),
+        );
+        dh_groups.truncate(dh::MAX_JUDGED_GROUPS);
+    }
+    let dh_groups = if dh_groups.is_empty() {
+        None
+    } else {
+        match tokio::task::spawn_blocking(move || {
+            dh_groups
+                .iter()
+                .map(|(p, g)| dh::judge(p, g))
+                .collect::<Vec<_>>()
+        })
+        .await
+        {
+            Ok(judged) => Some(judged),
+            Err(e) => {
+                note("dh-groups", format!("judging the DH groups failed: {e}"));
+                None
+            }
+        }
+    };
     result.key_exchange = KeyExchange {
         groups: group_ids.map(|ids| groups::describe_groups(&ids)),
         server_group_preference: group_preference,
@@ -400,6 +443,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
             .flat_map(|s| s.accepted.iter().filter_map(|a| a.dh_bits))
             .min(),
         signature_algorithms,
+        dh_groups,
     };
 
     // Features seen in TLS ≤ 1.2 ServerHellos.

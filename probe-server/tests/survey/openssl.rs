@@ -256,6 +256,72 @@ async fn a_1024_bit_dh_group_is_logjam() {
         vulnerability(&report, "logjam"),
         VulnerabilityStatus::Vulnerable
     );
+    // The prime itself is named: the widely shared Oakley group 2, a safe prime.
+    let groups = report.key_exchange.dh_groups.as_ref().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(
+        groups[0]
+            .known_as
+            .as_deref()
+            .unwrap()
+            .starts_with("RFC 2409 Oakley group 2"),
+        "{groups:?}"
+    );
+    assert_eq!(
+        (groups[0].prime, groups[0].safe_prime),
+        (Some(true), Some(true))
+    );
+    assert_eq!(cap(&report, "dh-common-prime"), Some(Grade::B));
+    let common = report
+        .findings
+        .iter()
+        .find(|f| f.id.as_str() == "dh-common-prime")
+        .unwrap();
+    assert!(
+        common.detail.contains("Oakley group 2"),
+        "{}",
+        common.detail
+    );
+    assert!(!ids(&report).contains("dh-not-safe-prime"));
+}
+
+/// A DH prime of the server's own that is not a safe prime (DSA-style parameters, whose
+/// subgroup order TLS never sends): prime, not safe, reported with its fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dh_prime_that_is_not_safe_is_reported() {
+    let pki = TestPki::new();
+    let params = pki.dir().join("dsa-style-dh.pem");
+    let dsa_style = blocking(|| testbed::DhParams::dsa_style(2048).unwrap()).await;
+    std::fs::write(&params, dsa_style.pem()).unwrap();
+    let leaf = rsa_leaf(&pki, "dsa-dh.test");
+    let path = params.display().to_string();
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("DHE-RSA-AES128-GCM-SHA256")
+            .arg("-dhparam")
+            .arg(&path)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "dsa-dh.test", server.addr(), None).await;
+    assert_eq!(suite_set(&report, V::Tls12), [0x009e].into());
+    let groups = report.key_exchange.dh_groups.as_ref().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].bits, 2048);
+    assert_eq!(groups[0].known_as, None);
+    assert_eq!(
+        (groups[0].prime, groups[0].safe_prime),
+        (Some(true), Some(false))
+    );
+    let found = ids(&report);
+    assert!(found.contains("dh-not-safe-prime"), "{found:?}");
+    assert!(
+        !found.contains("dh-not-prime") && !found.contains("weak-dh"),
+        "{found:?}"
+    );
+    assert_eq!(cap(&report, "dh-not-safe-prime"), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]
