@@ -155,6 +155,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         }
         FindingId::ChainIncomplete => "Incomplete certificate chain",
         FindingId::ChainValidityDisjoint => "Certificate dates never overlap",
+        FindingId::CertMessageTooLarge => "Certificate chain too large for many clients",
         FindingId::CertWeakKey => "Weak certificate key",
         FindingId::CertWeakSignature => "Certificate signed with a weak hash",
         FindingId::CertRevoked => "Certificate revoked",

@@ -117,14 +117,33 @@ pub fn assess(
     let parsed = match ParsedCertificate::try_from(&leaf.der) {
         Ok(parsed) => parsed,
         Err(e) => {
+            let message = if leaf.der.len() > WEBPKI_MAX_CERTIFICATE_LEN {
+                // Valid DER, only too large for webpki's two-byte length limit.
+                format!(
+                    "the certificate is {} bytes, over the 64 KiB that webpki (the verifier of rustls-based \
+                     clients, and of this probe) parses: such clients reject it outright, and its path to a \
+                     trusted root could not be checked",
+                    leaf.der.len()
+                )
+            } else {
+                format!("the certificate cannot be used: {e}")
+            };
             issues.push(TrustIssue {
                 kind: TrustIssueKind::Unsupported,
-                message: format!("the certificate cannot be used: {e}"),
+                message,
             });
+            // The dates can still be judged, and whether the name is listed as it is.
+            validity_now(chain, now, &mut issues);
+            let host = server_name_text(name);
+            let listed = leaf
+                .summary
+                .subject_alt_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&host));
             return Assessment {
                 trust: Trust {
                     trusted: false,
-                    name_matches: false,
+                    name_matches: listed,
                     chain_complete: None,
                     issues,
                     anchor: None,
@@ -205,37 +224,7 @@ pub fn assess(
     }
 
     // 2. Validity now, for the leaf and the intermediates it came with.
-    for (index, cert) in chain.iter().enumerate() {
-        if index > 0 && cert.summary.self_signed {
-            continue; // A root sent along is ignored by clients; its dates do not matter.
-        }
-        let which = if index == 0 {
-            "the certificate".to_owned()
-        } else {
-            format!("the intermediate '{}'", display_name(cert))
-        };
-        if now > cert.not_after {
-            let days = (now - cert.not_after).whole_days();
-            issues.push(TrustIssue {
-                kind: TrustIssueKind::Expired,
-                message: format!(
-                    "{which} expired on {} ({})",
-                    rfc3339(cert.not_after),
-                    days_ago(days)
-                ),
-            });
-        } else if now < cert.not_before {
-            let days = (cert.not_before - now).whole_days();
-            issues.push(TrustIssue {
-                kind: TrustIssueKind::NotYetValid,
-                message: format!(
-                    "{which} is not valid until {} ({})",
-                    rfc3339(cert.not_before),
-                    in_days(days)
-                ),
-            });
-        }
-    }
+    validity_now(chain, now, &mut issues);
 
     // 3. The name.
     let name_matches = rustls::client::verify_server_name(&parsed, name).is_ok();
@@ -304,6 +293,44 @@ pub fn assess(
         },
         fetch_issuer_from,
         errors,
+    }
+}
+
+/// The largest certificate webpki parses (its DER lengths are at most two bytes).
+const WEBPKI_MAX_CERTIFICATE_LEN: usize = 0xffff;
+
+/// Pass 2: validity now, for the leaf and the intermediates it came with.
+fn validity_now(chain: &[CertificateInfo], now: OffsetDateTime, issues: &mut Vec<TrustIssue>) {
+    for (index, cert) in chain.iter().enumerate() {
+        if index > 0 && cert.summary.self_signed {
+            continue; // A root sent along is ignored by clients; its dates do not matter.
+        }
+        let which = if index == 0 {
+            "the certificate".to_owned()
+        } else {
+            format!("the intermediate '{}'", display_name(cert))
+        };
+        if now > cert.not_after {
+            let days = (now - cert.not_after).whole_days();
+            issues.push(TrustIssue {
+                kind: TrustIssueKind::Expired,
+                message: format!(
+                    "{which} expired on {} ({})",
+                    rfc3339(cert.not_after),
+                    days_ago(days)
+                ),
+            });
+        } else if now < cert.not_before {
+            let days = (cert.not_before - now).whole_days();
+            issues.push(TrustIssue {
+                kind: TrustIssueKind::NotYetValid,
+                message: format!(
+                    "{which} is not valid until {} ({})",
+                    rfc3339(cert.not_before),
+                    in_days(days)
+                ),
+            });
+        }
     }
 }
 

@@ -122,6 +122,9 @@ finding_ids! {
     ChainIncomplete = "chain-incomplete",
     /// The chain's validity periods never overlap: it was never valid as a whole.
     ChainValidityDisjoint = "chain-validity-disjoint",
+    /// The Certificate message is larger than common clients accept (rustls 64 KiB, OpenSSL
+    /// 100 KB).
+    CertMessageTooLarge = "cert-message-too-large",
     /// RSA key under 2048 bits or EC key under 256 bits.
     CertWeakKey = "cert-weak-key",
     /// A certificate is signed with SHA-1 or MD5.

@@ -13,6 +13,7 @@ mod beast;
 mod ccs_injection;
 mod cert_expired;
 mod cert_expiring_soon;
+mod cert_message_size;
 mod cert_name_mismatch;
 mod cert_not_yet_valid;
 mod cert_revoked;
@@ -73,6 +74,7 @@ pub const REGISTRY: &[Check] = &[
     cert_revoked::CHECK,
     chain_incomplete::CHECK,
     chain_validity_disjoint::CHECK,
+    cert_message_size::CHECK,
     cert_weak_key::CHECK,
     cert_weak_signature::CHECK,
     ocsp_stapling::CHECK,

@@ -174,3 +174,84 @@ async fn a_missing_intermediate_that_aia_supplies_caps_at_b() {
     assert_eq!(report.trust.chain_complete, Some(false));
     assert_eq!(report.grade, Grade::B, "{:?}", ids(&report));
 }
+
+/// A leaf with 10 000 subjectAltNames: a Certificate message of 200+ KB, valid TLS that
+/// rustls (64 KiB) and OpenSSL (100 KB) refuse. The scan reads and judges the chain with its
+/// own engine, reports the rest as usual, and says such clients cannot connect.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_message_over_64_kib_is_judged_and_reported() {
+    let pki = TestPki::new();
+    let mut names = vec!["big.test".to_owned()];
+    names.extend((0..10_000).map(|i| format!("host{i:05}.big.test")));
+    let leaf = pki.leaf(&LeafSpec {
+        names,
+        ..LeafSpec::valid("big.test")
+    });
+    assert!(leaf.cert_der.len() > 200_000, "{}", leaf.cert_der.len());
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .start()
+            .unwrap()
+    })
+    .await;
+    for report in [
+        crate::support::quick_scan(&pki, "big.test", server.addr()).await,
+        full_scan(&pki, "big.test", server.addr(), None).await,
+    ] {
+        let mode = report.scan_mode;
+        assert_eq!(
+            report.certificates.len(),
+            2,
+            "{mode:?}: leaf and intermediate"
+        );
+        assert_eq!(report.certificates[0].subject_alt_names.len(), 10_001);
+        // webpki parses no certificate over 64 KiB: the path is not checked, and said so.
+        assert!(!report.trust.trusted);
+        let kinds: Vec<TrustIssueKind> = report.trust.issues.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, [TrustIssueKind::Unsupported], "{mode:?}");
+        assert!(
+            report.trust.issues[0].message.contains("over the 64 KiB"),
+            "{}",
+            report.trust.issues[0].message
+        );
+        assert!(report.trust.name_matches);
+        let found = ids(&report);
+        assert!(!found.contains("cert-name-mismatch"), "{mode:?}: {found:?}");
+        assert!(
+            found.contains("cert-message-too-large"),
+            "{mode:?}: {found:?}"
+        );
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.id.as_str() == "cert-message-too-large")
+            .unwrap();
+        assert!(
+            finding
+                .detail
+                .contains("OpenSSL (100 KB by default) refuse it"),
+            "{}",
+            finding.detail
+        );
+        assert_eq!(finding.grade_cap, None);
+        // The verified (rustls) handshake could not take it: said in the errors, not fatal.
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|e| e.check == "verified-handshake"),
+            "{mode:?}: {:?}",
+            report.errors
+        );
+        if mode == shared::ScanMode::Full {
+            assert_eq!(
+                crate::support::supported(&report),
+                [
+                    shared::ProtocolVersion::Tls12,
+                    shared::ProtocolVersion::Tls13
+                ]
+            );
+        }
+    }
+}
