@@ -211,8 +211,8 @@ pub fn assess(
                     issues.push(TrustIssue {
                         kind: TrustIssueKind::IncompleteChain,
                         message: format!(
-                            "the server does not send the intermediate certificate that issued the certificate \
-                             ('{}'), and {}",
+                            "the server does not send the certificate that issued the certificate ('{}': an \
+                             intermediate, unless it is a root this probe does not trust), and {}",
                             leaf.summary.issuer,
                             unrescued_because(leaf, fetched)
                         ),
