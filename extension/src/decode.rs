@@ -279,6 +279,7 @@ fn trust_issue_kind(s: &str) -> Option<TrustIssueKind> {
         "unsupported" => TrustIssueKind::Unsupported,
         "no_certificate" => TrustIssueKind::NoCertificate,
         "validity_disjoint" => TrustIssueKind::ValidityDisjoint,
+        "certificate_too_large" => TrustIssueKind::CertificateTooLarge,
         "other" => TrustIssueKind::Other,
         _ => return None,
     })
@@ -672,6 +673,7 @@ mod tests {
             TrustIssueKind::Unsupported,
             TrustIssueKind::NoCertificate,
             TrustIssueKind::ValidityDisjoint,
+            TrustIssueKind::CertificateTooLarge,
             TrustIssueKind::Other,
         ] {
             assert_eq!(trust_issue_kind(&name(serde_json::json!(k))), Some(k));

@@ -117,21 +117,22 @@ pub fn assess(
     let parsed = match ParsedCertificate::try_from(&leaf.der) {
         Ok(parsed) => parsed,
         Err(e) => {
-            let message = if leaf.der.len() > WEBPKI_MAX_CERTIFICATE_LEN {
+            let (kind, message) = if leaf.der.len() > WEBPKI_MAX_CERTIFICATE_LEN {
                 // Valid DER, only too large for webpki's two-byte length limit.
-                format!(
+                let message = format!(
                     "the certificate is {} bytes, over the 64 KiB that webpki (the verifier of rustls-based \
                      clients, and of this probe) parses: such clients reject it outright, and its path to a \
                      trusted root could not be checked",
                     leaf.der.len()
-                )
+                );
+                (TrustIssueKind::CertificateTooLarge, message)
             } else {
-                format!("the certificate cannot be used: {e}")
+                (
+                    TrustIssueKind::Unsupported,
+                    format!("the certificate cannot be used: {e}"),
+                )
             };
-            issues.push(TrustIssue {
-                kind: TrustIssueKind::Unsupported,
-                message,
-            });
+            issues.push(TrustIssue { kind, message });
             // The dates can still be judged, and whether the name is listed as it is.
             validity_now(chain, now, &mut issues);
             let host = server_name_text(name);

@@ -390,6 +390,9 @@ pub enum TrustIssueKind {
     /// The validity periods of the certificates in the chain never overlap, so the chain was
     /// never valid as a whole (another issue says which certificate is invalid now).
     ValidityDisjoint,
+    /// The leaf is larger than webpki (the verifier of rustls-based clients and of this probe)
+    /// parses, 64 KiB: its path to a trusted root could not be checked.
+    CertificateTooLarge,
     Other,
 }
 

@@ -4,11 +4,13 @@
 //! rustls refuses any handshake message over 64 KiB (0xffff bytes); OpenSSL, by default, a
 //! certificate list over 100 KB (`SSL_CTX_set_max_cert_list`, 102400). Such a chain is valid
 //! TLS, and the probe reads and judges it with its own engine; this finding says who fails.
-//! It caps nothing: the size costs reach, not secrecy.
+//! The size costs reach, not secrecy, so it caps nothing, unless the leaf itself is over
+//! 64 KiB: then webpki (the probe's verifier too) cannot parse it, its path to a trusted root
+//! was not checked, and the grade is T, with this finding's fix (a smaller certificate).
 
-use shared::{Finding, FindingId, Severity};
+use shared::{Finding, FindingId, Grade, Severity, TrustIssueKind};
 
-use super::{Check, finding};
+use super::{Check, capped, finding, trust_issues};
 use crate::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -55,18 +57,30 @@ fn run(obs: &Observations) -> Vec<Finding> {
             )
         })
         .unwrap_or_default();
-    vec![finding(
+    let unverified = trust_issues(obs, TrustIssueKind::CertificateTooLarge);
+    let found = finding(
         FindingId::CertMessageTooLarge,
         Severity::High,
         "The certificate chain is too large for common clients",
         format!(
-            "The server's Certificate message is {len} bytes ({} certificates): {who}.{largest}",
-            obs.certificates.len()
+            "The server's Certificate message is {len} bytes ({} certificates): {who}.{largest}{}",
+            obs.certificates.len(),
+            unverified.map(|d| format!(" {d}.")).unwrap_or_default()
         ),
         "Serve a smaller chain: split the names over several certificates chosen by SNI (a certificate with \
          thousands of subjectAltNames is the usual cause), send only the leaf and its intermediates, not the \
          root, and keep the chain under 64 KiB.",
-    )]
+    );
+    let too_large_to_verify = obs
+        .trust
+        .issues
+        .iter()
+        .any(|i| i.kind == TrustIssueKind::CertificateTooLarge);
+    vec![if too_large_to_verify {
+        capped(found, Grade::T)
+    } else {
+        found
+    }]
 }
 
 #[cfg(test)]
@@ -101,6 +115,31 @@ mod tests {
                 .contains("OpenSSL (100 KB by default) refuse it"),
             "{}",
             found[0].detail
+        );
+        assert_eq!(found[0].grade_cap, None);
+    }
+
+    #[test]
+    fn a_leaf_too_large_to_verify_caps_at_t() {
+        let mut obs = with_leaf_of(200 * 1024);
+        obs.trust.trusted = false;
+        obs.trust.issues.push(shared::TrustIssue {
+            kind: TrustIssueKind::CertificateTooLarge,
+            message: "its path to a trusted root could not be checked".into(),
+        });
+        let found = run(&obs);
+        assert_eq!(found[0].grade_cap, Some(Grade::T));
+        assert!(
+            found[0].detail.contains("could not be checked"),
+            "{}",
+            found[0].detail
+        );
+        let everything = crate::checks::run_all(&obs);
+        let ids = crate::checks::testing::ids(&everything);
+        assert_eq!(
+            ids,
+            ["cert-message-too-large"],
+            "the fix is the size, not the CA"
         );
     }
 }
