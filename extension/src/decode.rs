@@ -9,11 +9,11 @@ use std::net::IpAddr;
 
 use shared::{
     ApiError, Certificate, CheckError, CipherSuite, Compliance, ComplianceNote, Connection,
-    Deviation, EndpointResult, ErrorCode, Features, Finding, FindingId, Grade, GradeCap, Hsts,
-    HttpInfo, KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus, PlainHttp,
-    ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report, ScanMode,
-    ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue, TrustIssueKind,
-    Vulnerability, VulnerabilityStatus,
+    Deviation, EndpointResult, ErrorCode, Features, FfdhGroup, Finding, FindingId, Grade, GradeCap,
+    Hsts, HttpInfo, KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus,
+    PlainHttp, ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report,
+    ScanMode, ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue,
+    TrustIssueKind, Vulnerability, VulnerabilityStatus,
 };
 
 use crate::json::{self, Json, JsonError};
@@ -279,6 +279,8 @@ fn trust_issue_kind(s: &str) -> Option<TrustIssueKind> {
         "invalid_purpose" => TrustIssueKind::InvalidPurpose,
         "unsupported" => TrustIssueKind::Unsupported,
         "no_certificate" => TrustIssueKind::NoCertificate,
+        "validity_disjoint" => TrustIssueKind::ValidityDisjoint,
+        "certificate_too_large" => TrustIssueKind::CertificateTooLarge,
         "other" => TrustIssueKind::Other,
         _ => return None,
     })
@@ -419,6 +421,18 @@ fn key_exchange(o: Obj<'_>) -> KeyExchange {
         server_group_preference: o.opt_bool("server_group_preference"),
         dh_min_bits: o.opt_int("dh_min_bits"),
         signature_algorithms: o.opt_strings("signature_algorithms"),
+        dh_groups: o.opt_list("dh_groups", dh_group),
+    }
+}
+
+fn dh_group(o: Obj<'_>) -> FfdhGroup {
+    FfdhGroup {
+        bits: o.int("bits"),
+        generator: o.str("generator"),
+        prime_sha256: o.str("prime_sha256"),
+        known_as: o.opt_str("known_as"),
+        prime: o.opt_bool("prime"),
+        safe_prime: o.opt_bool("safe_prime"),
     }
 }
 
@@ -723,6 +737,8 @@ mod tests {
             TrustIssueKind::InvalidPurpose,
             TrustIssueKind::Unsupported,
             TrustIssueKind::NoCertificate,
+            TrustIssueKind::ValidityDisjoint,
+            TrustIssueKind::CertificateTooLarge,
             TrustIssueKind::Other,
         ] {
             assert_eq!(trust_issue_kind(&name(serde_json::json!(k))), Some(k));

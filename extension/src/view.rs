@@ -155,6 +155,8 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             return Some(format!("Certificate is not for {}", report.target.host));
         }
         FindingId::ChainIncomplete => "Incomplete certificate chain",
+        FindingId::ChainValidityDisjoint => "Certificate dates never overlap",
+        FindingId::CertMessageTooLarge => "Certificate chain too large for many clients",
         FindingId::CertWeakKey => "Weak certificate key",
         FindingId::CertWeakSignature => "Certificate signed with a weak hash",
         FindingId::CertRevoked => "Certificate revoked",
@@ -180,6 +182,9 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::NoAead => "No modern AEAD ciphers",
         FindingId::NoServerCipherPreference => "Client picks the cipher suite",
         FindingId::WeakDh => "Weak Diffie-Hellman parameters",
+        FindingId::DhNotPrime => "Diffie-Hellman modulus is not prime",
+        FindingId::DhNotSafePrime => "Diffie-Hellman prime is not a safe prime",
+        FindingId::DhCommonPrime => "Widely shared weak Diffie-Hellman prime",
         FindingId::NoPqKeyExchange => "No post-quantum key exchange",
         FindingId::Heartbleed => "Vulnerable to Heartbleed",
         FindingId::CcsInjection => "Vulnerable to CCS injection",

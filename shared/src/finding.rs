@@ -120,6 +120,11 @@ finding_ids! {
     CertNameMismatch = "cert-name-mismatch",
     /// The server does not send the intermediates a client needs.
     ChainIncomplete = "chain-incomplete",
+    /// The chain's validity periods never overlap: it was never valid as a whole.
+    ChainValidityDisjoint = "chain-validity-disjoint",
+    /// The Certificate message is larger than common clients accept (rustls 64 KiB, OpenSSL
+    /// 100 KB).
+    CertMessageTooLarge = "cert-message-too-large",
     /// RSA key under 2048 bits or EC key under 256 bits.
     CertWeakKey = "cert-weak-key",
     /// A certificate is signed with SHA-1 or MD5.
@@ -173,6 +178,12 @@ finding_ids! {
     NoServerCipherPreference = "no-server-cipher-preference",
     /// Diffie-Hellman parameters under 2048 bits.
     WeakDh = "weak-dh",
+    /// A Diffie-Hellman modulus the server sends is not prime.
+    DhNotPrime = "dh-not-prime",
+    /// A Diffie-Hellman prime the server sends is not a safe prime.
+    DhNotSafePrime = "dh-not-safe-prime",
+    /// A Diffie-Hellman prime the server sends is one of the widely shared weak ones (Logjam).
+    DhCommonPrime = "dh-common-prime",
     /// No post-quantum hybrid key exchange.
     NoPqKeyExchange = "no-pq-key-exchange",
     // Known attacks and protocol features.

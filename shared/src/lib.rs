@@ -31,7 +31,7 @@ pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Version of the rating rules the grade follows: SSL Labs' SSL Server Rating Guide (2009r)
 /// plus this probe's own documented extensions (see `probe-server/src/rating/`).
-pub const RATING_RULES_VERSION: &str = "ssllabs-2009r/probe-2";
+pub const RATING_RULES_VERSION: &str = "ssllabs-2009r/probe-3";
 
 /// The JSON Schema of [`Report`], as generated from the types.
 pub fn report_schema() -> serde_json::Value {

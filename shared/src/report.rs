@@ -235,6 +235,33 @@ pub struct KeyExchange {
     /// The signature algorithms the server signs its key exchange with (TLS 1.2/1.3 names,
     /// "rsa_pss_rsae_sha256", ...); null when not tested.
     pub signature_algorithms: Option<Vec<String>>,
+    /// Every distinct finite-field Diffie-Hellman group the server sent with DHE suites,
+    /// judged; absent when it accepts no DHE suite or it was not tested (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_groups: Option<Vec<FfdhGroup>>,
+}
+
+/// A finite-field Diffie-Hellman group as a server sent it (ServerDHParams: a modulus and a
+/// generator, never the subgroup order), and what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FfdhGroup {
+    /// The modulus' size in bits.
+    pub bits: u16,
+    /// The generator, in hexadecimal ("02").
+    pub generator: String,
+    /// SHA-256 of the modulus (big-endian, no leading zeros), in hexadecimal: the same value
+    /// means the same group, across servers.
+    pub prime_sha256: String,
+    /// The published group it is ("ffdhe2048 (RFC 7919)", "RFC 2409 Oakley group 2"); null
+    /// for one this probe does not know (most likely generated for the server).
+    pub known_as: Option<String>,
+    /// The modulus is prime (Baillie-PSW test: no composite is known to pass it); null when
+    /// it was too large to test (over 8192 bits).
+    pub prime: Option<bool>,
+    /// The modulus is a safe prime: (p - 1) / 2 is prime too, so every share outside {1, p-1}
+    /// lies in a subgroup of large prime order and needs no further check; null when not
+    /// tested.
+    pub safe_prime: Option<bool>,
 }
 
 /// One supported key-exchange group.
@@ -389,6 +416,12 @@ pub enum TrustIssueKind {
     Unsupported,
     /// The server sent no certificate.
     NoCertificate,
+    /// The validity periods of the certificates in the chain never overlap, so the chain was
+    /// never valid as a whole (another issue says which certificate is invalid now).
+    ValidityDisjoint,
+    /// The leaf is larger than webpki (the verifier of rustls-based clients and of this probe)
+    /// parses, 64 KiB: its path to a trusted root could not be checked.
+    CertificateTooLarge,
     Other,
 }
 
@@ -458,7 +491,7 @@ pub struct CheckError {
     /// "protocol-ssl3", "protocol-tls10", "protocol-tls11", "protocol-tls12",
     /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
     /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
-    /// "certificate", "ocsp", "chain-completion"). Clients should show names they do not
+    /// "dh-groups", "certificate", "ocsp", "chain-completion"). Clients should show names they do not
     /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
@@ -497,6 +530,8 @@ pub enum Step {
     Robot,
     /// The server's tolerance of parallel connections.
     Concurrency,
+    /// Judging the DH groups a server sent (primality, safe primes).
+    DhGroups,
     /// Parsing a certificate of the chain.
     Certificate,
     Ocsp,
@@ -528,6 +563,7 @@ impl Step {
             Self::CcsInjection => "ccs-injection",
             Self::Robot => "robot",
             Self::Concurrency => "concurrency",
+            Self::DhGroups => "dh-groups",
             Self::Certificate => "certificate",
             Self::Ocsp => "ocsp",
             Self::ChainCompletion => "chain-completion",

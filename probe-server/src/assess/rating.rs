@@ -8,8 +8,11 @@
 //!    main ones: SSLv2, export/NULL/anon suites, keys < 1024 bits, Heartbleed, CCS injection,
 //!    ROBOT, DROWN, insecure renegotiation → F; no TLS 1.2, RC4 or 3DES with TLS 1.1+, CRIME → C;
 //!    TLS 1.0/1.1, keys or DH < 2048 bits, no forward secrecy, no AEAD, no RFC 5746, an
-//!    incomplete chain → B; no TLS 1.3, no HSTS, no TLS_FALLBACK_SCSV → A-; warnings
-//!    (expiring certificate, short HSTS) → A.
+//!    incomplete chain → B; no TLS 1.3, HSTS missing or invalid → A-; warnings
+//!    (expiring certificate, short HSTS) → A. Read against the guide's changes: 2009p
+//!    (forward secrecy → B, AEAD → B, ROBOT → F), 2009q (TLS 1.0/1.1 → B) and 2009r (no
+//!    TLS 1.3 → A-, HSTS missing or invalid → A-, TLS_FALLBACK_SCSV no longer graded: the
+//!    `no-fallback-scsv` finding stays but caps nothing).
 //! 3. A+ needs an A with no cap at all and HSTS of at least 180 days seen on the site.
 //! 4. Trust failures replace the letter: `M` when the certificate does not name the host,
 //!    else `T` when it is not trusted. The letter is kept as `grade_ignoring_trust`.

@@ -3,5 +3,6 @@
 //! conversions.
 
 pub mod cipher_suites;
+pub mod dh_groups;
 pub mod groups;
 pub mod signature_schemes;

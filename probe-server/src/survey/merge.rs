@@ -8,13 +8,13 @@ use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion
 use super::attacks::fallback_scsv::downgrade_sentinel;
 use super::probe::Observed;
 use super::prober::Prober;
-use super::{SurveyResult, groups, sslv2};
+use super::{SurveyResult, dh, groups, sslv2};
 use crate::assess::observations::{AttackProbes, ProbeOutcome};
 use crate::iana::cipher_suites;
 use crate::wire::ServerFlight;
 
 /// Merges `observed` (the prober gives the connection count).
-pub(super) fn merge(mut observed: Observed, prober: &Prober) -> SurveyResult {
+pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResult {
     let ssl2 = std::mem::take(&mut observed.ssl2);
     let tls13 = observed.take_version(ProtocolVersion::Tls13);
     let tls12 = observed.take_version(ProtocolVersion::Tls12);
@@ -105,6 +105,48 @@ pub(super) fn merge(mut observed: Observed, prober: &Prober) -> SurveyResult {
         }
         None => None,
     };
+    // Every distinct DH group, judged once each (primality tests take milliseconds to
+    // seconds: off the async threads).
+    let mut dh_groups: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for group in all_accepted
+        .iter()
+        .flat_map(|s| s.accepted.iter().filter_map(|a| a.dh_group.clone()))
+    {
+        if !dh_groups.contains(&group) {
+            dh_groups.push(group);
+        }
+    }
+    // A real server has one group (or one per certificate); a hostile one could send a new
+    // large prime with every suite to keep the probe testing primes.
+    if dh_groups.len() > dh::MAX_JUDGED_GROUPS {
+        note(
+            Step::DhGroups,
+            format!(
+                "the server sent {} different DH groups; only the first {} were judged",
+                dh_groups.len(),
+                dh::MAX_JUDGED_GROUPS
+            ),
+        );
+        dh_groups.truncate(dh::MAX_JUDGED_GROUPS);
+    }
+    let dh_groups = if dh_groups.is_empty() {
+        None
+    } else {
+        match tokio::task::spawn_blocking(move || {
+            dh_groups
+                .iter()
+                .map(|(p, g)| dh::judge(p, g))
+                .collect::<Vec<_>>()
+        })
+        .await
+        {
+            Ok(judged) => Some(judged),
+            Err(e) => {
+                note(Step::DhGroups, format!("judging the DH groups failed: {e}"));
+                None
+            }
+        }
+    };
     result.key_exchange = KeyExchange {
         groups: group_ids.map(|ids| groups::describe_groups(&ids)),
         server_group_preference: group_preference,
@@ -113,6 +155,7 @@ pub(super) fn merge(mut observed: Observed, prober: &Prober) -> SurveyResult {
             .flat_map(|s| s.accepted.iter().filter_map(|a| a.dh_bits))
             .min(),
         signature_algorithms,
+        dh_groups,
     };
 
     // Features seen in TLS ≤ 1.2 ServerHellos.

@@ -11,6 +11,7 @@
 //! [`wire`]: crate::wire
 
 pub mod attacks;
+pub mod dh;
 mod first_answers;
 pub mod groups;
 mod merge;
@@ -131,7 +132,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
     for recording in recordings {
         recording(&mut observed);
     }
-    merge::merge(observed, &prober)
+    merge::merge(observed, &prober).await
 }
 
 /// The chain (and stapled OCSP response) from one raw TLS ≤ 1.2 hello offering everything:

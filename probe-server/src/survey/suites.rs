@@ -23,6 +23,8 @@ pub struct Accepted {
     pub key_exchange: Option<String>,
     /// The DH group size of a DHE suite.
     pub dh_bits: Option<u16>,
+    /// The DH group of a DHE suite: (p, g), big-endian, as sent.
+    pub dh_group: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// What the enumeration of one version found.
@@ -103,6 +105,7 @@ fn accepted(suite: u16, flight: &ServerFlight) -> Accepted {
         suite,
         key_exchange: key_exchange_detail(flight),
         dh_bits: dh_bits(flight),
+        dh_group: dh_group(flight),
     }
 }
 
@@ -249,6 +252,14 @@ pub fn key_exchange_detail(flight: &ServerFlight) -> Option<String> {
         KeyExchangeParams::Rsa { modulus, .. } => {
             Some(format!("RSA {}", crate::wire::server::bit_length(modulus)))
         }
+        _ => None,
+    }
+}
+
+/// The DH group (p, g) of a DHE handshake.
+pub fn dh_group(flight: &ServerFlight) -> Option<(Vec<u8>, Vec<u8>)> {
+    match &flight.server_key_exchange.as_ref()?.params {
+        KeyExchangeParams::Dh { p, g, .. } => Some((p.clone(), g.clone())),
         _ => None,
     }
 }

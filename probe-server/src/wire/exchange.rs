@@ -48,7 +48,8 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 5 s per read, 15 s in all, 256 KiB, 32 certificates, 8 warning alerts.
+    /// 5 s per read, 15 s in all, 1 MiB + 64 KiB a flight, 1 MiB a message, 32 certificates,
+    /// 8 warning alerts.
     fn default() -> Self {
         Self {
             read_timeout: Duration::from_secs(5),

@@ -7,12 +7,13 @@
 
 use super::{Encoder, Reader, WireError};
 
-/// The default total cap for a server flight: 256 KiB (a long chain of large certificates
-/// fits well under it).
-pub const DEFAULT_FLIGHT_CAP: usize = 256 * 1024;
-/// The default cap for one handshake message (the same as the flight: a Certificate
-/// message is the largest).
-pub const DEFAULT_MESSAGE_CAP: usize = DEFAULT_FLIGHT_CAP;
+/// The default cap for one handshake message: 1 MiB. A Certificate message is the largest,
+/// and real ones exceed what common clients take (rustls 64 KiB, OpenSSL 100 KB): a leaf
+/// with thousands of names makes a 200+ KB chain, which the probe must still read to say so.
+pub const DEFAULT_MESSAGE_CAP: usize = 1024 * 1024;
+/// The default total cap for a server flight: the largest message plus 64 KiB for the rest
+/// of the flight (ServerHello, ServerKeyExchange, status, ServerHelloDone).
+pub const DEFAULT_FLIGHT_CAP: usize = DEFAULT_MESSAGE_CAP + 64 * 1024;
 /// The size of a handshake message header.
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
 

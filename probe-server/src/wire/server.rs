@@ -226,11 +226,12 @@ pub struct CertificateLimits {
 }
 
 impl Default for CertificateLimits {
-    /// 32 certificates of at most 64 KiB each.
+    /// 32 certificates, each at most as large as the largest message (1 MiB): a single leaf
+    /// with thousands of subjectAltNames is over 64 KiB and is still a certificate to judge.
     fn default() -> Self {
         Self {
             max_certificates: 32,
-            max_certificate_len: 64 * 1024,
+            max_certificate_len: super::handshake::DEFAULT_MESSAGE_CAP,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Diffie-Hellman groups for the DHE tests: well-known primes, all safe primes with
-//! generator 2, written from their specifications (the RFCs' formulas were evaluated to the
+//! generator 2 (but one composite modulus, for the probe to reject), written from their specifications (the RFCs' formulas were evaluated to the
 //! hex below; `tests/dh.rs` checks them against OpenSSL).
 //!
 //! Real servers take them as PEM files ([`DhGroup::pem_file`], `openssl s_server -dhparam`,
@@ -31,6 +31,10 @@ pub enum DhGroup {
     Ffdhe2048,
     /// RFC 7919 Appendix A.2, ffdhe3072: 3072 bits, generator 2.
     Ffdhe3072,
+    /// NOT a prime: 2^2047 + 1 (divisible by 3), 2048 bits, generator 2. What a broken or
+    /// malicious server might send; only the legacy responders serve it (OpenSSL checks
+    /// its DH parameters).
+    Composite2048,
 }
 
 /// A group's numbers.
@@ -95,6 +99,7 @@ impl DhGroup {
         static OAKLEY2: OnceLock<DhParams> = OnceLock::new();
         static FF2048: OnceLock<DhParams> = OnceLock::new();
         static FF3072: OnceLock<DhParams> = OnceLock::new();
+        static COMPOSITE: OnceLock<DhParams> = OnceLock::new();
         let fixed = |hex: &str| DhParams {
             p: hex_uint(hex),
             g: BigUint::from(2u8),
@@ -105,23 +110,17 @@ impl DhGroup {
             Self::Oakley1024 => OAKLEY2.get_or_init(|| fixed(OAKLEY_1024)),
             Self::Ffdhe2048 => FF2048.get_or_init(|| fixed(FFDHE_2048)),
             Self::Ffdhe3072 => FF3072.get_or_init(|| fixed(FFDHE_3072)),
+            Self::Composite2048 => COMPOSITE.get_or_init(|| DhParams {
+                p: (BigUint::from(1u8) << 2047u32) + 1u8,
+                g: BigUint::from(2u8),
+            }),
         }
     }
 
     /// The PKCS #3 DHParameter (SEQUENCE { prime INTEGER, base INTEGER }) as PEM
     /// ("BEGIN DH PARAMETERS"), the form OpenSSL, nginx and GnuTLS read.
     pub fn pem(self) -> String {
-        let params = self.params();
-        let mut body = der_uint(&params.p);
-        body.extend(der_uint(&params.g));
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der(0x30, &body));
-        let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(line));
-            pem.push('\n');
-        }
-        pem.push_str("-----END DH PARAMETERS-----\n");
-        pem
+        self.params().pem()
     }
 
     /// A PEM file with this group, for `-dhparam` / `ssl_dhparam` / `--dhparams`. Every group
@@ -137,5 +136,67 @@ impl DhGroup {
             crate::process::write_atomically(&path, pem.as_bytes())?;
         }
         Ok(path)
+    }
+}
+
+impl DhParams {
+    /// Fresh DSA-style parameters from `openssl dhparam -dsaparam BITS`: p = kq + 1 for a
+    /// 256-bit prime q, so p is prime but not a safe prime (what a server configured with
+    /// DSA-style parameters sends; TLS never carries q).
+    pub fn dsa_style(bits: u32) -> Result<Self> {
+        let openssl = crate::process::find_program("openssl", "openssl")?;
+        let dir =
+            tempfile::tempdir().map_err(|e| crate::TestbedError::io("create a temp dir", e))?;
+        let pem = dir.path().join("dsa.pem");
+        let run = |args: &[&std::ffi::OsStr]| -> Result<String> {
+            let out = std::process::Command::new(&openssl)
+                .args(args)
+                .output()
+                .map_err(|e| crate::TestbedError::io("run openssl", e))?;
+            if !out.status.success() {
+                return Err(crate::TestbedError::Config(format!(
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let bits = bits.to_string();
+        run(&[
+            "dhparam".as_ref(),
+            "-dsaparam".as_ref(),
+            "-out".as_ref(),
+            pem.as_os_str(),
+            bits.as_ref(),
+        ])?;
+        // X9.42 DHParameter: SEQUENCE { p, g, q, ... }.
+        let text = run(&["asn1parse".as_ref(), "-in".as_ref(), pem.as_os_str()])?;
+        let mut integers = text
+            .lines()
+            .filter_map(|l| l.split("prim: INTEGER").nth(1))
+            .filter_map(|rest| rest.trim().strip_prefix(':'))
+            .map(|hex| hex_uint(hex.trim()));
+        match (integers.next(), integers.next()) {
+            (Some(p), Some(g)) => Ok(Self { p, g }),
+            _ => Err(crate::TestbedError::Config(format!(
+                "no p and g in openssl's DSA-style parameters: {text}"
+            ))),
+        }
+    }
+
+    /// The PKCS #3 DHParameter (SEQUENCE { prime INTEGER, base INTEGER }) as PEM
+    /// ("BEGIN DH PARAMETERS"), the form OpenSSL, nginx and GnuTLS read.
+    pub fn pem(&self) -> String {
+        let params = self;
+        let mut body = der_uint(&params.p);
+        body.extend(der_uint(&params.g));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der(0x30, &body));
+        let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END DH PARAMETERS-----\n");
+        pem
     }
 }

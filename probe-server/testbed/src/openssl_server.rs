@@ -43,6 +43,12 @@ pub struct OpensslServerBuilder {
 }
 
 impl OpensslServerBuilder {
+    /// Sends the leaf alone, without the intermediate that issued it (an incomplete chain).
+    pub fn leaf_only(mut self) -> Self {
+        self.chain_pem = self.cert_pem.clone();
+        self
+    }
+
     /// Enables exactly these versions (TLS 1.0–1.3; default: OpenSSL's, TLS 1.2 and 1.3 at the
     /// default security level). Becomes `-min_protocol`/`-max_protocol` plus `-no_*` for gaps.
     pub fn versions(mut self, versions: &[ProtocolVersion]) -> Self {

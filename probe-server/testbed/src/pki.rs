@@ -185,16 +185,30 @@ fn openssl(args: &[&str], dir: &Path) {
 }
 
 impl TestPki {
-    /// A fresh root ("Probe Test Root") and intermediate ("Probe Test Intermediate").
+    /// A fresh root ("Probe Test Root") and intermediate ("Probe Test Intermediate"), both
+    /// valid from a year ago for ten years.
     pub fn new() -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self::with_intermediate_validity(now - Duration::days(365), now + Duration::days(3650))
+    }
+
+    /// Like [`TestPki::new`], with the intermediate valid only from `not_before` to
+    /// `not_after` (e.g. one issued last week, under which an old leaf was never valid).
+    pub fn with_intermediate_validity(
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("create temp dir");
         let root = CertifiedIssuer::self_signed(
             ca_params("Probe Test Root"),
             KeyPair::generate().expect("keygen"),
         )
         .expect("self-sign root");
+        let mut intermediate_params = ca_params("Probe Test Intermediate");
+        intermediate_params.not_before = not_before;
+        intermediate_params.not_after = not_after;
         let intermediate = CertifiedIssuer::signed_by(
-            ca_params("Probe Test Intermediate"),
+            intermediate_params,
             KeyPair::generate().expect("keygen"),
             &root,
         )

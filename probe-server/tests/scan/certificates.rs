@@ -198,15 +198,27 @@ async fn a_missing_intermediate_without_aia_is_untrusted() {
     spec.answer = HttpAnswer::with_hsts("max-age=31536000");
     let site = Site::start("lonely.test", spec, None).await;
     let report = scan_site(&pki, &site).await;
-    assert_eq!(ids(&report), ["cert-untrusted"]);
-    assert_eq!(report.trust.issues[0].kind, TrustIssueKind::UnknownIssuer);
-    assert!(
-        report.findings[0]
-            .detail
-            .contains("Probe Test Intermediate"),
-        "{}",
-        report.findings[0].detail
+    // Untrusted, and the fix the operator needs: send the intermediate.
+    let mut found = ids(&report);
+    found.sort_unstable();
+    assert_eq!(found, ["cert-untrusted", "chain-incomplete"]);
+    let kinds: Vec<TrustIssueKind> = report.trust.issues.iter().map(|i| i.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            TrustIssueKind::IncompleteChain,
+            TrustIssueKind::UnknownIssuer
+        ]
     );
+    for finding in &report.findings {
+        assert!(
+            finding.detail.contains("Probe Test Intermediate"),
+            "{}",
+            finding.detail
+        );
+    }
+    assert_eq!(cap_of(&report, "chain-incomplete").unwrap().cap, Grade::T);
+    assert_eq!(report.trust.chain_complete, Some(false));
     assert_eq!(report.grade, Grade::T);
 }
 

@@ -160,3 +160,42 @@ async fn a_server_that_never_answers_times_out_within_the_budget() {
         started.elapsed()
     );
 }
+
+/// A 200 KB Certificate message (a leaf with 10 000 names) from `openssl s_server`: once
+/// "not valid TLS (HandshakePayloadTooLarge)" and exit 3, now a report that says which
+/// clients fail (T: the leaf is too large for webpki to verify, exit 6).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_message_over_64_kib_is_a_report_not_a_failed_scan() {
+    let pki = TestPki::new();
+    let mut names = vec!["big.test".to_owned()];
+    names.extend((0..10_000).map(|i| format!("host{i:05}.big.test")));
+    let leaf = pki.leaf(&LeafSpec {
+        names,
+        ..LeafSpec::valid("big.test")
+    });
+    let server = tokio::task::spawn_blocking(move || {
+        testbed::OpensslServer::builder(&leaf).start().unwrap()
+    })
+    .await
+    .unwrap();
+    let args: Vec<String> = [
+        "scan".to_owned(),
+        "big.test".to_owned(),
+        "--ca-file".to_owned(),
+        pki.root_pem().display().to_string(),
+        "--connect-to".to_owned(),
+        format!("big.test:443:127.0.0.1:{}", server.port()),
+        "--connect-to".to_owned(),
+        format!("big.test:80:127.0.0.1:{}", closed_port()),
+    ]
+    .into();
+    let out = run(&args).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("cert-message-too-large"), "{stdout}");
+    let first = stdout.lines().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        first.contains("[T]") && first.contains("big.test:443"),
+        "{first}"
+    );
+}

@@ -5,8 +5,8 @@
 use shared::{Grade, ProtocolVersion as V, VulnerabilityStatus as Status};
 use testbed::legacy::{FallbackScsv, RsaPadding};
 use testbed::{
-    LeafKey, LeafSpec, LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec,
-    TestPki,
+    DhGroup, LeafKey, LeafSpec, LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server,
+    SslV2Spec, TestPki,
 };
 
 use crate::support::{blocking, cap, full_scan, ids, supported, vulnerability};
@@ -75,6 +75,16 @@ async fn fallback_scsv_honoured_or_ignored() {
             report.features
         );
         assert_eq!(report.features.fallback_scsv, Some(!expect_finding));
+        // 2009r: TLS_FALLBACK_SCSV is no longer graded; the finding caps nothing.
+        assert_eq!(cap(&report, "no-fallback-scsv"), None);
+        assert!(
+            !report
+                .rating
+                .caps
+                .iter()
+                .any(|c| c.finding_id.as_str() == "no-fallback-scsv")
+        );
+        assert_eq!(report.rating.rules_version, "ssllabs-2009r/probe-3");
         assert_eq!(cap(&report, "poodle-sslv3"), Some(Grade::C));
     }
 }
@@ -227,4 +237,26 @@ async fn robot_oracle_is_told_from_a_uniform_server_and_a_flaky_one() {
             }
         }
     }
+}
+
+/// A server whose DH "prime" is composite (2^2047 + 1, divisible by 3): something no real
+/// server library will load, so a responder serves it. DHE then offers no secrecy: F.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_composite_dh_modulus_is_not_prime() {
+    let pki = TestPki::new();
+    let mut spec = LegacyServerSpec::new(certificate(&pki, "composite.test"));
+    spec.cipher_suites = vec![0x009e, 0xc02f];
+    spec.dhe_group = DhGroup::Composite2048;
+    let server = legacy(spec).await;
+    let report = full_scan(&pki, "composite.test", server.addr(), None).await;
+    let groups = report.key_exchange.dh_groups.as_ref().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].bits, 2048);
+    assert_eq!(
+        (groups[0].prime, groups[0].safe_prime),
+        (Some(false), Some(false))
+    );
+    assert_eq!(cap(&report, "dh-not-prime"), Some(Grade::F));
+    assert!(!ids(&report).contains("dh-not-safe-prime"));
+    assert_eq!(report.grade, Grade::F);
 }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod chains;
 mod compliance;
 mod gnutls;
 mod legacy;

@@ -195,6 +195,39 @@ async fn null_and_anonymous_suites_fail() {
     );
 }
 
+/// An anonymous suite without encryption is both: no server authentication (cipher-anon)
+/// and no encryption (cipher-null).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_anonymous_null_suite_is_anonymous_and_null() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "anon-null.test");
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("AECDH-NULL-SHA:ECDHE-RSA-AES128-GCM-SHA256")
+            .seclevel(0)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "anon-null.test", server.addr(), None).await;
+    assert_eq!(suite_set(&report, V::Tls12), [0xc015, 0xc02f].into());
+    for id in ["cipher-anon", "cipher-null"] {
+        assert_eq!(cap(&report, id), Some(Grade::F), "{id}: {:?}", ids(&report));
+    }
+    let anon = report
+        .findings
+        .iter()
+        .find(|f| f.id.as_str() == "cipher-anon")
+        .unwrap();
+    assert!(
+        anon.detail.contains("TLS_ECDH_anon_WITH_NULL_SHA"),
+        "{}",
+        anon.detail
+    );
+    assert_eq!(report.grade, Grade::F);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_1024_bit_dh_group_is_logjam() {
     let pki = TestPki::new();
@@ -223,6 +256,72 @@ async fn a_1024_bit_dh_group_is_logjam() {
         vulnerability(&report, "logjam"),
         VulnerabilityStatus::Vulnerable
     );
+    // The prime itself is named: the widely shared Oakley group 2, a safe prime.
+    let groups = report.key_exchange.dh_groups.as_ref().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(
+        groups[0]
+            .known_as
+            .as_deref()
+            .unwrap()
+            .starts_with("RFC 2409 Oakley group 2"),
+        "{groups:?}"
+    );
+    assert_eq!(
+        (groups[0].prime, groups[0].safe_prime),
+        (Some(true), Some(true))
+    );
+    assert_eq!(cap(&report, "dh-common-prime"), Some(Grade::B));
+    let common = report
+        .findings
+        .iter()
+        .find(|f| f.id.as_str() == "dh-common-prime")
+        .unwrap();
+    assert!(
+        common.detail.contains("Oakley group 2"),
+        "{}",
+        common.detail
+    );
+    assert!(!ids(&report).contains("dh-not-safe-prime"));
+}
+
+/// A DH prime of the server's own that is not a safe prime (DSA-style parameters, whose
+/// subgroup order TLS never sends): prime, not safe, reported with its fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dh_prime_that_is_not_safe_is_reported() {
+    let pki = TestPki::new();
+    let params = pki.dir().join("dsa-style-dh.pem");
+    let dsa_style = blocking(|| testbed::DhParams::dsa_style(2048).unwrap()).await;
+    std::fs::write(&params, dsa_style.pem()).unwrap();
+    let leaf = rsa_leaf(&pki, "dsa-dh.test");
+    let path = params.display().to_string();
+    let server = blocking(move || {
+        OpensslServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .cipher("DHE-RSA-AES128-GCM-SHA256")
+            .arg("-dhparam")
+            .arg(&path)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "dsa-dh.test", server.addr(), None).await;
+    assert_eq!(suite_set(&report, V::Tls12), [0x009e].into());
+    let groups = report.key_exchange.dh_groups.as_ref().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].bits, 2048);
+    assert_eq!(groups[0].known_as, None);
+    assert_eq!(
+        (groups[0].prime, groups[0].safe_prime),
+        (Some(true), Some(false))
+    );
+    let found = ids(&report);
+    assert!(found.contains("dh-not-safe-prime"), "{found:?}");
+    assert!(
+        !found.contains("dh-not-prime") && !found.contains("weak-dh"),
+        "{found:?}"
+    );
+    assert_eq!(cap(&report, "dh-not-safe-prime"), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,11 +1,13 @@
-//! `cipher-anon`: suites without server authentication (anonymous DH/ECDH).
+//! `cipher-anon`: suites without server authentication (anonymous DH/ECDH), whatever their
+//! encryption. A suite that is both anonymous and unencrypted (e.g.
+//! TLS_ECDH_anon_WITH_NULL_SHA) raises this finding and `cipher-null`: each names its own fix.
 
 use shared::{Finding, FindingId, Grade, Severity};
 
 use super::suites::{accepted_where, describe};
 use super::{Check, capped, finding};
 use crate::assess::observations::Observations;
-use crate::iana::cipher_suites::{Authentication, Cipher};
+use crate::iana::cipher_suites::Authentication;
 
 pub(super) const CHECK: Check = Check {
     name: "cipher-anon",
@@ -13,10 +15,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    // TLS_NULL_WITH_NULL_NULL is the NULL check's business.
-    let found = accepted_where(obs, |s| {
-        s.authentication == Authentication::Anon && s.cipher != Cipher::Null
-    });
+    let found = accepted_where(obs, |s| s.authentication == Authentication::Anon);
     if found.is_empty() {
         return Vec::new();
     }
@@ -50,6 +49,26 @@ mod tests {
         assert_eq!(
             run(&with_suites(ProtocolVersion::Tls12, &[0x00a6]))[0].grade_cap,
             Some(Grade::F)
+        );
+    }
+
+    #[test]
+    fn anonymous_suites_without_encryption_are_anonymous_too() {
+        // TLS_ECDH_anon_WITH_NULL_SHA: no authentication and no encryption.
+        let obs = with_suites(ProtocolVersion::Tls12, &[0xc02f, 0xc015]);
+        let found = run(&obs);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].grade_cap, Some(Grade::F));
+        assert!(
+            found[0].detail.contains("TLS_ECDH_anon_WITH_NULL_SHA"),
+            "{}",
+            found[0].detail
+        );
+        let everything = crate::assess::checks::run_all(&obs);
+        let all = crate::assess::checks::testing::ids(&everything);
+        assert!(
+            all.contains(&"cipher-null") && all.contains(&"cipher-anon"),
+            "{all:?}"
         );
     }
 }

@@ -13,6 +13,7 @@ mod beast;
 mod ccs_injection;
 mod cert_expired;
 mod cert_expiring_soon;
+mod cert_message_size;
 mod cert_name_mismatch;
 mod cert_not_yet_valid;
 mod cert_revoked;
@@ -21,6 +22,7 @@ mod cert_untrusted;
 mod cert_weak_key;
 mod cert_weak_signature;
 mod chain_incomplete;
+mod chain_validity_disjoint;
 mod cipher_3des;
 mod cipher_anon;
 mod cipher_cbc;
@@ -29,6 +31,7 @@ mod cipher_export;
 mod cipher_null;
 mod cipher_rc4;
 mod compression;
+mod dh_groups;
 mod drown;
 mod fallback_scsv;
 mod forward_secrecy;
@@ -70,6 +73,8 @@ pub const REGISTRY: &[Check] = &[
     cert_name_mismatch::CHECK,
     cert_revoked::CHECK,
     chain_incomplete::CHECK,
+    chain_validity_disjoint::CHECK,
+    cert_message_size::CHECK,
     cert_weak_key::CHECK,
     cert_weak_signature::CHECK,
     ocsp_stapling::CHECK,
@@ -90,6 +95,7 @@ pub const REGISTRY: &[Check] = &[
     aead::CHECK,
     server_preference::CHECK,
     weak_dh::CHECK,
+    dh_groups::CHECK,
     logjam::CHECK,
     freak::CHECK,
     drown::CHECK,

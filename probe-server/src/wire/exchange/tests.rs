@@ -363,7 +363,7 @@ async fn flight_over_the_byte_cap_is_refused() {
         let _ = s
             .write_all(&handshake_record(&[server_hello(0x002F)]))
             .await;
-        // Endless empty-ish records: 300 KiB of 1-byte handshake fragments' worth.
+        // 360 KB of handshake records, past a 256 KiB flight cap.
         let chunk = encode_records(ContentType::Handshake, 0x0303, &[0x0B; 60_000], 16384);
         for _ in 0..6 {
             if s.write_all(&chunk).await.is_err() {
@@ -372,7 +372,11 @@ async fn flight_over_the_byte_cap_is_refused() {
         }
     })
     .await;
-    let ex = connect_and_exchange(addr, &hello(), &limits())
+    let capped = Limits {
+        flight_cap: 256 * 1024,
+        ..limits()
+    };
+    let ex = connect_and_exchange(addr, &hello(), &capped)
         .await
         .expect("connect");
     assert!(
