@@ -5,7 +5,7 @@ use shared::{Grade, Report, TrustIssueKind};
 use testbed::{HttpAnswer, HttpServer, LeafSpec, OpensslServer, ProtocolVersion as TV, TestPki};
 use time::{Date, Duration, Month, OffsetDateTime};
 
-use crate::support::{blocking, cap, full_scan, ids};
+use crate::support::{blocking, cap, full_scan, full_scan_with, ids};
 
 fn day(year: i32, month: Month, day: u8) -> OffsetDateTime {
     Date::from_calendar_date(year, month, day)
@@ -101,12 +101,17 @@ async fn scan_leaf_alone(pki: &TestPki, name: &str, aia: Aia) -> Report {
         Some(answer) => Some(HttpServer::start(answer).await),
         None => None,
     };
+    // Issuers are published on port 80, as CAs do; the name is mapped to the test's server.
     let leaf = pki.leaf(&LeafSpec {
         ca_issuers_url: http
             .as_ref()
-            .map(|h| format!("http://127.0.0.1:{}/intermediate.der", h.port())),
+            .map(|_| "http://ca.test/intermediate.der".to_owned()),
         ..LeafSpec::valid(name)
     });
+    let issuer_rules: Vec<String> = http
+        .iter()
+        .map(|h| format!("ca.test:80:127.0.0.1:{}", h.port()))
+        .collect();
     let server = blocking(move || {
         OpensslServer::builder(&leaf)
             .versions(&[TV::Tls12, TV::Tls13])
@@ -115,7 +120,7 @@ async fn scan_leaf_alone(pki: &TestPki, name: &str, aia: Aia) -> Report {
             .unwrap()
     })
     .await;
-    let report = full_scan(pki, name, server.addr(), None).await;
+    let report = full_scan_with(pki, name, server.addr(), None, &issuer_rules).await;
     assert_eq!(report.certificates.len(), 1, "the leaf alone was sent");
     report
 }

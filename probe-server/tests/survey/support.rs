@@ -37,14 +37,26 @@ pub(crate) async fn full_scan(
     address: SocketAddr,
     http: Option<SocketAddr>,
 ) -> Report {
+    full_scan_with(pki, name, address, http, &[]).await
+}
+
+/// [`full_scan`] with more `--connect-to` rules (for hosts a certificate names).
+pub(crate) async fn full_scan_with(
+    pki: &TestPki,
+    name: &str,
+    address: SocketAddr,
+    http: Option<SocketAddr>,
+    extra_rules: &[String],
+) -> Report {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let rules = [
+    let mut rules = vec![
         format!("{name}:443:{}", bracket(address)),
         format!("{name}:80:{}", bracket(http.unwrap_or(closed))),
     ];
+    rules.extend_from_slice(extra_rules);
     let mut scanner = Scanner::new(TrustStore::new(Some(pki.root_pem())).unwrap());
     scanner.egress.connect_to = rules.iter().map(|r| ConnectTo::parse(r).unwrap()).collect();
     scanner.timeouts = Timeouts::within(Duration::from_secs(30));
