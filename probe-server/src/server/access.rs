@@ -10,9 +10,13 @@
 //!   web page — is refused with 403, and requests a web page makes a browser send without an
 //!   `Origin` (an `<img>`, a `no-cors` fetch, a link) are recognised by their `Sec-Fetch-*`
 //!   headers and refused too. An allowed origin is echoed back, never `*`.
-//! - **Token.** With `--token`, `/api/*` and `/metrics` want `Authorization: Bearer TOKEN`,
-//!   compared in constant time. `/healthz` and `/readyz` stay open for health checks, but
-//!   `/healthz` refuses a token that is sent and wrong, so a client can test its token there.
+//! - **Path.** Every decision here is taken on the path the router serves: a path that is not
+//!   in its one canonical spelling (percent-escapes, `//`, dot segments, a trailing `/`, `;`,
+//!   backslashes) is refused with 400 before anything else (see [`why_not_canonical`]).
+//! - **Token.** With `--token`, every path wants `Authorization: Bearer TOKEN`, compared in
+//!   constant time, except the public routes of [`super::ROUTES`] (`/healthz`, `/readyz`),
+//!   which stay open for health checks; `/healthz` refuses a token that is sent and wrong, so
+//!   a client can test its token there. Unknown paths want the token too (default-deny).
 //!
 //! Tools that are not browsers (curl, monitoring) send neither `Origin` nor `Sec-Fetch-*` and
 //! are subject to the token alone.
@@ -253,9 +257,50 @@ fn announces_a_body(headers: &HeaderMap) -> bool {
     length || headers.contains_key(header::TRANSFER_ENCODING)
 }
 
-/// The paths that want the token.
+/// The paths that want the token: every path but the public routes' (default-deny, so a
+/// route added later, or a path the router would map somewhere unexpected, is closed).
 fn wants_token(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/metrics"
+    !super::routes::is_public(path)
+}
+
+/// Why `path` (the raw request path, before any decoding) is not canonical, if it is not.
+///
+/// actix's router matches the percent-decoded path, so a decision taken on the raw path
+/// (which routes are public) could be taken on a different path than the one served:
+/// `/%61pi/v1/probe` is served as `/api/v1/probe`. Rather than decode and hope both sides
+/// decode alike, only the one spelling that every decoder and normaliser leaves as it is
+/// gets through: `/`-separated segments of unreserved characters, none empty, none `.` or
+/// `..`, no trailing `/`. Every route is such a path.
+pub fn why_not_canonical(path: &str) -> Option<&'static str> {
+    if path == "/" {
+        return None;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Some("the path must start with /");
+    };
+    if path.contains('%') {
+        return Some("percent-escapes are not served in paths");
+    }
+    if path.contains('\\') {
+        return Some("backslashes are not served in paths");
+    }
+    if path.contains(';') {
+        return Some("path parameters (;) are not served");
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/'))
+    {
+        return Some("the path holds characters outside A-Z a-z 0-9 - . _ ~ /");
+    }
+    for segment in rest.split('/') {
+        match segment {
+            "" => return Some("empty path segments (// or a trailing /) are not served"),
+            "." | ".." => return Some("dot segments (. and ..) are not served"),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn refuse(state: &AppState, why: Refusal, failure: ApiFailure) -> HttpResponse {
@@ -299,6 +344,15 @@ pub async fn guard(
             ApiFailure::new(
                 ErrorCode::BadRequest,
                 format!("the URL is longer than {MAX_URL_BYTES} bytes"),
+            ),
+        ))
+    } else if let Some(why) = why_not_canonical(request.uri().path()) {
+        Some(refuse(
+            &state,
+            Refusal::BadRequest,
+            ApiFailure::new(
+                ErrorCode::BadRequest,
+                format!("{why}: ask for the path as the API documents it"),
             ),
         ))
     } else if announces_a_body(headers) {
@@ -549,6 +603,53 @@ mod tests {
         let v6 = a.client_of(ip("2001:db8:1:2:3:4:5:6"), &HeaderMap::new());
         assert_eq!(v6.0, ip("2001:db8:1:2::").unwrap());
         assert_eq!(v6.to_string(), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn only_canonical_paths_pass() {
+        for route in super::super::ROUTES {
+            assert_eq!(why_not_canonical(route.path), None, "{}", route.path);
+        }
+        assert_eq!(why_not_canonical("/"), None);
+        assert_eq!(why_not_canonical("/no-such.thing_~x"), None);
+        for path in [
+            "/%61pi/v1/probe",
+            "/%6Detrics",
+            "/api%2Fv1/probe",
+            "//api/v1/probe",
+            "/api//v1/probe",
+            "/api/./v1/probe",
+            "/api/v2/../v1/probe",
+            "/api/v1/probe/",
+            "/api/v1/probe/.",
+            "/api/v1/probe;x",
+            "/metrics;",
+            "\\metrics",
+            "/api\\v1/probe",
+            "/api/v1/pr obe",
+            "/api/v1/pr\u{e9}obe",
+            "*",
+            "",
+            "metrics",
+        ] {
+            assert!(why_not_canonical(path).is_some(), "{path}");
+        }
+    }
+
+    #[test]
+    fn every_path_wants_the_token_but_the_public_routes() {
+        assert!(!wants_token("/healthz"));
+        assert!(!wants_token("/readyz"));
+        for path in [
+            "/metrics",
+            "/api/v1/probe",
+            "/api/v1/probe/stream",
+            "/",
+            "/x",
+            "/HEALTHZ",
+        ] {
+            assert!(wants_token(path), "{path}");
+        }
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use access::AccessConfig;
 pub use api_error::ApiFailure;
 pub use cache::CacheConfig;
 pub use limits::Limits;
-pub use routes::configure;
+pub use routes::{ROUTES, Route, configure};
 
 use self::access::Access;
 use self::broker::ScanBroker;

@@ -29,37 +29,80 @@ use super::stream;
 use crate::scan::ScanRequest;
 use crate::target::Target;
 
-/// Registers every route and the JSON 404.
+/// One route the app serves: its path, whether it is open without the token, and its
+/// handler. [`ROUTES`] is the one list: [`configure`] registers it, the access rules read
+/// which paths are public from it, and the tests walk it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The canonical path (the only spelling served: see `access::why_not_canonical`).
+    pub path: &'static str,
+    /// Served without the token (health checks).
+    pub public: bool,
+    handler: Handler,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    Healthz,
+    Readyz,
+    Metrics,
+    Probe,
+    ProbeStream,
+}
+
+/// Every route. Anything not listed here as `public` wants the token (default-deny).
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/healthz",
+        public: true,
+        handler: Handler::Healthz,
+    },
+    Route {
+        path: "/readyz",
+        public: true,
+        handler: Handler::Readyz,
+    },
+    Route {
+        path: "/metrics",
+        public: false,
+        handler: Handler::Metrics,
+    },
+    Route {
+        path: "/api/v1/probe",
+        public: false,
+        handler: Handler::Probe,
+    },
+    Route {
+        path: "/api/v1/probe/stream",
+        public: false,
+        handler: Handler::ProbeStream,
+    },
+];
+
+/// Whether `path` (canonical, as checked by the access guard) is served without the token.
+pub fn is_public(path: &str) -> bool {
+    ROUTES
+        .iter()
+        .any(|route| route.public && route.path == path)
+}
+
+/// Registers every route of [`ROUTES`] and the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/readyz")
-            .route(web::get().to(readyz))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/metrics")
-            .route(web::get().to(metrics))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v1/probe")
-            .route(web::get().to(probe))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v1/probe/stream")
-            .route(web::get().to(probe_stream))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .default_service(web::to(not_found))
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
-    }));
+    for route in ROUTES {
+        let resource = web::resource(route.path).default_service(web::to(method_not_allowed));
+        let get = web::get();
+        cfg.service(match route.handler {
+            Handler::Healthz => resource.route(get.to(healthz)),
+            Handler::Readyz => resource.route(get.to(readyz)),
+            Handler::Metrics => resource.route(get.to(metrics)),
+            Handler::Probe => resource.route(get.to(probe)),
+            Handler::ProbeStream => resource.route(get.to(probe_stream)),
+        });
+    }
+    cfg.default_service(web::to(not_found))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
+        }));
 }
 
 #[derive(Serialize)]

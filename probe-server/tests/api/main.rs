@@ -8,6 +8,7 @@ mod cli;
 mod helpers;
 mod limits;
 mod ops;
+mod paths;
 mod probe;
 mod ssrf;
 mod stream;
