@@ -168,9 +168,18 @@ impl Access {
     }
 
     /// The client a request counts against: the peer, or — when the peer is a trusted proxy —
-    /// the last address in `X-Forwarded-For` that is not one.
+    /// who `X-Forwarded-For` says connected to it.
+    ///
+    /// The header is read from the right: each trusted proxy appended the address that
+    /// connected to it, so the first entry (from the right) that is not a trusted proxy is
+    /// the client, and whatever lies left of it is the client's own say and ignored. If the
+    /// walk meets an entry that is not an address before it finds the client, the client is
+    /// the last address walked over (the hop that sent the junk); if every entry is a
+    /// trusted proxy, the leftmost one. Only when the proxy itself wrote no usable address
+    /// is the peer the client. IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`, what a
+    /// dual-stack listener reports) count as their IPv4 address, for the trust check too.
     pub fn client_of(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientKey {
-        let peer = peer.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let peer = canonical_ip(peer.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
         let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|n| n.contains(ip));
         if !trusted(&peer) {
             return ClientKey::of(peer);
@@ -179,15 +188,45 @@ impl Access {
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(str::trim)
             .collect::<Vec<_>>();
-        let client = forwarded
-            .iter()
-            .rev()
-            .map_while(|text| text.parse::<IpAddr>().ok())
-            .find(|ip| !trusted(ip));
-        ClientKey::of(client.unwrap_or(peer))
+        let mut last_hop = None;
+        for entry in forwarded.iter().rev() {
+            let Some(ip) = forwarded_address(entry) else {
+                break;
+            };
+            if !trusted(&ip) {
+                return ClientKey::of(ip);
+            }
+            last_hop = Some(ip);
+        }
+        ClientKey::of(last_hop.unwrap_or(peer))
     }
+}
+
+/// An IPv4-mapped IPv6 address as its IPv4 address; any other as it is.
+fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry as an address: `192.0.2.1`, `2001:db8::1`, and the forms
+/// some proxies write, `192.0.2.1:4711`, `[2001:db8::1]` and `[2001:db8::1]:4711`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim().trim_matches('"');
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .and_then(|e| e.parse::<Ipv6Addr>().ok())
+                .map(IpAddr::V6)
+        })?;
+    Some(canonical_ip(ip))
 }
 
 /// The client a request counts against: an IPv4 address, or an IPv6 /64 (one site's
@@ -598,6 +637,39 @@ mod tests {
         assert_eq!(
             a.client_of(ip("198.51.100.1"), &headers).0,
             ip("198.51.100.1").unwrap()
+        );
+        // One junk entry does not make the client the proxy (nor anybody they like).
+        let with = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                HeaderName::from_static("x-forwarded-for"),
+                HeaderValue::from_static(value),
+            );
+            h
+        };
+        let proxy = ip("10.0.0.2");
+        for (header, client) in [
+            ("junk, 203.0.113.7", "203.0.113.7"),
+            ("203.0.113.7, junk", "10.0.0.2"),
+            ("6.6.6.6, junk, 10.1.1.5", "10.1.1.5"),
+            ("junk, 10.1.1.5, 10.0.0.3", "10.1.1.5"),
+            ("10.1.1.5", "10.1.1.5"),
+            ("203.0.113.7:4711", "203.0.113.7"),
+            ("[2001:db8::7]:4711", "2001:db8::"),
+            ("[2001:db8::7]", "2001:db8::"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+            ("", "10.0.0.2"),
+        ] {
+            assert_eq!(
+                a.client_of(proxy, &with(header)).0,
+                ip(client).unwrap(),
+                "{header}"
+            );
+        }
+        // A dual-stack listener reports the proxy as ::ffff:10.0.0.2: still trusted.
+        assert_eq!(
+            a.client_of(ip("::ffff:10.0.0.2"), &headers).0,
+            ip("203.0.113.7").unwrap()
         );
         // IPv6 clients count by /64.
         let v6 = a.client_of(ip("2001:db8:1:2:3:4:5:6"), &HeaderMap::new());

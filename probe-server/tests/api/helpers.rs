@@ -66,6 +66,8 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) limits: Limits,
     pub(crate) cache: CacheConfig,
     pub(crate) http: HttpConfig,
+    /// Where the app listens (port 0: a free one).
+    pub(crate) listen: SocketAddr,
 }
 
 impl<'a> AppSpec<'a> {
@@ -84,6 +86,7 @@ impl<'a> AppSpec<'a> {
                 handle_signals: false,
                 ..HttpConfig::default()
             },
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 
@@ -115,13 +118,17 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
         scanner.resolver = resolver;
     }
     scanner.timeouts = Timeouts::within(spec.scan_timeout);
-    let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), scanner);
+    let mut config = ServeConfig::new(spec.listen, scanner);
     config.access = spec.access;
     config.limits = spec.limits;
     config.cache = spec.cache;
     config.http = spec.http;
     let app = Application::build(config).unwrap();
-    let address = app.address();
+    let mut address = app.address();
+    if address.ip().is_unspecified() {
+        // Listening on every address: ask on IPv4 loopback.
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
     let shutdown = app.shutdown_handle();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
