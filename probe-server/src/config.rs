@@ -555,6 +555,8 @@ impl ServeOptions {
                 .refreshes_per_minute
                 .unwrap_or(defaults.refreshes_per_minute),
             tracked_keys: defaults.tracked_keys,
+            client_scans_in_flight: defaults.client_scans_in_flight,
+            client_streams: defaults.client_streams,
         };
         let cache_defaults = CacheConfig::default();
         let cache = CacheConfig {

@@ -42,6 +42,9 @@ pub struct Timeouts {
     pub handshake: Duration,
     pub http: Duration,
     pub scan: Duration,
+    /// (svc) The longest a connection waits for the server's first byte after its hello: a
+    /// tarpit fails the scan in this time, not in `handshake` or `scan`.
+    pub first_byte: Duration,
 }
 
 impl Timeouts {
@@ -53,6 +56,7 @@ impl Timeouts {
             handshake: scan.min(Duration::from_secs(8)),
             http: scan.min(Duration::from_secs(5)),
             scan,
+            first_byte: scan.min(crate::verified::DEFAULT_FIRST_BYTE_TIMEOUT),
         }
     }
 }
@@ -204,6 +208,7 @@ impl Scanner {
                 server_name: names.sni.clone(),
                 connections: capacity,
                 slots: Some(slots.clone()),
+                first_byte: self.timeouts.first_byte, // (svc) the raw engine's first-byte limit
                 // Less a margin to assemble the report.
                 deadline: started
                     + self
@@ -263,7 +268,8 @@ impl Scanner {
                     names.sni.clone(),
                     1,
                     started + self.timeouts.scan,
-                );
+                )
+                .with_first_byte_timeout(self.timeouts.first_byte); // (svc)
                 let (chain, ocsp) = survey::fetch_chain(&prober).await;
                 connections.fetch_add(prober.connections() as u32, Ordering::Relaxed);
                 if chain.is_empty() {
@@ -360,7 +366,8 @@ impl Scanner {
     ) -> Result<VerifiedStage, ProbeError> {
         let t = self.timeouts;
         let address = endpoint.address;
-        let client = VerifiedClient::new(names.sni.is_some());
+        // (svc) The first-byte deadline: a tarpit fails fast.
+        let client = VerifiedClient::new(names.sni.is_some()).with_first_byte_timeout(t.first_byte);
         let handshake = |offer| {
             connections.fetch_add(1, Ordering::Relaxed);
             client.handshake(

@@ -16,6 +16,7 @@ pub mod access;
 mod api_error;
 pub mod broker;
 pub mod cache;
+pub mod egress;
 pub mod limits;
 pub mod metrics;
 mod routes;

@@ -80,7 +80,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// Whether `path` (canonical, as checked by the access guard) is served without the token.
-pub fn is_public(path: &str) -> bool {
+pub(super) fn is_public(path: &str) -> bool {
     ROUTES
         .iter()
         .any(|route| route.public && route.path == path)
@@ -174,14 +174,18 @@ async fn probe(
 ) -> Result<HttpResponse, ApiFailure> {
     let ask = parse_ask(&state, &query, PROBE_PARAMETERS)?;
     let client = client_of(&request);
-    match state.broker.ask(&ask, client)? {
+    match state.broker.ask(&ask, client).await? {
         Answer::Cached(cached) => respond(cached.outcome, "hit", Some(cached.age)),
         Answer::Flight {
             flight,
             started,
             quick_enough,
+            permit,
         } => {
+            // The permit counts the scan against the client until the answer is there (or
+            // the client went away, which drops this future).
             let outcome = wait_for(&flight, quick_enough).await;
+            drop(permit);
             respond(outcome, if started { "miss" } else { "joined" }, None)
         }
     }
@@ -196,12 +200,17 @@ async fn probe_stream(
     let mut ask = parse_ask(&state, &query, STREAM_PARAMETERS)?;
     ask.request.mode = shared::ScanMode::Full;
     let client = client_of(&request);
-    let (events, cache) = match state.broker.ask(&ask, client)? {
-        Answer::Cached(cached) => (stream::cached(cached.outcome), "hit"),
+    // The stream's place is taken first: a client at its cap starts nothing.
+    let open = state.broker.open_stream(client)?;
+    let (events, cache) = match state.broker.ask(&ask, client).await? {
+        Answer::Cached(cached) => (stream::cached(cached.outcome, open), "hit"),
         Answer::Flight {
-            flight, started, ..
+            flight,
+            started,
+            permit,
+            ..
         } => (
-            stream::follow(flight, state.stream_keep_alive),
+            stream::follow(flight, state.stream_keep_alive, open, permit),
             if started { "miss" } else { "joined" },
         ),
     };

@@ -62,6 +62,8 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) policy: AddressPolicy,
     pub(crate) resolver: Option<Arc<dyn Resolve>>,
     pub(crate) scan_timeout: Duration,
+    /// The first-byte timeout; `None`: the default within `scan_timeout`.
+    pub(crate) first_byte: Option<Duration>,
     pub(crate) access: AccessConfig,
     pub(crate) limits: Limits,
     pub(crate) cache: CacheConfig,
@@ -78,6 +80,7 @@ impl<'a> AppSpec<'a> {
             policy: AddressPolicy::allow_all(),
             resolver: None,
             scan_timeout: Duration::from_secs(10),
+            first_byte: None,
             access: AccessConfig::default(),
             limits: Limits::default(),
             cache: CacheConfig::default(),
@@ -118,6 +121,9 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
         scanner.resolver = resolver;
     }
     scanner.timeouts = Timeouts::within(spec.scan_timeout);
+    if let Some(first_byte) = spec.first_byte {
+        scanner.timeouts.first_byte = first_byte;
+    }
     let mut config = ServeConfig::new(spec.listen, scanner);
     config.access = spec.access;
     config.limits = spec.limits;
@@ -238,4 +244,17 @@ impl Drop for Tarpit {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Asks `/readyz` until `done` holds for its answer (at most 2000
+/// answers, each awaited: no timer).
+pub(crate) async fn wait_for_readyz(app: &TestApp, done: impl Fn(&serde_json::Value) -> bool) {
+    for _ in 0..2000 {
+        let body: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+        if done(&body) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("/readyz never showed the state waited for");
 }

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod abuse;
 mod access;
 mod cache;
 mod cli;
