@@ -1,9 +1,10 @@
 //! Who may use the API.
 //!
 //! - **Host.** A probe on loopback answers only requests whose `Host` is a loopback name or
-//!   address: a web page that rebinds its own name to 127.0.0.1 (DNS rebinding against the
-//!   probe itself) sends its own name and is refused. `--allowed-host` names others (a
-//!   reverse proxy that passes the public name on).
+//!   address, one on another address only that address: a web page that rebinds its own
+//!   name to the probe's address (DNS rebinding against the probe itself) sends its own name
+//!   and is refused. `--allowed-host` names others (a reverse proxy that passes the public
+//!   name on); on every address (0.0.0.0) it is required.
 //! - **Origin (CORS).** Browsers name the page or extension behind a request in `Origin`. Only
 //!   browser extensions are served: `chrome-extension://ID` and `moz-extension://ID`, for the
 //!   ids in `--extension-id`, or any extension when none is given. Any other origin — every
@@ -90,14 +91,21 @@ impl Access {
                     .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
                     .collect(),
             )
-        } else if listen.ip().is_loopback() {
+        } else if listen.ip().is_loopback() || listen.ip().is_unspecified() {
+            // On every address the configuration names the hosts (`serve` refuses to start
+            // without); a server built without them answers loopback names only.
             Some(
                 ["localhost", "127.0.0.1", "[::1]"]
                     .map(str::to_owned)
                     .to_vec(),
             )
         } else {
-            None
+            // A LAN probe answers its own address only: a web page that rebinds its name to
+            // that address sends its own name and is refused.
+            Some(vec![match listen.ip() {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            }])
         };
         Self {
             token_digest: config.token.as_deref().map(digest),
@@ -576,8 +584,26 @@ mod tests {
         ] {
             assert!(!a.allows_host(host), "{host}");
         }
+        // On a LAN address: that address only (DNS rebinding against a LAN probe).
+        let lan = access(AccessConfig::default(), "192.168.1.5:7443");
+        assert!(lan.allows_host("192.168.1.5:7443"));
+        assert!(!lan.allows_host("evil.example:7443"));
+        assert!(!lan.allows_host("localhost:7443"));
+        let lan6 = access(AccessConfig::default(), "[fd00::5]:7443");
+        assert!(lan6.allows_host("[fd00::5]:7443"));
+        assert!(!lan6.allows_host("[fd00::6]:7443"));
+        // Every address, no names given: loopback names only.
         let any = access(AccessConfig::default(), "0.0.0.0:7443");
-        assert!(any.allows_host("probe.example"));
+        assert!(!any.allows_host("probe.example"));
+        assert!(any.allows_host("127.0.0.1:7443"));
+        let star = access(
+            AccessConfig {
+                allowed_hosts: vec!["*".into()],
+                ..AccessConfig::default()
+            },
+            "0.0.0.0:7443",
+        );
+        assert!(star.allows_host("probe.example"));
         let named = access(
             AccessConfig {
                 allowed_hosts: vec!["probe.example".into()],
