@@ -340,7 +340,8 @@ impl ScanBroker {
     /// The scan's outcome, and whether it says something about the target (and may be
     /// cached): a scan refused by the target's rate limit or never admitted does not.
     async fn run(&self, flight: &Flight, ticket: Ticket, request: &ScanRequest) -> (Outcome, bool) {
-        let started = Instant::now();
+        // The scan's time (for the metrics and Retry-After) leaves out the wait for a slot.
+        let mut started = Instant::now();
         // Where the scan connects: resolved once, checked, the key of the per-target limit.
         let outcome = match egress::resolve_egress(&self.scanner, &request.target).await {
             Err(error) => Err(ApiFailure::from(error)),
@@ -356,6 +357,7 @@ impl ScanBroker {
                         return (Err(self.not_admitted(why)), false);
                     }
                 };
+                started = Instant::now();
                 let scanner = egress::pinned(&self.scanner, &request.target, &egress);
                 self.scan(flight, request, &scanner).await
             }
