@@ -29,6 +29,7 @@ const MAX_HELD: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct Abuse {
     pub(crate) abusers: usize,
+    pub(crate) caps: bool,
     pub(crate) seconds: u64,
     pub(crate) baseline: Latencies,
     pub(crate) under_abuse: Latencies,
@@ -150,9 +151,10 @@ pub(crate) fn run(
     ca: &str,
     abusers: usize,
     seconds: u64,
+    caps: bool,
 ) -> Result<Abuse, String> {
     let tarpit = Tarpit::start()?;
-    let args = vec![
+    let mut args = vec![
         "serve".to_owned(),
         "--listen=127.0.0.1:0".into(),
         "--log-format=json".into(),
@@ -167,6 +169,11 @@ pub(crate) fn run(
         format!("--connect-to=:445:127.0.0.1:{}", tarpit.port),
         "--connect-to=:80:127.0.0.1:1".into(),
     ];
+    if !caps {
+        // For comparison: what the flood does without the per-client caps.
+        args.push("--client-scans-in-flight=0".into());
+        args.push("--client-streams=0".into());
+    }
     let (_probe, address, _pid) = start_probe(release, &args)?;
     eprintln!(
         "abuse run: probe on {address}, tarpit on port {}, {abusers} flooding clients",
@@ -231,6 +238,7 @@ pub(crate) fn run(
     });
     Ok(Abuse {
         abusers,
+        caps,
         seconds,
         baseline,
         under_abuse: under_abuse.into_inner().unwrap_or_else(|e| e.into_inner()),

@@ -21,7 +21,8 @@
 //!
 //! Options: `--duration SECONDS` (wrk, default 10), `--scans N` (quick scans, default 200),
 //! `--full-scans N` (default 40), `--abusers N`, `--abuse-seconds N`, `--abuse-only` (only
-//! the abuse run: no `wrk` needed), `--no-build`, `--no-check`.
+//! the abuse run: no `wrk` needed), `--abuse-without-caps` (the abuse run with the
+//! per-client caps off, for comparison), `--no-build`, `--no-check`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -46,6 +47,7 @@ struct Options {
     abusers: usize,
     abuse_seconds: u64,
     abuse_only: bool,
+    abuse_caps: bool,
 }
 
 impl Options {
@@ -59,6 +61,7 @@ impl Options {
             abusers: 4,
             abuse_seconds: 20,
             abuse_only: false,
+            abuse_caps: true,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -75,6 +78,7 @@ impl Options {
                 "--abusers" => options.abusers = number("--abusers")? as usize,
                 "--abuse-seconds" => options.abuse_seconds = number("--abuse-seconds")?,
                 "--abuse-only" => options.abuse_only = true,
+                "--abuse-without-caps" => options.abuse_caps = false,
                 "--no-build" => options.build = false,
                 "--no-check" => options.check = false,
                 other => return Err(format!("bench-load: unknown option {other}")),
@@ -144,8 +148,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .port();
 
     if options.abuse_only {
-        let abuse =
-            crate::bench_abuse::run(&release, fast, &ca, options.abusers, options.abuse_seconds)?;
+        let abuse = crate::bench_abuse::run(
+            &release,
+            fast,
+            &ca,
+            options.abusers,
+            options.abuse_seconds,
+            options.abuse_caps,
+        )?;
         print_abuse(&abuse);
         return Ok(());
     }
@@ -201,8 +211,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let peak_rss = peak_rss_kib(pid).unwrap_or(0);
     let cli = cli_timings(&release, fast, &ca);
 
-    let abuse =
-        crate::bench_abuse::run(&release, fast, &ca, options.abusers, options.abuse_seconds)?;
+    let abuse = crate::bench_abuse::run(
+        &release,
+        fast,
+        &ca,
+        options.abusers,
+        options.abuse_seconds,
+        options.abuse_caps,
+    )?;
 
     let cached_ok = wrk.requests_per_second >= MIN_CACHED_PER_SECOND && wrk.errors == 0;
     let rss_mb = |kib: u64| kib as f64 / 1024.0;
@@ -295,8 +311,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 fn print_abuse(abuse: &crate::bench_abuse::Abuse) {
     println!();
     println!(
-        "abuse run: {} clients flood with tarpit targets for {} s (serving defaults, rate limits off)",
-        abuse.abusers, abuse.seconds
+        "abuse run: {} clients flood with tarpit targets for {} s (serving defaults, rate limits off{})",
+        abuse.abusers,
+        abuse.seconds,
+        if abuse.caps {
+            ""
+        } else {
+            ", per-client caps OFF"
+        }
     );
     println!("| measure | result |");
     println!("| --- | --- |");
