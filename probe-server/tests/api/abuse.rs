@@ -251,3 +251,41 @@ async fn followers_of_one_slow_scan_are_capped_in_open_streams() {
     let again = stream().await;
     assert_eq!(again.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn joining_another_clients_scan_counts_against_the_cap() {
+    let pki = TestPki::new();
+    let tarpit = HostileServer::start(Hostile::Tarpit).unwrap();
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.connect_to = vec![format!("::127.0.0.1:{}", tarpit.port())];
+    spec.access.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    spec.limits.client_scans_in_flight = 1;
+    spec.first_byte = Some(Duration::from_secs(2));
+    let app = Arc::new(spawn_app(spec).await);
+    let ask = |host: &'static str, client: &'static str| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            error_of(
+                app.get_with(
+                    &format!("/api/v1/probe?host={host}"),
+                    &[("X-Forwarded-For", client)],
+                )
+                .await,
+            )
+            .await
+        })
+    };
+    // The flooder waits on x, the neighbour on y.
+    let x = ask("x.tarpit.test", FLOODER);
+    let y = ask("y.tarpit.test", NEIGHBOUR);
+    wait_for_readyz(&app, |r| r["scans_in_flight"] == 2).await;
+    // Joining y would be a second scan for the flooder: refused, although y runs anyway.
+    let (status, error) = ask("y.tarpit.test", FLOODER).await.unwrap();
+    assert_eq!((status, error.error), (429, ErrorCode::RateLimited));
+    // Waiting on x a second time is the same scan.
+    let x_again = ask("x.tarpit.test", FLOODER);
+    for scan in [x, y, x_again] {
+        let (status, _) = scan.await.unwrap();
+        assert_eq!(status, 504);
+    }
+}
