@@ -6,8 +6,9 @@
 //! variables) and the TOML file (serde): a file key is the long flag's name with `_` for `-`
 //! (`max_scans = 32`). Every option is optional at this stage, so a layer that does not set
 //! one leaves the one below; list options given by flags or environment replace the file's
-//! list. [`ServeOptions::into_settings`] then fills in the defaults, checks every value, and
-//! builds the server's configuration.
+//! list. `figment` lays the set options over the file ([`ServeOptions::over_toml`]), and
+//! [`ServeOptions::into_settings`] then fills in the defaults, checks every value, and builds
+//! the server's configuration.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

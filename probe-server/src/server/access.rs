@@ -51,7 +51,7 @@ pub struct AccessConfig {
     /// `moz-extension://` origin.
     pub extension_ids: Vec<String>,
     /// `Host` names served (without port; `*` for any); empty: loopback names when listening
-    /// on a loopback address, else any.
+    /// on a loopback address (or on every address), else the listening address itself.
     pub allowed_hosts: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
