@@ -15,14 +15,19 @@
 //! 4. Prints a table, writes `target/bench-load.json`, and fails when a target is missed:
 //!    at least 500 cached verdicts/s, at most 50 MB RSS at 100 concurrent scans.
 //!
+//! 5. The abuse run (`bench_abuse.rs`): `--abusers N` clients (default 4) flood a second
+//!    probe with tarpit targets for `--abuse-seconds` (default 20), and a well-behaved
+//!    client's full scans are timed (p50/p99) against the same scans with nobody else about.
+//!
 //! Options: `--duration SECONDS` (wrk, default 10), `--scans N` (quick scans, default 200),
-//! `--full-scans N` (default 40), `--no-build`, `--no-check`.
+//! `--full-scans N` (default 40), `--abusers N`, `--abuse-seconds N`, `--abuse-only` (only
+//! the abuse run: no `wrk` needed), `--abuse-without-caps` (the abuse run with the
+//! per-client caps off, for comparison), `--no-build`, `--no-check`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -39,6 +44,10 @@ struct Options {
     full_scans: usize,
     build: bool,
     check: bool,
+    abusers: usize,
+    abuse_seconds: u64,
+    abuse_only: bool,
+    abuse_caps: bool,
 }
 
 impl Options {
@@ -49,6 +58,10 @@ impl Options {
             full_scans: 40,
             build: true,
             check: true,
+            abusers: 4,
+            abuse_seconds: 20,
+            abuse_only: false,
+            abuse_caps: true,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -62,6 +75,10 @@ impl Options {
                 "--duration" => options.duration = number("--duration")?,
                 "--scans" => options.scans = number("--scans")? as usize,
                 "--full-scans" => options.full_scans = number("--full-scans")? as usize,
+                "--abusers" => options.abusers = number("--abusers")? as usize,
+                "--abuse-seconds" => options.abuse_seconds = number("--abuse-seconds")?,
+                "--abuse-only" => options.abuse_only = true,
+                "--abuse-without-caps" => options.abuse_caps = false,
                 "--no-build" => options.build = false,
                 "--no-check" => options.check = false,
                 other => return Err(format!("bench-load: unknown option {other}")),
@@ -72,7 +89,7 @@ impl Options {
 }
 
 /// A child process killed when dropped.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -130,6 +147,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .port();
 
+    if options.abuse_only {
+        let abuse = crate::bench_abuse::run(
+            &release,
+            fast,
+            &ca,
+            options.abusers,
+            options.abuse_seconds,
+            options.abuse_caps,
+        )?;
+        print_abuse(&abuse);
+        return Ok(());
+    }
+
     // The probe.
     let rules = [
         format!(":443:127.0.0.1:{fast}"),
@@ -148,38 +178,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "--client-scans-per-minute=0".into(),
         "--target-scans-per-minute=0".into(),
         "--refreshes-per-minute=0".into(),
+        // One client (this one) asks for everything here: no per-client caps either.
+        "--client-scans-in-flight=0".into(),
+        "--client-streams=0".into(),
     ];
     probe_args.extend(rules.iter().map(|r| format!("--connect-to={r}")));
-    let mut probe = Command::new(release.join("probe-server"))
-        .args(&probe_args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start probe-server: {e}"))?;
-    let pid = probe.id();
-    let stderr = probe.stderr.take().ok_or("no stderr")?;
-    let _probe = Running(probe);
-    let mut lines = BufReader::new(stderr).lines();
-    let address: SocketAddr = loop {
-        let line = lines
-            .next()
-            .ok_or("probe-server ended before it listened")?
-            .map_err(|e| e.to_string())?;
-        if line.contains("probe server listening") {
-            break json_string(&line, "address")
-                .and_then(|a| a.parse().ok())
-                .ok_or_else(|| format!("no address in {line}"))?;
-        }
-    };
-    // Keep draining its logs (as a journal would) so it never blocks on a full pipe.
-    let log_lines = Arc::new(AtomicU64::new(0));
-    let counter = log_lines.clone();
-    thread::spawn(move || {
-        for _ in lines.map_while(Result::ok) {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    });
+    let (_probe, address, pid) = start_probe(&release, &probe_args)?;
     let idle_rss = rss_kib(pid).unwrap_or(0);
     eprintln!(
         "probe-server (pid {pid}) on {address}; target on ports {fast} (fast), {slow} (slow)"
@@ -206,6 +210,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let concurrent_quick = measured_burst(address, pid, "cq", "&quick=1", 444)?;
     let peak_rss = peak_rss_kib(pid).unwrap_or(0);
     let cli = cli_timings(&release, fast, &ca);
+
+    let abuse = crate::bench_abuse::run(
+        &release,
+        fast,
+        &ca,
+        options.abusers,
+        options.abuse_seconds,
+        options.abuse_caps,
+    )?;
 
     let cached_ok = wrk.requests_per_second >= MIN_CACHED_PER_SECOND && wrk.errors == 0;
     let rss_mb = |kib: u64| kib as f64 / 1024.0;
@@ -254,18 +267,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     );
     println!(
         "| log lines written | {} | |",
-        log_lines.load(Ordering::Relaxed)
+        LOG_LINES.load(Ordering::Relaxed)
     );
     for (what, ms) in &cli {
         println!("| `probe-server scan` {what} (hyperfine, mean) | {ms:.1} ms | |");
     }
+    print_abuse(&abuse);
 
     let json = format!(
         "{{\"cached_per_second\":{:.1},\"cached_p99\":{:?},\"cached_errors\":{},\
          \"quick_scans_per_second\":{:.2},\"full_scans_per_second\":{:.2},\
          \"rss_mb_100_full\":{:.1},\"in_flight_100_full\":{},\
          \"rss_mb_100_quick\":{:.1},\"in_flight_100_quick\":{},\
-         \"rss_mb_idle\":{:.1},\"rss_mb_high_water\":{:.1}}}\n",
+         \"rss_mb_idle\":{:.1},\"rss_mb_high_water\":{:.1},\
+         \"abuse_p50_ms\":{:.1},\"abuse_p99_ms\":{:.1},\"calm_p50_ms\":{:.1},\"calm_p99_ms\":{:.1}}}\n",
         wrk.requests_per_second,
         wrk.p99,
         wrk.errors,
@@ -277,6 +292,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         concurrent_quick.peak_in_flight,
         rss_mb(idle_rss),
         rss_mb(peak_rss),
+        abuse.under_abuse.p50_ms,
+        abuse.under_abuse.p99_ms,
+        abuse.baseline.p50_ms,
+        abuse.baseline.p99_ms,
     );
     let out = root.join("target/bench-load.json");
     std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -287,6 +306,78 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The abuse run's rows.
+fn print_abuse(abuse: &crate::bench_abuse::Abuse) {
+    println!();
+    println!(
+        "abuse run: {} clients flood with tarpit targets for {} s (serving defaults, rate limits off{})",
+        abuse.abusers,
+        abuse.seconds,
+        if abuse.caps {
+            ""
+        } else {
+            ", per-client caps OFF"
+        }
+    );
+    println!("| measure | result |");
+    println!("| --- | --- |");
+    let row = |what: &str, l: &crate::bench_abuse::Latencies| {
+        println!(
+            "| {what}: full scans of a good site, one at a time | p50 {:.0} ms, p99 {:.0} ms ({} scans, {} failed) |",
+            l.p50_ms, l.p99_ms, l.scans, l.failed
+        );
+    };
+    row("alone", &abuse.baseline);
+    row("during the flood", &abuse.under_abuse);
+    println!(
+        "| the flood's answers | {} × 429 (past the cap), {} × 504 (tarpit timed out), {} other |",
+        abuse.refused_429, abuse.timed_out_504, abuse.other
+    );
+    println!(
+        "| scans in flight at most (of 16 slots) | {} |",
+        abuse.peak_in_flight
+    );
+}
+
+/// Starts `probe-server` with `args` (which must include `--listen=…:0` and
+/// `--log-format=json`), waits until it listens, and drains its logs as a journal would.
+pub(crate) fn start_probe(
+    release: &std::path::Path,
+    args: &[String],
+) -> Result<(Running, SocketAddr, u32), String> {
+    let mut probe = Command::new(release.join("probe-server"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start probe-server: {e}"))?;
+    let pid = probe.id();
+    let stderr = probe.stderr.take().ok_or("no stderr")?;
+    let running = Running(probe);
+    let mut lines = BufReader::new(stderr).lines();
+    let address: SocketAddr = loop {
+        let line = lines
+            .next()
+            .ok_or("probe-server ended before it listened")?
+            .map_err(|e| e.to_string())?;
+        if line.contains("probe server listening") {
+            break json_string(&line, "address")
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| format!("no address in {line}"))?;
+        }
+    };
+    thread::spawn(move || {
+        for _ in lines.map_while(Result::ok) {
+            LOG_LINES.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    Ok((running, address, pid))
+}
+
+/// Log lines the probes wrote.
+static LOG_LINES: AtomicU64 = AtomicU64::new(0);
 
 fn cpus() -> usize {
     thread::available_parallelism().map_or(1, usize::from)
@@ -507,6 +598,30 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 /// `GET path` over a fresh connection: the status and the body.
 fn get(address: SocketAddr, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+    get_with(address, path, timeout, "")
+}
+
+/// [`get`] for the client `forwarded_for`, as a trusted proxy names it.
+pub(crate) fn get_as(
+    address: SocketAddr,
+    path: &str,
+    timeout: Duration,
+    forwarded_for: &str,
+) -> Result<(u16, String), String> {
+    get_with(
+        address,
+        path,
+        timeout,
+        &format!("X-Forwarded-For: {forwarded_for}\r\n"),
+    )
+}
+
+fn get_with(
+    address: SocketAddr,
+    path: &str,
+    timeout: Duration,
+    headers: &str,
+) -> Result<(u16, String), String> {
     let mut stream =
         TcpStream::connect_timeout(&address, Duration::from_secs(5)).map_err(|e| e.to_string())?;
     stream
@@ -514,7 +629,7 @@ fn get(address: SocketAddr, path: &str, timeout: Duration) -> Result<(u16, Strin
         .map_err(|e| e.to_string())?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n"
     )
     .map_err(|e| e.to_string())?;
     let mut answer = Vec::new();

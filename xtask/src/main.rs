@@ -10,6 +10,7 @@
 //! - `build-extension`: the browser extension into `dist/` (see `extension.rs`).
 
 mod bench;
+mod bench_abuse;
 mod bench_load;
 mod extension;
 mod png;

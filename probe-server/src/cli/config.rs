@@ -6,8 +6,9 @@
 //! variables) and the TOML file (serde): a file key is the long flag's name with `_` for `-`
 //! (`max_scans = 32`). Every option is optional at this stage, so a layer that does not set
 //! one leaves the one below; list options given by flags or environment replace the file's
-//! list. [`ServeOptions::into_settings`] then fills in the defaults, checks every value, and
-//! builds the server's configuration.
+//! list. `figment` lays the set options over the file ([`ServeOptions::over_toml`]), and
+//! [`ServeOptions::into_settings`] then fills in the defaults, checks every value, and builds
+//! the server's configuration.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,14 +16,14 @@ use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
 use ipnet::IpNet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::pki::trust::TrustStore;
-use crate::scan::{Scanner, Timeouts};
+use crate::scan::settings::ScannerSettings;
 use crate::server::{AccessConfig, CacheConfig, HttpConfig, Limits, ServeConfig};
 use crate::target::address_policy::{AddressPolicy, PortRange};
-use crate::target::connect_to::ConnectTo;
 
 /// The address `serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7443";
@@ -35,7 +36,7 @@ pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 pub struct ConfigError(pub String);
 
 /// How logs are written (to standard error).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One readable line per event.
@@ -46,7 +47,7 @@ pub enum LogFormat {
 }
 
 /// Every option of `serve` (see the module docs for the layers). Defaults are in brackets.
-#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[derive(Debug, Clone, Default, Args, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeOptions {
     /// A TOML file of settings: keys are the long flags with `_` for `-` (`max_scans = 32`,
@@ -57,6 +58,7 @@ pub struct ServeOptions {
 
     /// Address and port to listen on. [default: 127.0.0.1:7443]
     #[arg(long, value_name = "ADDRESS:PORT", env = "PROBE_LISTEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
 
     // ---- Targets: what may be scanned (SSRF defence) ----
@@ -73,6 +75,7 @@ pub struct ServeOptions {
         value_parser = BoolishValueParser::new(),
         help_heading = "Targets (what may be scanned)"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_private: Option<bool>,
 
     /// Allow scans of this address range although it is not public, e.g. 10.20.0.0/16.
@@ -84,7 +87,7 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Targets (what may be scanned)"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_cidr: Vec<IpNet>,
 
     /// Allow scans of this port besides 443: a port, a range (8000-8100) or "all".
@@ -96,7 +99,7 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Targets (what may be scanned)"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_port: Vec<PortRange>,
 
     /// Connect to ADDRESS:PORT instead of HOST:PORT but still speak to HOST (curl's meaning;
@@ -109,7 +112,7 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Targets (what may be scanned)"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connect_to: Vec<String>,
 
     /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's
@@ -120,6 +123,7 @@ pub struct ServeOptions {
         env = "PROBE_CA_FILE",
         help_heading = "Targets (what may be scanned)"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
 
     /// The most a whole scan may take, in seconds (each connection and handshake has a
@@ -130,6 +134,7 @@ pub struct ServeOptions {
         env = "PROBE_TIMEOUT",
         help_heading = "Targets (what may be scanned)"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
 
     /// Connections in flight to one server at most during a full scan (1-64); the scan
@@ -141,7 +146,20 @@ pub struct ServeOptions {
         env = "PROBE_CONNECTIONS",
         help_heading = "Targets (what may be scanned)"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<usize>,
+
+    /// The longest a connection waits for the server's first byte after the hello, in
+    /// seconds: a server that accepts and never answers (a tarpit) fails the scan in this
+    /// time, not in --timeout. Servers that answer keep the whole --timeout. [default: 4]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_FIRST_BYTE_TIMEOUT",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_byte_timeout: Option<f64>,
 
     // ---- Access ----
     /// Require this API token: clients send `Authorization: Bearer TOKEN` to /api/* and
@@ -154,6 +172,7 @@ pub struct ServeOptions {
         hide_env_values = true,
         help_heading = "Access"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 
     /// Read the API token from this file (e.g. a systemd credential). [default: none]
@@ -163,7 +182,24 @@ pub struct ServeOptions {
         env = "PROBE_TOKEN_FILE",
         help_heading = "Access"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_file: Option<PathBuf>,
+
+    /// Serve without an API token on an address that is not loopback: anybody who can reach
+    /// the probe can use it. Without this (or a token) such a probe refuses to start.
+    /// [default: false]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "PROBE_NO_TOKEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "Access"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_token: Option<bool>,
 
     /// Serve the browser extension with this id only: its origins
     /// chrome-extension://ID and moz-extension://ID (Firefox's per-install UUID, shown in
@@ -176,12 +212,12 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Access"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension_id: Vec<String>,
 
     /// Answer requests for this Host name (a reverse proxy's public name), or "*" for any.
-    /// Repeatable. [default: localhost, 127.0.0.1 and [::1] when listening on loopback, else
-    /// any]
+    /// Repeatable. [default: localhost, 127.0.0.1 and [::1] when listening on loopback, the
+    /// listening address otherwise; required when listening on every address (0.0.0.0, ::)]
     #[arg(
         long,
         value_name = "NAME",
@@ -189,7 +225,7 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Access"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_host: Vec<String>,
 
     /// A reverse proxy in this range is trusted to name the client in X-Forwarded-For (for
@@ -201,7 +237,7 @@ pub struct ServeOptions {
         value_delimiter = ',',
         help_heading = "Access"
     )]
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxy: Vec<IpNet>,
 
     // ---- Limits ----
@@ -212,11 +248,13 @@ pub struct ServeOptions {
         env = "PROBE_MAX_SCANS",
         help_heading = "Limits"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_scans: Option<usize>,
 
     /// Scans that may wait for a free slot; beyond that the answer is 503 with Retry-After.
     /// [default: 64]
     #[arg(long, value_name = "N", env = "PROBE_QUEUE", help_heading = "Limits")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<usize>,
 
     /// The longest a scan waits in the queue before it is given up (503), in seconds.
@@ -227,6 +265,7 @@ pub struct ServeOptions {
         env = "PROBE_QUEUE_WAIT",
         help_heading = "Limits"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_wait: Option<f64>,
 
     /// New scans one client (IPv4 address or IPv6 /64) may start per minute; cached answers
@@ -237,6 +276,7 @@ pub struct ServeOptions {
         env = "PROBE_CLIENT_SCANS_PER_MINUTE",
         help_heading = "Limits"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_scans_per_minute: Option<u32>,
 
     /// New scans of one target (host and port) per minute, whoever asks, so the probe cannot
@@ -247,6 +287,7 @@ pub struct ServeOptions {
         env = "PROBE_TARGET_SCANS_PER_MINUTE",
         help_heading = "Limits"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_scans_per_minute: Option<u32>,
 
     /// refresh=1 requests (which bypass the cache) one client may make per minute. 0: no
@@ -257,7 +298,31 @@ pub struct ServeOptions {
         env = "PROBE_REFRESHES_PER_MINUTE",
         help_heading = "Limits"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refreshes_per_minute: Option<u32>,
+
+    /// Scans one client may have in flight at once, started or joined and waited on; past
+    /// it, 429 with Retry-After (so one client's slow targets cannot take every slot).
+    /// 0: no limit. [default: 3]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_CLIENT_SCANS_IN_FLIGHT",
+        help_heading = "Limits"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_scans_in_flight: Option<usize>,
+
+    /// Event streams one client may hold open at once; past it, 429. 0: no limit.
+    /// [default: 4]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_CLIENT_STREAMS",
+        help_heading = "Limits"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_streams: Option<usize>,
 
     // ---- Cache ----
     /// How long a report is served from the cache, in seconds (0: no caching).
@@ -268,6 +333,7 @@ pub struct ServeOptions {
         env = "PROBE_CACHE_TTL",
         help_heading = "Cache"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_ttl: Option<f64>,
 
     /// How long a failed scan's answer is served from the cache, in seconds. [default: 30]
@@ -277,6 +343,7 @@ pub struct ServeOptions {
         env = "PROBE_FAILURE_TTL",
         help_heading = "Cache"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_ttl: Option<f64>,
 
     /// The most the cache holds, in MiB of report JSON. [default: 32]
@@ -286,12 +353,14 @@ pub struct ServeOptions {
         env = "PROBE_CACHE_SIZE",
         help_heading = "Cache"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_size: Option<u64>,
 
     // ---- HTTP ----
     /// Threads serving HTTP (scans run on the main runtime's threads). [default: the number
     /// of CPUs, at most 8]
     #[arg(long, value_name = "N", env = "PROBE_WORKERS", help_heading = "HTTP")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workers: Option<usize>,
 
     /// Open connections at most; more wait in the listen backlog. [default: 1024]
@@ -301,6 +370,7 @@ pub struct ServeOptions {
         env = "PROBE_MAX_CONNECTIONS",
         help_heading = "HTTP"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<usize>,
 
     /// The time a client has to send its request's head, in seconds. [default: 5]
@@ -310,6 +380,7 @@ pub struct ServeOptions {
         env = "PROBE_REQUEST_TIMEOUT",
         help_heading = "HTTP"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<f64>,
 
     /// How long an idle connection is kept open, in seconds. [default: 5]
@@ -319,6 +390,7 @@ pub struct ServeOptions {
         env = "PROBE_KEEP_ALIVE",
         help_heading = "HTTP"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<f64>,
 
     /// On SIGTERM, the longest to wait for scans and requests in flight, in seconds.
@@ -329,6 +401,7 @@ pub struct ServeOptions {
         env = "PROBE_SHUTDOWN_TIMEOUT",
         help_heading = "HTTP"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_timeout: Option<f64>,
 
     // ---- Logging ----
@@ -340,6 +413,7 @@ pub struct ServeOptions {
         env = "PROBE_LOG_FORMAT",
         help_heading = "Logging"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
 
     /// What to log, as a tracing filter ("info", "debug", "info,probe_server=debug"). RUST_LOG
@@ -350,6 +424,7 @@ pub struct ServeOptions {
         env = "PROBE_LOG",
         help_heading = "Logging"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
 }
 
@@ -364,69 +439,45 @@ pub struct Settings {
 }
 
 impl ServeOptions {
-    /// Reads the TOML file at `path`.
+    /// Reads the TOML file at `path` (alone: no other layer).
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        Self::from_toml(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        Self::default().over_file(path)
     }
 
     /// Parses TOML text (unknown keys are refused, so a misspelt key is not ignored).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError(e.to_string()))
+        Self::default().over_toml(text, "the TOML text")
     }
 
-    /// These options (flags and environment) laid over the `--config` file, if any.
+    /// These options (flags and environment, as clap read them) laid over the `--config`
+    /// file, if any.
     pub fn layered(self) -> Result<Self, ConfigError> {
-        let file = match &self.config {
-            Some(path) => Self::from_file(path)?,
-            None => Self::default(),
-        };
-        Ok(self.over(file))
+        match self.config.clone() {
+            Some(path) => self.over_file(&path),
+            None => Ok(self),
+        }
     }
 
-    /// Each option of `self` that is set wins over `below`'s.
-    #[must_use]
-    pub fn over(self, below: Self) -> Self {
-        fn list<T>(top: Vec<T>, below: Vec<T>) -> Vec<T> {
-            if top.is_empty() { below } else { top }
-        }
-        Self {
-            config: self.config.or(below.config),
-            listen: self.listen.or(below.listen),
-            allow_private: self.allow_private.or(below.allow_private),
-            allow_cidr: list(self.allow_cidr, below.allow_cidr),
-            allow_port: list(self.allow_port, below.allow_port),
-            connect_to: list(self.connect_to, below.connect_to),
-            ca_file: self.ca_file.or(below.ca_file),
-            timeout: self.timeout.or(below.timeout),
-            connections: self.connections.or(below.connections),
-            token: self.token.or(below.token),
-            token_file: self.token_file.or(below.token_file),
-            extension_id: list(self.extension_id, below.extension_id),
-            allowed_host: list(self.allowed_host, below.allowed_host),
-            trusted_proxy: list(self.trusted_proxy, below.trusted_proxy),
-            max_scans: self.max_scans.or(below.max_scans),
-            queue: self.queue.or(below.queue),
-            queue_wait: self.queue_wait.or(below.queue_wait),
-            client_scans_per_minute: self
-                .client_scans_per_minute
-                .or(below.client_scans_per_minute),
-            target_scans_per_minute: self
-                .target_scans_per_minute
-                .or(below.target_scans_per_minute),
-            refreshes_per_minute: self.refreshes_per_minute.or(below.refreshes_per_minute),
-            cache_ttl: self.cache_ttl.or(below.cache_ttl),
-            failure_ttl: self.failure_ttl.or(below.failure_ttl),
-            cache_size: self.cache_size.or(below.cache_size),
-            workers: self.workers.or(below.workers),
-            max_connections: self.max_connections.or(below.max_connections),
-            request_timeout: self.request_timeout.or(below.request_timeout),
-            keep_alive: self.keep_alive.or(below.keep_alive),
-            shutdown_timeout: self.shutdown_timeout.or(below.shutdown_timeout),
-            log_format: self.log_format.or(below.log_format),
-            log: self.log.or(below.log),
-        }
+    /// These options laid over the TOML file at `path`.
+    pub fn over_file(self, path: &Path) -> Result<Self, ConfigError> {
+        // Read here rather than by figment, which would take a missing file for an empty one.
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        self.over_toml(&text, &path.display().to_string())
+    }
+
+    /// The layers, with figment: the TOML text below, these options (each one that is set)
+    /// above it; a list given above replaces the file's. The built-in defaults come last, in
+    /// [`ServeOptions::into_settings`], which also checks every value.
+    pub fn over_toml(self, text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config = self.config.clone();
+        let mut merged: Self = Figment::new()
+            .merge(Toml::string(text))
+            .merge(Serialized::defaults(&self))
+            .extract()
+            .map_err(|e| ConfigError(format!("{origin}: {}", describe_figment_error(&e))))?;
+        merged.config = config;
+        Ok(merged)
     }
 
     /// Fills in the defaults, checks every value, loads the CA file and the token file, and
@@ -440,25 +491,6 @@ impl ServeOptions {
                 .map_err(|_| ConfigError("bad built-in listen address".into()))?,
         };
 
-        let timeout = seconds("timeout", self.timeout, DEFAULT_TIMEOUT_SECS, 0.1, 600.0)?;
-        let trust =
-            TrustStore::new(self.ca_file.as_deref()).map_err(|e| ConfigError(e.to_string()))?;
-        let mut scanner = Scanner::new(trust);
-        scanner.egress.resolver = crate::target::resolve::system();
-        scanner.timeouts = Timeouts::within(timeout);
-        scanner.connections = count(
-            "connections",
-            self.connections,
-            crate::survey::prober::DEFAULT_CONNECTIONS,
-            1,
-            64,
-        )?;
-        scanner.egress.connect_to = self
-            .connect_to
-            .iter()
-            .map(|rule| ConnectTo::parse(rule))
-            .collect::<Result<_, _>>()
-            .map_err(|e| ConfigError(e.to_string()))?;
         let mut policy = AddressPolicy::public_only(self.allow_cidr).with_ports(&self.allow_port);
         if self.allow_private.unwrap_or(false) {
             policy = policy.with_any_address();
@@ -468,7 +500,20 @@ impl ServeOptions {
                     .into(),
             );
         }
-        scanner.egress.policy = policy;
+        // The one builder of a scanner: the same bounds and messages as the CLI's.
+        let scanner = ScannerSettings {
+            ca_file: self.ca_file.clone(),
+            connect_to: self.connect_to.clone(),
+            timeout_secs: self.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS),
+            first_byte_secs: self.first_byte_timeout,
+            connections: self
+                .connections
+                .unwrap_or(crate::survey::prober::DEFAULT_CONNECTIONS),
+            policy,
+            resolver: None,
+        }
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
 
         let token = match (self.token, self.token_file) {
             (Some(_), Some(_)) => {
@@ -499,11 +544,32 @@ impl ServeOptions {
             if token.len() < 16 {
                 warnings.push("the API token is shorter than 16 characters: easy to guess".into());
             }
+            if self.no_token == Some(true) {
+                return Err(ConfigError(
+                    "give an API token or --no-token, not both".into(),
+                ));
+            }
         } else if !listen.ip().is_loopback() {
+            // Anybody who can reach the address could use the probe: only on purpose.
+            if self.no_token != Some(true) {
+                return Err(ConfigError(format!(
+                    "refusing to listen on {listen} without an API token: anybody who can reach \
+                     it could use it. Set PROBE_TOKEN or --token-file, or pass --no-token to \
+                     serve an open probe on purpose"
+                )));
+            }
             warnings.push(format!(
-                "listening on {listen} without an API token: anybody who can reach it can use \
-                 it (set PROBE_TOKEN or --token-file)"
+                "--no-token: listening on {listen} without an API token; anybody who can reach \
+                 it can use it"
             ));
+        }
+        if listen.ip().is_unspecified() && self.allowed_host.is_empty() {
+            // Which address a client uses is not known: the Host allow-list (DNS rebinding)
+            // cannot default to it.
+            return Err(ConfigError(format!(
+                "listening on {listen} (every address): name the Host clients use with \
+                 --allowed-host (a name, an address, or \"*\" for any)"
+            )));
         }
         for id in &self.extension_id {
             let id = id.trim().trim_start_matches('{').trim_end_matches('}');
@@ -554,6 +620,20 @@ impl ServeOptions {
                 .refreshes_per_minute
                 .unwrap_or(defaults.refreshes_per_minute),
             tracked_keys: defaults.tracked_keys,
+            client_scans_in_flight: count(
+                "client-scans-in-flight",
+                self.client_scans_in_flight,
+                defaults.client_scans_in_flight,
+                0,
+                10_000,
+            )?,
+            client_streams: count(
+                "client-streams",
+                self.client_streams,
+                defaults.client_streams,
+                0,
+                10_000,
+            )?,
         };
         let cache_defaults = CacheConfig::default();
         let cache = CacheConfig {
@@ -638,6 +718,24 @@ impl ServeOptions {
     }
 }
 
+/// A figment error in words, naming the key (as the TOML key) when there is one.
+fn describe_figment_error(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let kind = e.kind.to_string();
+            if key.is_empty() {
+                kind
+            } else {
+                format!("{key}: {kind}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A duration setting in seconds, checked to lie in `min..=max`.
 fn seconds(
     name: &str,
@@ -705,6 +803,7 @@ mod tests {
         let options = ServeOptions::from_toml(
             r#"
             listen = "0.0.0.0:8080"
+            allowed_host = ["probe.example.org"]
             allow_private = true
             allow_cidr = ["10.20.0.0/16"]
             allow_port = [8443, "9000-9100"]
@@ -717,6 +816,9 @@ mod tests {
             cache_ttl = 60
             cache_size = 1
             log_format = "json"
+            client_scans_in_flight = 2
+            client_streams = 5
+            first_byte_timeout = 1.5
             "#,
         )
         .unwrap();
@@ -733,6 +835,12 @@ mod tests {
         assert_eq!(serve.limits.client_scans_per_minute, 0);
         assert_eq!(serve.cache.ttl, Duration::from_secs(60));
         assert_eq!(serve.cache.max_bytes, 1024 * 1024);
+        assert_eq!(serve.limits.client_scans_in_flight, 2);
+        assert_eq!(serve.limits.client_streams, 5);
+        assert_eq!(
+            serve.scanner.timeouts.first_byte,
+            Duration::from_millis(1500)
+        );
         assert_eq!(settings.log_format, LogFormat::Json);
     }
 
@@ -756,33 +864,36 @@ mod tests {
 
     #[test]
     fn upper_layers_win_and_lists_replace() {
-        let file = ServeOptions::from_toml(
-            r#"
+        let file = r#"
             max_scans = 4
             queue = 8
             allow_port = [8443]
-            "#,
-        )
-        .unwrap();
+            "#;
         let flags = ServeOptions {
             max_scans: Some(2),
             allow_port: vec!["9443".parse().unwrap()],
             ..ServeOptions::default()
         };
-        let merged = flags.over(file);
+        let merged = flags.over_toml(file, "file").unwrap();
         assert_eq!(merged.max_scans, Some(2));
         assert_eq!(merged.queue, Some(8));
         assert_eq!(merged.allow_port, vec!["9443".parse().unwrap()]);
     }
 
     #[test]
-    fn warns_about_an_open_probe_on_a_public_address() {
-        let settings = ServeOptions {
-            listen: Some("0.0.0.0:7443".parse().unwrap()),
-            ..ServeOptions::default()
-        }
-        .into_settings()
-        .unwrap();
+    fn an_open_probe_off_loopback_is_only_on_purpose() {
+        let open = |no_token: Option<bool>| {
+            ServeOptions {
+                listen: Some("192.168.1.5:7443".parse().unwrap()),
+                no_token,
+                ..ServeOptions::default()
+            }
+            .into_settings()
+        };
+        let error = open(None).unwrap_err();
+        assert!(error.0.contains("--no-token"), "{error}");
+        assert!(open(Some(false)).is_err());
+        let settings = open(Some(true)).unwrap();
         assert!(
             settings
                 .warnings
@@ -791,5 +902,36 @@ mod tests {
             "{:?}",
             settings.warnings
         );
+        // The Host allow-list defaults to the listening address.
+        assert_eq!(settings.serve.access.allowed_hosts, Vec::<String>::new());
+        // Every address: the Host names must be given.
+        let every = ServeOptions {
+            listen: Some("0.0.0.0:7443".parse().unwrap()),
+            token: Some("0123456789abcdef0123".into()),
+            ..ServeOptions::default()
+        };
+        let error = every.clone().into_settings().unwrap_err();
+        assert!(error.0.contains("--allowed-host"), "{error}");
+        let named = ServeOptions {
+            allowed_host: vec!["probe.example.org".into()],
+            ..every
+        };
+        assert!(named.into_settings().is_ok());
+        // A token and --no-token contradict each other.
+        let both = ServeOptions {
+            token: Some("0123456789abcdef0123".into()),
+            no_token: Some(true),
+            ..ServeOptions::default()
+        };
+        assert!(both.into_settings().is_err());
+    }
+
+    #[test]
+    fn figment_errors_name_the_key_and_the_file() {
+        let error = ServeOptions::default()
+            .over_toml("max_scans = \"many\"", "/etc/probe.toml")
+            .unwrap_err();
+        assert!(error.0.contains("/etc/probe.toml"), "{error}");
+        assert!(error.0.contains("max_scans"), "{error}");
     }
 }

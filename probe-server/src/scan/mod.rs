@@ -39,6 +39,9 @@ pub struct Timeouts {
     pub handshake: Duration,
     pub http: Duration,
     pub scan: Duration,
+    /// The longest a connection waits for the server's first byte after its hello: a
+    /// tarpit fails the scan in this time, not in `handshake` or `scan`.
+    pub first_byte: Duration,
 }
 
 impl Timeouts {
@@ -50,6 +53,7 @@ impl Timeouts {
             handshake: scan.min(Duration::from_secs(8)),
             http: scan.min(Duration::from_secs(5)),
             scan,
+            first_byte: scan.min(crate::verified::client::DEFAULT_FIRST_BYTE_TIMEOUT),
         }
     }
 }
@@ -61,6 +65,7 @@ impl Timeouts {
             connect: self.connect,
             handshake: self.handshake,
             http: self.http,
+            first_byte: self.first_byte,
         }
     }
 }
@@ -237,6 +242,7 @@ impl Scanner {
                 server_name: names.sni.clone(),
                 connections: capacity,
                 slots: Some(slots.clone()),
+                first_byte: self.timeouts.first_byte,
                 // Less a margin to assemble the report.
                 deadline: started
                     + self
@@ -299,7 +305,8 @@ impl Scanner {
                     names.sni.clone(),
                     1,
                     started + self.timeouts.scan,
-                );
+                )
+                .with_first_byte_timeout(self.timeouts.first_byte);
                 let (chain, ocsp) = survey::fetch_chain(&prober).await;
                 connections.fetch_add(prober.connections() as u32, Ordering::Relaxed);
                 if chain.is_empty() {

@@ -31,6 +31,9 @@ pub struct ScannerSettings {
     pub connect_to: Vec<String>,
     /// The whole scan's time limit, in seconds.
     pub timeout_secs: f64,
+    /// From a hello to the server's first byte, in seconds (at most the whole timeout);
+    /// `None`: the default.
+    pub first_byte_secs: Option<f64>,
     /// Connections in flight to one host at most.
     pub connections: usize,
     /// Where scans may connect.
@@ -46,6 +49,7 @@ impl Default for ScannerSettings {
             ca_file: None,
             connect_to: Vec::new(),
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            first_byte_secs: None,
             connections: DEFAULT_CONNECTIONS,
             policy: AddressPolicy::allow_all(),
             resolver: None,
@@ -57,11 +61,13 @@ impl Default for ScannerSettings {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsError {
-    #[error(
-        "the timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds, not {0}"
-    )]
+    #[error("--timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds, not {0}")]
     Timeout(f64),
-    #[error("connections must be between 1 and {MAX_CONNECTIONS}, not {0}")]
+    #[error(
+        "--first-byte-timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds, not {0}"
+    )]
+    FirstByteTimeout(f64),
+    #[error("--connections must be between 1 and {MAX_CONNECTIONS}, not {0}")]
     Connections(usize),
     #[error("{0}")]
     ConnectTo(ProbeError),
@@ -75,6 +81,13 @@ impl ScannerSettings {
         let timeout = self.timeout_secs;
         if !(timeout.is_finite() && (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&timeout)) {
             return Err(SettingsError::Timeout(timeout));
+        }
+        let in_bounds =
+            |secs: f64| secs.is_finite() && (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&secs);
+        if let Some(first_byte) = self.first_byte_secs
+            && !in_bounds(first_byte)
+        {
+            return Err(SettingsError::FirstByteTimeout(first_byte));
         }
         if !(1..=MAX_CONNECTIONS).contains(&self.connections) {
             return Err(SettingsError::Connections(self.connections));
@@ -91,6 +104,10 @@ impl ScannerSettings {
         scanner.egress.policy = self.policy;
         scanner.egress.resolver = self.resolver.unwrap_or_else(resolve::system);
         scanner.timeouts = Timeouts::within(Duration::from_secs_f64(timeout));
+        if let Some(first_byte) = self.first_byte_secs {
+            scanner.timeouts.first_byte =
+                Duration::from_secs_f64(first_byte).min(scanner.timeouts.scan);
+        }
         scanner.connections = self.connections;
         Ok(scanner)
     }

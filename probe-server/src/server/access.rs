@@ -1,18 +1,23 @@
 //! Who may use the API.
 //!
 //! - **Host.** A probe on loopback answers only requests whose `Host` is a loopback name or
-//!   address: a web page that rebinds its own name to 127.0.0.1 (DNS rebinding against the
-//!   probe itself) sends its own name and is refused. `--allowed-host` names others (a
-//!   reverse proxy that passes the public name on).
+//!   address, one on another address only that address: a web page that rebinds its own
+//!   name to the probe's address (DNS rebinding against the probe itself) sends its own name
+//!   and is refused. `--allowed-host` names others (a reverse proxy that passes the public
+//!   name on); on every address (0.0.0.0) it is required.
 //! - **Origin (CORS).** Browsers name the page or extension behind a request in `Origin`. Only
 //!   browser extensions are served: `chrome-extension://ID` and `moz-extension://ID`, for the
 //!   ids in `--extension-id`, or any extension when none is given. Any other origin — every
 //!   web page — is refused with 403, and requests a web page makes a browser send without an
 //!   `Origin` (an `<img>`, a `no-cors` fetch, a link) are recognised by their `Sec-Fetch-*`
 //!   headers and refused too. An allowed origin is echoed back, never `*`.
-//! - **Token.** With `--token`, `/api/*` and `/metrics` want `Authorization: Bearer TOKEN`,
-//!   compared in constant time. `/healthz` and `/readyz` stay open for health checks, but
-//!   `/healthz` refuses a token that is sent and wrong, so a client can test its token there.
+//! - **Path.** Every decision here is taken on the path the router serves: a path that is not
+//!   in its one canonical spelling (percent-escapes, `//`, dot segments, a trailing `/`, `;`,
+//!   backslashes) is refused with 400 before anything else (see [`why_not_canonical`]).
+//! - **Token.** With `--token`, every path wants `Authorization: Bearer TOKEN`, compared in
+//!   constant time, except the public routes of [`super::ROUTES`] (`/healthz`, `/readyz`),
+//!   which stay open for health checks; `/healthz` refuses a token that is sent and wrong, so
+//!   a client can test its token there. Unknown paths want the token too (default-deny).
 //!
 //! Tools that are not browsers (curl, monitoring) send neither `Origin` nor `Sec-Fetch-*` and
 //! are subject to the token alone.
@@ -46,7 +51,7 @@ pub struct AccessConfig {
     /// `moz-extension://` origin.
     pub extension_ids: Vec<String>,
     /// `Host` names served (without port; `*` for any); empty: loopback names when listening
-    /// on a loopback address, else any.
+    /// on a loopback address (or on every address), else the listening address itself.
     pub allowed_hosts: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
@@ -86,14 +91,21 @@ impl Access {
                     .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
                     .collect(),
             )
-        } else if listen.ip().is_loopback() {
+        } else if listen.ip().is_loopback() || listen.ip().is_unspecified() {
+            // On every address the configuration names the hosts (`serve` refuses to start
+            // without); a server built without them answers loopback names only.
             Some(
                 ["localhost", "127.0.0.1", "[::1]"]
                     .map(str::to_owned)
                     .to_vec(),
             )
         } else {
-            None
+            // A LAN probe answers its own address only: a web page that rebinds its name to
+            // that address sends its own name and is refused.
+            Some(vec![match listen.ip() {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            }])
         };
         Self {
             token_digest: config.token.as_deref().map(digest),
@@ -164,9 +176,18 @@ impl Access {
     }
 
     /// The client a request counts against: the peer, or — when the peer is a trusted proxy —
-    /// the last address in `X-Forwarded-For` that is not one.
+    /// who `X-Forwarded-For` says connected to it.
+    ///
+    /// The header is read from the right: each trusted proxy appended the address that
+    /// connected to it, so the first entry (from the right) that is not a trusted proxy is
+    /// the client, and whatever lies left of it is the client's own say and ignored. If the
+    /// walk meets an entry that is not an address before it finds the client, the client is
+    /// the last address walked over (the hop that sent the junk); if every entry is a
+    /// trusted proxy, the leftmost one. Only when the proxy itself wrote no usable address
+    /// is the peer the client. IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`, what a
+    /// dual-stack listener reports) count as their IPv4 address, for the trust check too.
     pub fn client_of(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientKey {
-        let peer = peer.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let peer = canonical_ip(peer.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
         let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|n| n.contains(ip));
         if !trusted(&peer) {
             return ClientKey::of(peer);
@@ -175,15 +196,45 @@ impl Access {
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(str::trim)
             .collect::<Vec<_>>();
-        let client = forwarded
-            .iter()
-            .rev()
-            .map_while(|text| text.parse::<IpAddr>().ok())
-            .find(|ip| !trusted(ip));
-        ClientKey::of(client.unwrap_or(peer))
+        let mut last_hop = None;
+        for entry in forwarded.iter().rev() {
+            let Some(ip) = forwarded_address(entry) else {
+                break;
+            };
+            if !trusted(&ip) {
+                return ClientKey::of(ip);
+            }
+            last_hop = Some(ip);
+        }
+        ClientKey::of(last_hop.unwrap_or(peer))
     }
+}
+
+/// An IPv4-mapped IPv6 address as its IPv4 address; any other as it is.
+fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry as an address: `192.0.2.1`, `2001:db8::1`, and the forms
+/// some proxies write, `192.0.2.1:4711`, `[2001:db8::1]` and `[2001:db8::1]:4711`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim().trim_matches('"');
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .and_then(|e| e.parse::<Ipv6Addr>().ok())
+                .map(IpAddr::V6)
+        })?;
+    Some(canonical_ip(ip))
 }
 
 /// The client a request counts against: an IPv4 address, or an IPv6 /64 (one site's
@@ -253,9 +304,50 @@ fn announces_a_body(headers: &HeaderMap) -> bool {
     length || headers.contains_key(header::TRANSFER_ENCODING)
 }
 
-/// The paths that want the token.
+/// The paths that want the token: every path but the public routes' (default-deny, so a
+/// route added later, or a path the router would map somewhere unexpected, is closed).
 fn wants_token(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/metrics"
+    !super::routes::is_public(path)
+}
+
+/// Why `path` (the raw request path, before any decoding) is not canonical, if it is not.
+///
+/// actix's router matches the percent-decoded path, so a decision taken on the raw path
+/// (which routes are public) could be taken on a different path than the one served:
+/// `/%61pi/v1/probe` is served as `/api/v1/probe`. Rather than decode and hope both sides
+/// decode alike, only the one spelling that every decoder and normaliser leaves as it is
+/// gets through: `/`-separated segments of unreserved characters, none empty, none `.` or
+/// `..`, no trailing `/`. Every route is such a path.
+pub fn why_not_canonical(path: &str) -> Option<&'static str> {
+    if path == "/" {
+        return None;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Some("the path must start with /");
+    };
+    if path.contains('%') {
+        return Some("percent-escapes are not served in paths");
+    }
+    if path.contains('\\') {
+        return Some("backslashes are not served in paths");
+    }
+    if path.contains(';') {
+        return Some("path parameters (;) are not served");
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/'))
+    {
+        return Some("the path holds characters outside A-Z a-z 0-9 - . _ ~ /");
+    }
+    for segment in rest.split('/') {
+        match segment {
+            "" => return Some("empty path segments (// or a trailing /) are not served"),
+            "." | ".." => return Some("dot segments (. and ..) are not served"),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn refuse(state: &AppState, why: Refusal, failure: ApiFailure) -> HttpResponse {
@@ -299,6 +391,15 @@ pub async fn guard(
             ApiFailure::new(
                 ErrorCode::BadRequest,
                 format!("the URL is longer than {MAX_URL_BYTES} bytes"),
+            ),
+        ))
+    } else if let Some(why) = why_not_canonical(request.uri().path()) {
+        Some(refuse(
+            &state,
+            Refusal::BadRequest,
+            ApiFailure::new(
+                ErrorCode::BadRequest,
+                format!("{why}: ask for the path as the API documents it"),
             ),
         ))
     } else if announces_a_body(headers) {
@@ -483,8 +584,26 @@ mod tests {
         ] {
             assert!(!a.allows_host(host), "{host}");
         }
+        // On a LAN address: that address only (DNS rebinding against a LAN probe).
+        let lan = access(AccessConfig::default(), "192.168.1.5:7443");
+        assert!(lan.allows_host("192.168.1.5:7443"));
+        assert!(!lan.allows_host("evil.example:7443"));
+        assert!(!lan.allows_host("localhost:7443"));
+        let lan6 = access(AccessConfig::default(), "[fd00::5]:7443");
+        assert!(lan6.allows_host("[fd00::5]:7443"));
+        assert!(!lan6.allows_host("[fd00::6]:7443"));
+        // Every address, no names given: loopback names only.
         let any = access(AccessConfig::default(), "0.0.0.0:7443");
-        assert!(any.allows_host("probe.example"));
+        assert!(!any.allows_host("probe.example"));
+        assert!(any.allows_host("127.0.0.1:7443"));
+        let star = access(
+            AccessConfig {
+                allowed_hosts: vec!["*".into()],
+                ..AccessConfig::default()
+            },
+            "0.0.0.0:7443",
+        );
+        assert!(star.allows_host("probe.example"));
         let named = access(
             AccessConfig {
                 allowed_hosts: vec!["probe.example".into()],
@@ -545,10 +664,90 @@ mod tests {
             a.client_of(ip("198.51.100.1"), &headers).0,
             ip("198.51.100.1").unwrap()
         );
+        // One junk entry does not make the client the proxy (nor anybody they like).
+        let with = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                HeaderName::from_static("x-forwarded-for"),
+                HeaderValue::from_static(value),
+            );
+            h
+        };
+        let proxy = ip("10.0.0.2");
+        for (header, client) in [
+            ("junk, 203.0.113.7", "203.0.113.7"),
+            ("203.0.113.7, junk", "10.0.0.2"),
+            ("6.6.6.6, junk, 10.1.1.5", "10.1.1.5"),
+            ("junk, 10.1.1.5, 10.0.0.3", "10.1.1.5"),
+            ("10.1.1.5", "10.1.1.5"),
+            ("203.0.113.7:4711", "203.0.113.7"),
+            ("[2001:db8::7]:4711", "2001:db8::"),
+            ("[2001:db8::7]", "2001:db8::"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+            ("", "10.0.0.2"),
+        ] {
+            assert_eq!(
+                a.client_of(proxy, &with(header)).0,
+                ip(client).unwrap(),
+                "{header}"
+            );
+        }
+        // A dual-stack listener reports the proxy as ::ffff:10.0.0.2: still trusted.
+        assert_eq!(
+            a.client_of(ip("::ffff:10.0.0.2"), &headers).0,
+            ip("203.0.113.7").unwrap()
+        );
         // IPv6 clients count by /64.
         let v6 = a.client_of(ip("2001:db8:1:2:3:4:5:6"), &HeaderMap::new());
         assert_eq!(v6.0, ip("2001:db8:1:2::").unwrap());
         assert_eq!(v6.to_string(), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn only_canonical_paths_pass() {
+        for route in super::super::ROUTES {
+            assert_eq!(why_not_canonical(route.path), None, "{}", route.path);
+        }
+        assert_eq!(why_not_canonical("/"), None);
+        assert_eq!(why_not_canonical("/no-such.thing_~x"), None);
+        for path in [
+            "/%61pi/v1/probe",
+            "/%6Detrics",
+            "/api%2Fv1/probe",
+            "//api/v1/probe",
+            "/api//v1/probe",
+            "/api/./v1/probe",
+            "/api/v2/../v1/probe",
+            "/api/v1/probe/",
+            "/api/v1/probe/.",
+            "/api/v1/probe;x",
+            "/metrics;",
+            "\\metrics",
+            "/api\\v1/probe",
+            "/api/v1/pr obe",
+            "/api/v1/pr\u{e9}obe",
+            "*",
+            "",
+            "metrics",
+        ] {
+            assert!(why_not_canonical(path).is_some(), "{path}");
+        }
+    }
+
+    #[test]
+    fn every_path_wants_the_token_but_the_public_routes() {
+        assert!(!wants_token("/healthz"));
+        assert!(!wants_token("/readyz"));
+        for path in [
+            "/metrics",
+            "/api/v1/probe",
+            "/api/v1/probe/stream",
+            "/",
+            "/x",
+            "/HEALTHZ",
+        ] {
+            assert!(wants_token(path), "{path}");
+        }
     }
 
     #[test]

@@ -53,11 +53,43 @@ impl std::fmt::Display for ApiFailure {
 }
 
 impl From<ProbeError> for ApiFailure {
+    /// The client gets [`remote_message`]; the log keeps the whole error.
     fn from(error: ProbeError) -> Self {
+        let message = remote_message(&error);
         if matches!(error, ProbeError::Internal(_)) {
             tracing::error!(%error, "internal error");
+        } else if message != error.to_string() {
+            tracing::info!(%error, "refusal or failure (the client is told less)");
         }
-        Self::new(error.code(), error.to_string())
+        Self::new(error.code(), message)
+    }
+}
+
+/// What a remote client is told about a failure: what it asked for and what it can act on,
+/// never what the probe learnt on the way. A split-horizon name (`vault.corp.example`) must
+/// not tell a stranger the private address it resolves to, nor a failed lookup or connect
+/// the resolver's or the network's words. (The CLI prints the whole error: that is the
+/// operator's own terminal.)
+pub(crate) fn remote_message(error: &ProbeError) -> String {
+    match error {
+        ProbeError::Forbidden { host, .. } => format!(
+            "refusing to scan {host}: it resolves to a non-public address; this probe only \
+             scans public addresses (the operator can allow more with --allow-private or \
+             --allow-cidr)"
+        ),
+        ProbeError::Resolve { host, .. } => format!("cannot resolve {host}"),
+        ProbeError::Connect { .. } => "cannot connect to the server (TCP connect failed)".into(),
+        // `what` names the step and, for connections, the address: keep the step only.
+        ProbeError::Timeout { what, after } => {
+            let step = what.split(" with ").next().unwrap_or("the scan");
+            format!("{step} timed out after {:.1} s", after.as_secs_f64())
+        }
+        ProbeError::Handshake { reason, .. } => {
+            format!("no TLS handshake with the server: {reason}")
+        }
+        ProbeError::Internal(_) => "internal error (the probe's log has the details)".into(),
+        // The client's own input, or the operator's port rule.
+        other => other.to_string(),
     }
 }
 
@@ -95,6 +127,57 @@ mod tests {
         assert_eq!(at(1), Some(1));
         assert_eq!(at(1000), Some(1));
         assert_eq!(at(1001), Some(2));
+    }
+
+    #[test]
+    fn remote_messages_keep_addresses_and_internal_words_out() {
+        let private: std::net::IpAddr = "10.3.4.5".parse().unwrap();
+        let address = std::net::SocketAddr::new(private, 443);
+        for error in [
+            ProbeError::Forbidden {
+                host: "vault.corp.example".into(),
+                address: private,
+                reason: "10.3.4.5 is private (RFC 1918)".into(),
+            },
+            ProbeError::Resolve {
+                host: "vault.corp.example".into(),
+                reason: "failed to lookup via 10.3.4.5".into(),
+            },
+            ProbeError::Connect {
+                address,
+                reason: "No route to host 10.3.4.5".into(),
+            },
+            ProbeError::Timeout {
+                what: format!("TLS handshake with {address}"),
+                after: Duration::from_secs(4),
+            },
+            ProbeError::Handshake {
+                address,
+                reason: "the server refused with alert HandshakeFailure".into(),
+            },
+            ProbeError::Internal("at 10.3.4.5".into()),
+        ] {
+            let failure = ApiFailure::from(error);
+            assert!(
+                !failure.error.message.contains("10.3.4.5"),
+                "{}",
+                failure.error.message
+            );
+        }
+        let refused = ApiFailure::from(ProbeError::Forbidden {
+            host: "vault.corp.example".into(),
+            address: private,
+            reason: String::new(),
+        });
+        assert_eq!(refused.code(), ErrorCode::TargetForbidden);
+        assert!(
+            refused
+                .error
+                .message
+                .contains("resolves to a non-public address"),
+            "{}",
+            refused.error.message
+        );
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Between a request and a scan: the cheap refusals first (port and address policy), then the
-//! cache, then joining a scan already running, then the rate limits, then admission (the cap
-//! on scans in flight and its queue), and only then a new scan.
+//! cache, then joining a scan already running (within the client's cap on scans in flight),
+//! then — for a new scan — the client's cap and rate limits, where the scan would connect
+//! ([`egress`](super::egress): resolved once, checked against the policy, and the key of the
+//! per-target rate limit), the target's rate limit, admission (the cap on scans in flight
+//! and its queue), and only then the scan, which is given the address checked here.
+//!
+//! What the probe's own state decides (overloaded, a queue wait given up, shutting down) is
+//! told to the requests waiting, never stored in the cache as the target's outcome.
 //!
 //! A scan runs as a task of its own on the main runtime, not in the request that started it:
 //! a client that goes away does not cancel a scan others have joined, the outcome still
@@ -21,11 +27,16 @@ use super::api_error::ApiFailure;
 use super::cache::{
     CacheConfig, Cached, Flight, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
 };
-use super::limits::{Admission, Limits, NotAdmitted, RateLimiter, Ticket};
+use super::egress;
+use super::limits::{Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Ticket};
 use super::metrics::{Gauges, Metrics, Refusal};
 use crate::error::ProbeError;
 use crate::scan::{ScanRequest, ScanUpdate, Scanner};
-use crate::target::{Host, Target};
+use crate::target::Target;
+use crate::target::egress::{EgressError, Endpoint};
+
+/// A client's share of the per-client cap on scans in flight, held while it waits.
+pub type ClientScan = ScanPermit<ClientKey, Flight>;
 
 /// One request for a scan.
 #[derive(Debug, Clone)]
@@ -46,6 +57,8 @@ pub enum Answer {
         flight: Arc<Flight>,
         started: bool,
         quick_enough: bool,
+        /// Counts the scan against the client's cap until dropped.
+        permit: ClientScan,
     },
 }
 
@@ -56,8 +69,9 @@ pub struct ScanBroker {
     cache: ReportCache,
     admission: Arc<Admission>,
     clients: RateLimiter<ClientKey>,
-    /// Keyed by [`target_key`].
+    /// Keyed by [`Egress::rate_key`]: the address and port connected to.
     targets: RateLimiter<String>,
+    caps: Arc<ClientCaps<ClientKey>>,
     refreshes: RateLimiter<ClientKey>,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
@@ -78,13 +92,14 @@ impl ScanBroker {
             clients: RateLimiter::new(limits.client_scans_per_minute, limits.tracked_keys),
             targets: RateLimiter::new(limits.target_scans_per_minute, limits.tracked_keys),
             refreshes: RateLimiter::new(limits.refreshes_per_minute, limits.tracked_keys),
+            caps: ClientCaps::new(limits),
             metrics,
             runtime,
         }
     }
 
     /// Finds or starts the scan that answers `ask`.
-    pub fn ask(self: &Arc<Self>, ask: &Ask, client: ClientKey) -> Result<Answer, ApiFailure> {
+    pub async fn ask(self: &Arc<Self>, ask: &Ask, client: ClientKey) -> Result<Answer, ApiFailure> {
         let request = &ask.request;
         self.precheck(&request.target)?;
         let now = Instant::now();
@@ -106,17 +121,26 @@ impl ScanBroker {
         }
         for k in &keys {
             if let Lookup::Running(flight) = self.cache.lookup(k, true, now) {
+                let permit = self
+                    .caps
+                    .join(&client, &flight)
+                    .ok_or_else(|| self.at_cap())?;
                 self.metrics.joined();
                 return Ok(Answer::Flight {
                     flight,
                     started: false,
                     quick_enough: quick && k.full,
+                    permit,
                 });
             }
         }
 
-        // A new scan: the rate limits, then a place in the queue.
-        let mut refunds = self.take_tokens(&key.target, ask.refresh, client, now)?;
+        // A new scan: the client's cap and rate limits, then a place in the queue. Where the
+        // scan connects and the target's rate limit are decided in the scan's task (`run`),
+        // once the flight is registered, so that requests for the same target that come
+        // meanwhile join it rather than each looking the name up.
+        let permit = self.caps.reserve(&client).ok_or_else(|| self.at_cap())?;
+        let mut refunds = self.take_client_tokens(ask.refresh, client, now)?;
         let ticket = match self.admission.enter() {
             Ok(ticket) => ticket,
             Err(why) => {
@@ -129,6 +153,7 @@ impl ScanBroker {
                 self.metrics.cache_miss();
                 self.launch(key, flight.clone(), ticket, request.clone());
                 Ok(Answer::Flight {
+                    permit: permit.started(&flight),
                     flight,
                     started: true,
                     quick_enough: false,
@@ -139,6 +164,7 @@ impl ScanBroker {
                 refunds.refund(self);
                 self.metrics.joined();
                 Ok(Answer::Flight {
+                    permit: permit.started(&running),
                     flight: running,
                     started: false,
                     quick_enough: false,
@@ -147,41 +173,74 @@ impl ScanBroker {
         }
     }
 
-    /// Refusals that need no scan: the port rule, and the address rule for IP literals.
-    fn precheck(&self, target: &Target) -> Result<(), ApiFailure> {
-        let policy = &self.scanner.egress.policy;
-        if let Err(reason) = policy.check_port(target.port()) {
-            self.metrics.refused(Refusal::PortForbidden);
-            return Err(ProbeError::ForbiddenPort {
-                port: target.port(),
-                reason,
-            }
-            .into());
-        }
-        if let Host::Ip(ip) = target.host()
-            && crate::target::connect_to::lookup(
-                &self.scanner.egress.connect_to,
-                target.host(),
-                target.port(),
+    /// A stream's place in the client's cap on open streams, or 429.
+    pub fn open_stream(
+        &self,
+        client: ClientKey,
+    ) -> Result<super::limits::StreamPermit<ClientKey>, ApiFailure> {
+        self.caps.open_stream(&client).ok_or_else(|| {
+            self.metrics.refused(Refusal::ClientBusy);
+            ApiFailure::new(
+                ErrorCode::RateLimited,
+                "too many open event streams from this client; close one first",
             )
-            .is_none()
-            && let Err(reason) = policy.check(*ip)
-        {
-            self.metrics.refused(Refusal::TargetForbidden);
-            return Err(ProbeError::Forbidden {
-                host: ip.to_string(),
-                address: *ip,
-                reason,
+            .retry_after(Duration::from_secs(5))
+        })
+    }
+
+    fn at_cap(&self) -> ApiFailure {
+        self.metrics.refused(Refusal::ClientBusy);
+        let wait = self
+            .metrics
+            .mean_scan_duration()
+            .unwrap_or(Duration::from_secs(5));
+        ApiFailure::new(
+            ErrorCode::RateLimited,
+            "too many scans in flight from this client; wait for one to finish",
+        )
+        .retry_after(wait.clamp(Duration::from_secs(1), Duration::from_secs(60)))
+    }
+
+    /// The per-target rate limit for a scan that connects where `egress` says, or 429.
+    fn take_target_token(&self, egress: &Endpoint, target: &Target) -> Result<String, ApiFailure> {
+        let key = egress::rate_key(egress);
+        match self.targets.take(&key, Instant::now()) {
+            Ok(()) => Ok(key),
+            Err(wait) => {
+                self.metrics.refused(Refusal::TargetRateLimited);
+                Err(ApiFailure::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "{target} was scanned too often lately (by any name for its address); \
+                         this probe does not hammer a host"
+                    ),
+                )
+                .retry_after(wait))
             }
-            .into());
+        }
+    }
+
+    /// Refusals that need no scan and no lookup: the port rule, and the address rule for IP
+    /// literals and `--connect-to` mappings (the scan's own egress decision).
+    fn precheck(&self, target: &Target) -> Result<(), ApiFailure> {
+        let decision = self
+            .scanner
+            .egress
+            .target_without_lookup(target.host(), target.port());
+        if let Some(Err(refusal)) = decision {
+            self.metrics.refused(match refusal {
+                EgressError::Port { .. } => Refusal::PortForbidden,
+                _ => Refusal::TargetForbidden,
+            });
+            return Err(ProbeError::from(refusal).into());
         }
         Ok(())
     }
 
-    /// One token from each limit that applies, or 429 (giving back those already taken).
-    fn take_tokens(
+    /// A token from the client's limits (and its refresh limit), or 429 (giving back those
+    /// already taken).
+    fn take_client_tokens(
         &self,
-        target: &Target,
         refresh: bool,
         client: ClientKey,
         now: Instant,
@@ -208,17 +267,6 @@ impl ScanBroker {
             );
         }
         taken.client = Some(client);
-        let key = target_key(target);
-        if let Err(wait) = self.targets.take(&key, now) {
-            taken.refund(self);
-            self.metrics.refused(Refusal::TargetRateLimited);
-            return Err(ApiFailure::new(
-                ErrorCode::RateLimited,
-                format!("{target} was scanned too often lately; this probe does not hammer a host"),
-            )
-            .retry_after(wait));
-        }
-        taken.target = Some(key);
         Ok(taken)
     }
 
@@ -274,36 +322,35 @@ impl ScanBroker {
         };
         self.runtime.spawn(async move {
             let mut guard = guard;
-            let outcome = guard.broker.run(&guard.flight, ticket, &request).await;
-            guard.finish(outcome);
+            let (outcome, about_the_target) =
+                guard.broker.run(&guard.flight, ticket, &request).await;
+            guard.finish(outcome, about_the_target);
         });
     }
 
-    async fn run(&self, flight: &Flight, ticket: Ticket, request: &ScanRequest) -> Outcome {
-        let _slot = ticket.admit().await.map_err(|why| self.not_admitted(why))?;
-        let started = Instant::now();
-        let (sender, mut updates) = mpsc::unbounded_channel();
-        let scan = AssertUnwindSafe(self.scanner.scan_with_updates(request, Some(sender)));
-        let mut scan = pin!(scan.catch_unwind());
-        let result = loop {
-            tokio::select! {
-                biased;
-                Some(update) = updates.recv() => flight.push(flight_update(update)),
-                result = &mut scan => break result,
-            }
-        };
-        while let Ok(update) = updates.try_recv() {
-            flight.push(flight_update(update));
-        }
-        let outcome = match result {
-            Ok(Ok(report)) => report_json(&report),
-            Ok(Err(error)) => Err(ApiFailure::from(error)),
-            Err(_panic) => {
-                tracing::error!(target = %request.target, "the scan panicked");
-                Err(ApiFailure::new(
-                    ErrorCode::Internal,
-                    "the scan failed unexpectedly (a bug in the probe)",
-                ))
+    /// The scan's outcome, and whether it says something about the target (and may be
+    /// cached): a scan refused by the target's rate limit or never admitted does not.
+    async fn run(&self, flight: &Flight, ticket: Ticket, request: &ScanRequest) -> (Outcome, bool) {
+        // The scan's time (for the metrics and Retry-After) leaves out the wait for a slot.
+        let mut started = Instant::now();
+        // Where the scan connects: resolved once, checked, the key of the per-target limit.
+        let outcome = match egress::resolve_egress(&self.scanner, &request.target).await {
+            Err(error) => Err(ApiFailure::from(error)),
+            Ok(egress) => {
+                let target_key = match self.take_target_token(&egress, &request.target) {
+                    Ok(key) => key,
+                    Err(failure) => return (Err(failure), false),
+                };
+                let _slot = match ticket.admit().await {
+                    Ok(slot) => slot,
+                    Err(why) => {
+                        self.targets.refund(&target_key);
+                        return (Err(self.not_admitted(why)), false);
+                    }
+                };
+                started = Instant::now();
+                let scanner = egress::pinned(&self.scanner, &request.target, &egress);
+                self.scan(flight, request, &scanner).await
             }
         };
         let took = started.elapsed();
@@ -328,7 +375,35 @@ impl ScanBroker {
                 "scan failed"
             ),
         }
-        outcome
+        (outcome, true)
+    }
+
+    /// Runs `scanner`'s scan of `request`, passing its updates on to `flight`'s followers.
+    async fn scan(&self, flight: &Flight, request: &ScanRequest, scanner: &Scanner) -> Outcome {
+        let (sender, mut updates) = mpsc::unbounded_channel();
+        let scan = AssertUnwindSafe(scanner.scan_with_updates(request, Some(sender)));
+        let mut scan = pin!(scan.catch_unwind());
+        let result = loop {
+            tokio::select! {
+                biased;
+                Some(update) = updates.recv() => flight.push(flight_update(update)),
+                result = &mut scan => break result,
+            }
+        };
+        while let Ok(update) = updates.try_recv() {
+            flight.push(flight_update(update));
+        }
+        match result {
+            Ok(Ok(report)) => report_json(&report),
+            Ok(Err(error)) => Err(ApiFailure::from(error)),
+            Err(_panic) => {
+                tracing::error!(target = %request.target, "the scan panicked");
+                Err(ApiFailure::new(
+                    ErrorCode::Internal,
+                    "the scan failed unexpectedly (a bug in the probe)",
+                ))
+            }
+        }
     }
 
     /// No new scans from now on (shutdown); those under way go on.
@@ -394,20 +469,6 @@ impl Refunds {
     }
 }
 
-/// The per-target limit's key: host and port, with an IPv4 address written in IPv6 (mapped
-/// or compatible) counted as that IPv4 address, so a second spelling does not double the
-/// allowance.
-fn target_key(target: &Target) -> String {
-    let host = match target.host() {
-        Host::Ip(std::net::IpAddr::V6(v6)) => match v6.to_ipv4() {
-            Some(v4) if !v6.is_loopback() && !v6.is_unspecified() => v4.to_string(),
-            _ => v6.to_string(),
-        },
-        other => other.to_string(),
-    };
-    format!("{host}:{}", target.port())
-}
-
 /// Makes sure a flight ends and leaves the cache's running set, even if its task is dropped
 /// (runtime shut down) before the scan finished.
 struct FlightGuard {
@@ -418,21 +479,30 @@ struct FlightGuard {
 }
 
 impl FlightGuard {
-    fn finish(&mut self, outcome: Outcome) {
+    fn finish(&mut self, outcome: Outcome, about_the_target: bool) {
         self.finished = true;
-        self.broker
-            .cache
-            .finish(&self.key, &self.flight, outcome, Instant::now());
+        if about_the_target {
+            self.broker
+                .cache
+                .finish(&self.key, &self.flight, outcome, Instant::now());
+        } else {
+            self.broker
+                .cache
+                .finish_unstored(&self.key, &self.flight, outcome);
+        }
     }
 }
 
 impl Drop for FlightGuard {
     fn drop(&mut self) {
         if !self.finished {
-            self.finish(Err(ApiFailure::new(
-                ErrorCode::Internal,
-                "the scan was stopped before it finished",
-            )));
+            self.finish(
+                Err(ApiFailure::new(
+                    ErrorCode::Internal,
+                    "the scan was stopped before it finished",
+                )),
+                false,
+            );
         }
     }
 }
@@ -467,21 +537,5 @@ pub fn mode(quick: bool) -> ScanMode {
         ScanMode::Quick
     } else {
         ScanMode::Full
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_key_per_target_whatever_its_spelling() {
-        let key = |text: &str| target_key(&Target::parse(text).unwrap());
-        assert_eq!(key("93.184.216.34"), "93.184.216.34:443");
-        assert_eq!(key("[::ffff:93.184.216.34]"), "93.184.216.34:443");
-        assert_eq!(key("[::ffff:5db8:d822]:443"), "93.184.216.34:443");
-        assert_eq!(key("Example.COM."), "example.com:443");
-        assert_eq!(key("[2606:4700::1111]:8443"), "2606:4700::1111:8443");
-        assert_eq!(key("[::1]"), "::1:443");
     }
 }

@@ -217,6 +217,25 @@ impl ReportCache {
 
     /// Stores the outcome of `flight` and tells its followers.
     pub fn finish(&self, key: &ScanKey, flight: &Arc<Flight>, outcome: Outcome, now: Instant) {
+        self.settle(key, flight, outcome, now, true);
+    }
+
+    /// Tells the followers of `flight` its outcome without storing it: what the probe's own
+    /// state decided (overloaded, waited too long in the queue, shutting down, the scan
+    /// stopped half-way) says nothing about the target, and must not be served to everyone
+    /// else as the target's answer for `failure_ttl`.
+    pub fn finish_unstored(&self, key: &ScanKey, flight: &Arc<Flight>, outcome: Outcome) {
+        self.settle(key, flight, outcome, Instant::now(), false);
+    }
+
+    fn settle(
+        &self,
+        key: &ScanKey,
+        flight: &Arc<Flight>,
+        outcome: Outcome,
+        now: Instant,
+        store: bool,
+    ) {
         {
             let mut inner = self.lock();
             let ttl = match &outcome {
@@ -237,10 +256,12 @@ impl ReportCache {
             {
                 entry.running = None;
             }
-            if let Some(old) = entry.done.take() {
+            if !store {
+                // An earlier outcome, if any, stays as it was.
+            } else if let Some(old) = entry.done.take() {
                 *bytes -= old.size;
             }
-            if !ttl.is_zero() && size <= self.config.max_bytes {
+            if store && !ttl.is_zero() && size <= self.config.max_bytes {
                 entry.done = Some(Done {
                     outcome: outcome.clone(),
                     stored: now,
@@ -376,6 +397,35 @@ mod tests {
         assert!(matches!(
             cache.lookup(&k, false, now + Duration::from_secs(6)),
             Lookup::Miss
+        ));
+    }
+
+    #[test]
+    fn the_probes_own_refusals_are_not_stored() {
+        let cache = cache(1 << 20);
+        let now = Instant::now();
+        let k = key("d.example");
+        let flight = cache.start(&k).unwrap();
+        let mut follower = flight.follow();
+        let busy = ApiFailure::new(ErrorCode::Overloaded, "waited too long");
+        cache.finish_unstored(&k, &flight, Err(busy));
+        // The followers are told...
+        assert!(follower.borrow_and_update().outcome.is_some());
+        // ...and nobody after them.
+        assert!(matches!(cache.lookup(&k, false, now), Lookup::Miss));
+        assert_eq!(cache.size(), (0, 0));
+        // An earlier report stays served.
+        let first = cache.start(&k).unwrap();
+        cache.finish(&k, &first, Ok(Bytes::from_static(b"old")), now);
+        let second = cache.start(&k).unwrap();
+        cache.finish_unstored(
+            &k,
+            &second,
+            Err(ApiFailure::new(ErrorCode::Overloaded, "x")),
+        );
+        assert!(matches!(
+            cache.lookup(&k, false, now),
+            Lookup::Hit(Cached { outcome: Ok(_), .. })
         ));
     }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -32,6 +32,12 @@ pub struct Limits {
     /// Clients (and targets) whose rate is tracked at once; beyond that new ones are refused
     /// until old ones are forgotten, so the tables stay bounded.
     pub tracked_keys: usize,
+    /// Scans one client may have in flight at once — started, or joined and waited on — so
+    /// one client's slow (tarpit) targets cannot take every slot (0: no limit).
+    pub client_scans_in_flight: usize,
+    /// Event streams one client may hold open at once, so followers of one slow scan cannot
+    /// hold every connection (0: no limit).
+    pub client_streams: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +50,8 @@ impl Default for Limits {
             target_scans_per_minute: 10,
             refreshes_per_minute: 6,
             tracked_keys: 100_000,
+            client_scans_in_flight: 3,
+            client_streams: 4,
         }
     }
 }
@@ -127,6 +135,180 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// Keys tracked now.
     pub fn tracked(&self) -> usize {
         self.buckets.lock().map(|b| b.len()).unwrap_or_default()
+    }
+}
+
+/// What one client holds now: the scans it waits on (by flight, each with how many of its
+/// requests wait on it; a reservation for a scan about to start) and its open streams.
+#[derive(Debug, Default)]
+struct ClientHolds {
+    scans: HashMap<Waited, usize>,
+    streams: usize,
+}
+
+/// A scan a client waits on: a flight (by its address, kept alive by the permit's `Arc`), or
+/// a reservation for one not yet started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Waited {
+    Flight(usize),
+    Reserved(u64),
+}
+
+/// The per-client caps on scans in flight and open streams (see [`Limits`]).
+#[derive(Debug)]
+pub struct ClientCaps<K> {
+    max_scans: usize,
+    max_streams: usize,
+    holds: Mutex<HashMap<K, ClientHolds>>,
+    next_reservation: AtomicU64,
+}
+
+/// A client's share of the scan cap, given back on drop.
+#[derive(Debug)]
+pub struct ScanPermit<K: Hash + Eq + Clone, F> {
+    caps: Arc<ClientCaps<K>>,
+    client: K,
+    waited: Waited,
+    /// The flight waited on, kept so its address is not reused while this permit counts it.
+    _flight: Option<Arc<F>>,
+}
+
+/// A client's share of the stream cap, given back on drop.
+#[derive(Debug)]
+pub struct StreamPermit<K: Hash + Eq + Clone> {
+    caps: Arc<ClientCaps<K>>,
+    client: K,
+}
+
+impl<K: Hash + Eq + Clone> ClientCaps<K> {
+    pub fn new(limits: &Limits) -> Arc<Self> {
+        Arc::new(Self {
+            max_scans: limits.client_scans_in_flight,
+            max_streams: limits.client_streams,
+            holds: Mutex::new(HashMap::new()),
+            next_reservation: AtomicU64::new(0),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, ClientHolds>> {
+        self.holds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `client` waits on `flight` (already running): free if it waits on it already, else
+    /// one more of its scans in flight. `None`: the client is at its cap.
+    pub fn join<F>(self: &Arc<Self>, client: &K, flight: &Arc<F>) -> Option<ScanPermit<K, F>> {
+        let waited = Waited::Flight(Arc::as_ptr(flight) as *const () as usize);
+        self.hold(client, waited, Some(flight.clone()))
+    }
+
+    /// A place for a scan `client` is about to start; [`ScanPermit::started`] binds it to the
+    /// flight. `None`: the client is at its cap.
+    pub fn reserve<F>(self: &Arc<Self>, client: &K) -> Option<ScanPermit<K, F>> {
+        let id = self.next_reservation.fetch_add(1, Ordering::Relaxed);
+        self.hold(client, Waited::Reserved(id), None)
+    }
+
+    fn hold<F>(
+        self: &Arc<Self>,
+        client: &K,
+        waited: Waited,
+        flight: Option<Arc<F>>,
+    ) -> Option<ScanPermit<K, F>> {
+        let mut holds = self.lock();
+        let entry = holds.entry(client.clone()).or_default();
+        let full = self.max_scans != 0 && entry.scans.len() >= self.max_scans;
+        match entry.scans.get_mut(&waited) {
+            Some(count) => *count += 1,
+            None if full => return None,
+            None => {
+                entry.scans.insert(waited, 1);
+            }
+        }
+        Some(ScanPermit {
+            caps: self.clone(),
+            client: client.clone(),
+            waited,
+            _flight: flight,
+        })
+    }
+
+    /// One more open stream for `client`. `None`: the client is at its cap.
+    pub fn open_stream(self: &Arc<Self>, client: &K) -> Option<StreamPermit<K>> {
+        let mut holds = self.lock();
+        let entry = holds.entry(client.clone()).or_default();
+        if self.max_streams != 0 && entry.streams >= self.max_streams {
+            return None;
+        }
+        entry.streams += 1;
+        Some(StreamPermit {
+            caps: self.clone(),
+            client: client.clone(),
+        })
+    }
+
+    /// (scans waited on, open streams) of `client` now.
+    pub fn held_by(&self, client: &K) -> (usize, usize) {
+        self.lock()
+            .get(client)
+            .map_or((0, 0), |h| (h.scans.len(), h.streams))
+    }
+
+    /// Clients holding anything now (the table holds no others).
+    pub fn clients(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn release(&self, client: &K, release: impl FnOnce(&mut ClientHolds)) {
+        let mut holds = self.lock();
+        if let Some(entry) = holds.get_mut(client) {
+            release(entry);
+            if entry.scans.is_empty() && entry.streams == 0 {
+                holds.remove(client);
+            }
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, F> ScanPermit<K, F> {
+    /// The reserved scan started as `flight` (or joined it, if another request started it
+    /// a moment before).
+    #[must_use]
+    pub fn started(mut self, flight: &Arc<F>) -> Self {
+        let waited = Waited::Flight(Arc::as_ptr(flight) as *const () as usize);
+        if self.waited != waited {
+            let mut holds = self.caps.lock();
+            if let Some(entry) = holds.get_mut(&self.client) {
+                remove_one(&mut entry.scans, self.waited);
+                *entry.scans.entry(waited).or_default() += 1;
+            }
+            self.waited = waited;
+            self._flight = Some(flight.clone());
+        }
+        self
+    }
+}
+
+fn remove_one(scans: &mut HashMap<Waited, usize>, waited: Waited) {
+    if let Some(count) = scans.get_mut(&waited) {
+        *count -= 1;
+        if *count == 0 {
+            scans.remove(&waited);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, F> Drop for ScanPermit<K, F> {
+    fn drop(&mut self) {
+        let waited = self.waited;
+        self.caps
+            .release(&self.client, |h| remove_one(&mut h.scans, waited));
+    }
+}
+
+impl<K: Hash + Eq + Clone> Drop for StreamPermit<K> {
+    fn drop(&mut self) {
+        self.caps
+            .release(&self.client, |h| h.streams = h.streams.saturating_sub(1));
     }
 }
 
@@ -307,6 +489,42 @@ mod tests {
         // A minute on, the old buckets are full again and forgotten.
         assert!(limiter.take(&99, now + Duration::from_secs(61)).is_ok());
         assert_eq!(limiter.tracked(), 1);
+    }
+
+    #[test]
+    fn each_client_waits_on_a_few_scans_and_holds_a_few_streams() {
+        let caps = ClientCaps::<&str>::new(&Limits {
+            client_scans_in_flight: 2,
+            client_streams: 1,
+            ..Limits::default()
+        });
+        let (one, two, three) = (Arc::new(1), Arc::new(2), Arc::new(3));
+        let a = caps.join(&"a", &one).unwrap();
+        // Waiting on the same scan again costs nothing more.
+        let a_again = caps.join(&"a", &one).unwrap();
+        let reserved = caps.reserve::<i32>(&"a").unwrap();
+        assert_eq!(caps.held_by(&"a"), (2, 0));
+        assert!(caps.join(&"a", &three).is_none(), "at its cap");
+        assert!(caps.reserve::<i32>(&"a").is_none());
+        // Another client has its own.
+        let b = caps.join(&"b", &three).unwrap();
+        // The reservation becomes the scan it started; joining one it waits on merges.
+        let started = reserved.started(&one);
+        assert_eq!(caps.held_by(&"a"), (1, 0));
+        let c = caps.join(&"a", &two).unwrap();
+        drop((a, a_again, started));
+        assert_eq!(caps.held_by(&"a"), (1, 0));
+        drop(c);
+        let stream = caps.open_stream(&"a").unwrap();
+        assert!(caps.open_stream(&"a").is_none());
+        drop(stream);
+        assert!(caps.open_stream(&"a").is_some());
+        drop(b);
+        assert_eq!(
+            caps.clients(),
+            0,
+            "the table forgets clients that hold nothing"
+        );
     }
 
     #[tokio::test]

@@ -43,6 +43,8 @@ pub enum Refusal {
     TargetRateLimited,
     /// The client asked for too many refreshes.
     RefreshRateLimited,
+    /// The client had too many scans in flight, or too many streams open.
+    ClientBusy,
     /// The queue was full, or a scan waited too long in it.
     Overloaded,
     /// The probe is shutting down.
@@ -50,7 +52,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 12] = [
         Self::Unauthorized,
         Self::Origin,
         Self::Host,
@@ -60,6 +62,7 @@ impl Refusal {
         Self::ClientRateLimited,
         Self::TargetRateLimited,
         Self::RefreshRateLimited,
+        Self::ClientBusy,
         Self::Overloaded,
         Self::Draining,
     ];
@@ -75,6 +78,7 @@ impl Refusal {
             Self::ClientRateLimited => "client_rate_limited",
             Self::TargetRateLimited => "target_rate_limited",
             Self::RefreshRateLimited => "refresh_rate_limited",
+            Self::ClientBusy => "client_busy",
             Self::Overloaded => "overloaded",
             Self::Draining => "draining",
         }

@@ -16,6 +16,7 @@ pub mod access;
 mod api_error;
 pub mod broker;
 pub mod cache;
+pub mod egress;
 pub mod limits;
 pub mod metrics;
 mod routes;
@@ -35,7 +36,7 @@ pub use access::AccessConfig;
 pub use api_error::ApiFailure;
 pub use cache::CacheConfig;
 pub use limits::Limits;
-pub use routes::configure;
+pub use routes::{ROUTES, Route, configure};
 
 use self::access::Access;
 use self::broker::ScanBroker;

@@ -29,37 +29,80 @@ use super::stream;
 use crate::scan::ScanRequest;
 use crate::target::Target;
 
-/// Registers every route and the JSON 404.
+/// One route the app serves: its path, whether it is open without the token, and its
+/// handler. [`ROUTES`] is the one list: [`configure`] registers it, the access rules read
+/// which paths are public from it, and the tests walk it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The canonical path (the only spelling served: see `access::why_not_canonical`).
+    pub path: &'static str,
+    /// Served without the token (health checks).
+    pub public: bool,
+    handler: Handler,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    Healthz,
+    Readyz,
+    Metrics,
+    Probe,
+    ProbeStream,
+}
+
+/// Every route. Anything not listed here as `public` wants the token (default-deny).
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/healthz",
+        public: true,
+        handler: Handler::Healthz,
+    },
+    Route {
+        path: "/readyz",
+        public: true,
+        handler: Handler::Readyz,
+    },
+    Route {
+        path: "/metrics",
+        public: false,
+        handler: Handler::Metrics,
+    },
+    Route {
+        path: "/api/v1/probe",
+        public: false,
+        handler: Handler::Probe,
+    },
+    Route {
+        path: "/api/v1/probe/stream",
+        public: false,
+        handler: Handler::ProbeStream,
+    },
+];
+
+/// Whether `path` (canonical, as checked by the access guard) is served without the token.
+pub(super) fn is_public(path: &str) -> bool {
+    ROUTES
+        .iter()
+        .any(|route| route.public && route.path == path)
+}
+
+/// Registers every route of [`ROUTES`] and the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/readyz")
-            .route(web::get().to(readyz))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/metrics")
-            .route(web::get().to(metrics))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v1/probe")
-            .route(web::get().to(probe))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v1/probe/stream")
-            .route(web::get().to(probe_stream))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .default_service(web::to(not_found))
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
-    }));
+    for route in ROUTES {
+        let resource = web::resource(route.path).default_service(web::to(method_not_allowed));
+        let get = web::get();
+        cfg.service(match route.handler {
+            Handler::Healthz => resource.route(get.to(healthz)),
+            Handler::Readyz => resource.route(get.to(readyz)),
+            Handler::Metrics => resource.route(get.to(metrics)),
+            Handler::Probe => resource.route(get.to(probe)),
+            Handler::ProbeStream => resource.route(get.to(probe_stream)),
+        });
+    }
+    cfg.default_service(web::to(not_found))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiFailure::new(ErrorCode::BadRequest, format!("bad query string: {err}")).into()
+        }));
 }
 
 #[derive(Serialize)]
@@ -131,14 +174,18 @@ async fn probe(
 ) -> Result<HttpResponse, ApiFailure> {
     let ask = parse_ask(&state, &query, PROBE_PARAMETERS)?;
     let client = client_of(&request);
-    match state.broker.ask(&ask, client)? {
+    match state.broker.ask(&ask, client).await? {
         Answer::Cached(cached) => respond(cached.outcome, "hit", Some(cached.age)),
         Answer::Flight {
             flight,
             started,
             quick_enough,
+            permit,
         } => {
+            // The permit counts the scan against the client until the answer is there (or
+            // the client went away, which drops this future).
             let outcome = wait_for(&flight, quick_enough).await;
+            drop(permit);
             respond(outcome, if started { "miss" } else { "joined" }, None)
         }
     }
@@ -153,12 +200,17 @@ async fn probe_stream(
     let mut ask = parse_ask(&state, &query, STREAM_PARAMETERS)?;
     ask.request.mode = shared::ScanMode::Full;
     let client = client_of(&request);
-    let (events, cache) = match state.broker.ask(&ask, client)? {
-        Answer::Cached(cached) => (stream::cached(cached.outcome), "hit"),
+    // The stream's place is taken first: a client at its cap starts nothing.
+    let open = state.broker.open_stream(client)?;
+    let (events, cache) = match state.broker.ask(&ask, client).await? {
+        Answer::Cached(cached) => (stream::cached(cached.outcome, open), "hit"),
         Answer::Flight {
-            flight, started, ..
+            flight,
+            started,
+            permit,
+            ..
         } => (
-            stream::follow(flight, state.stream_keep_alive),
+            stream::follow(flight, state.stream_keep_alive, open, permit),
             if started { "miss" } else { "joined" },
         ),
     };

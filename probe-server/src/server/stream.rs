@@ -16,14 +16,18 @@ use actix_web::web::Bytes;
 use shared::{ApiError, ErrorCode, StreamEvent};
 use tokio::sync::watch;
 
+use super::access::ClientKey;
+use super::broker::ClientScan;
 use super::cache::{Flight, FlightState, FlightUpdate, Outcome};
+use super::limits::StreamPermit;
 
 /// The events of one scan, as a body stream.
 pub(super) type Events = futures_util::stream::BoxStream<'static, Result<Bytes, Infallible>>;
 
 /// A stream of one final event, for a cached outcome.
-pub(super) fn cached(outcome: Outcome) -> Events {
+pub(super) fn cached(outcome: Outcome, open: StreamPermit<ClientKey>) -> Events {
     let follower = Follower {
+        _held: (open, None),
         receiver: None,
         pending: Some(final_event(&outcome)),
         seen: 0,
@@ -33,9 +37,17 @@ pub(super) fn cached(outcome: Outcome) -> Events {
     events(follower)
 }
 
-/// Follows `flight` from its start to its outcome.
-pub(super) fn follow(flight: Arc<Flight>, keep_alive: Duration) -> Events {
+/// Follows `flight` from its start to its outcome. The permits count the stream (and the
+/// scan) against the client for as long as the body lives: until its last event, or until
+/// the client goes away and actix drops it.
+pub(super) fn follow(
+    flight: Arc<Flight>,
+    keep_alive: Duration,
+    open: StreamPermit<ClientKey>,
+    scan: ClientScan,
+) -> Events {
     let follower = Follower {
+        _held: (open, Some(scan)),
         receiver: Some((flight.follow(), flight)),
         pending: None,
         seen: 0,
@@ -56,6 +68,8 @@ fn events(follower: Follower) -> Events {
 }
 
 struct Follower {
+    /// The client's places in its caps, given back when the stream ends.
+    _held: (StreamPermit<ClientKey>, Option<ClientScan>),
     /// The flight followed (held so its sending side lives as long as the stream).
     receiver: Option<(watch::Receiver<FlightState>, Arc<Flight>)>,
     /// A final event to send as is.

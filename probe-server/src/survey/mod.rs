@@ -49,6 +49,9 @@ pub struct SurveyRequest {
     /// survey has `connections` of its own).
     pub slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
     pub deadline: Instant,
+    /// The longest each read waits for the server (see
+    /// [`prober::Prober::with_first_byte_timeout`]).
+    pub first_byte: std::time::Duration,
 }
 
 /// What the survey found.
@@ -108,7 +111,8 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
             request.connections,
             request.deadline,
         ),
-    };
+    }
+    .with_first_byte_timeout(request.first_byte);
     let progress = Progress {
         updates,
         done: AtomicU32::new(0),

@@ -15,6 +15,9 @@ use crate::wire::{
     ClientHello, Exchange, FlightEnd, Limits, ServerFlight, WireError, connect_and_exchange,
 };
 
+/// The longest one read waits unless told otherwise (the first-byte timeout's default).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// The default cap on connections in flight to one host.
 pub const DEFAULT_CONNECTIONS: usize = 8;
 
@@ -69,7 +72,7 @@ impl Prober {
         Self {
             address,
             server_name,
-            limits: Limits::with_timeouts(Duration::from_secs(4), Duration::from_secs(6)),
+            limits: Limits::with_timeouts(DEFAULT_READ_TIMEOUT, Duration::from_secs(6)),
             deadline,
             capacity,
             slots,
@@ -77,6 +80,16 @@ impl Prober {
             half_close_works: AtomicBool::new(true),
             connections: AtomicUsize::new(0),
         }
+    }
+
+    /// Gives up an exchange when the server has sent nothing `first_byte` after the hello
+    /// (a tarpit), instead of [`DEFAULT_READ_TIMEOUT`]. The raw engine bounds every read of
+    /// an exchange by this (its total stays bounded by the exchange's and the scan's limits),
+    /// so the first byte's wait is the first read's.
+    #[must_use]
+    pub fn with_first_byte_timeout(mut self, first_byte: Duration) -> Self {
+        self.limits.read_timeout = first_byte.max(Duration::from_millis(100));
+        self
     }
 
     /// The SNI name hellos carry.

@@ -176,6 +176,26 @@ impl Egress {
         self.resolve_checked(host, port, lookup_timeout).await
     }
 
+    /// The decision for the scanned server when it needs no lookup (a `--connect-to` rule
+    /// or an IP literal); `None` when it does.
+    pub fn target_without_lookup(
+        &self,
+        host: &Host,
+        port: u16,
+    ) -> Option<Result<Endpoint, EgressError>> {
+        if let Err(e) = self.check_port(Purpose::Target, port) {
+            return Some(Err(e));
+        }
+        let address = match connect_to::lookup(&self.connect_to, host, port) {
+            Some(mapped) => mapped,
+            None => SocketAddr::new(host.ip()?, port),
+        };
+        Some(self.check_address(host, address.ip()).map(|()| Endpoint {
+            address,
+            resolved: vec![address.ip()],
+        }))
+    }
+
     /// Where the redirect check of the scanned `host` goes: port 80 of the address the scan
     /// already checked (no second lookup), or where a `--connect-to` rule for port 80 sends it.
     pub fn plain_http(&self, host: &Host, scanned: &Endpoint) -> Result<SocketAddr, EgressError> {

@@ -31,6 +31,14 @@ pub enum Host {
 }
 
 impl Host {
+    /// The IP address, if this is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Self::Ip(ip) => Some(*ip),
+            Self::Name(_) => None,
+        }
+    }
+
     /// The DNS name, if this is not an IP address.
     pub fn name(&self) -> Option<&str> {
         match self {

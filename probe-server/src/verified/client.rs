@@ -5,8 +5,11 @@
 //! it afterwards. The handshake signatures are still verified against the presented key, so
 //! the server has proven it holds the certificate's private key.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -17,6 +20,7 @@ use rustls::{
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use shared::ProtocolVersion;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -162,6 +166,112 @@ impl TlsFailure {
     }
 }
 
+/// The default of [`VerifiedClient::with_first_byte_timeout`].
+pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// What the step is called when a server sends nothing after the ClientHello.
+pub const FIRST_BYTE_STEP: &str = "the wait for the server's first byte";
+
+/// The error a [`FirstByteDeadline`] read fails with.
+#[derive(Debug, thiserror::Error)]
+#[error("the server sent nothing within {:.1} s of the ClientHello", .0.as_secs_f64())]
+pub struct FirstByteTimeout(pub Duration);
+
+/// A stream whose reads fail (`TimedOut`, [`FirstByteTimeout`]) when nothing has arrived
+/// `first_byte` after the first write — the ClientHello. A tarpit accepts connections and
+/// never answers; without this it would hold the scan (and one of the probe's scan slots)
+/// for the whole handshake timeout. Once the server has sent a byte the deadline is gone,
+/// and a server that answers keeps the handshake's and the scan's whole time.
+#[derive(Debug)]
+pub struct FirstByteDeadline<S> {
+    inner: S,
+    first_byte: Duration,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    answered: bool,
+}
+
+impl<S> FirstByteDeadline<S> {
+    pub fn new(inner: S, first_byte: Duration) -> Self {
+        Self {
+            inner,
+            first_byte,
+            timer: None,
+            answered: false,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    self.answered = true;
+                    self.timer = None;
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                let first_byte = self.first_byte;
+                if !self.answered
+                    && let Some(timer) = self.timer.as_mut()
+                    && timer.as_mut().poll(cx).is_ready()
+                {
+                    return Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        FirstByteTimeout(first_byte),
+                    )));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) && !self.answered && self.timer.is_none()
+        {
+            self.timer = Some(Box::pin(tokio::time::sleep(self.first_byte)));
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The verified connection: TLS over TCP with the first-byte deadline.
+pub type VerifiedStream = TlsStream<FirstByteDeadline<TcpStream>>;
+
+/// A TLS error, or the first-byte deadline's timeout.
+fn handshake_failure(error: &std::io::Error, first_byte: Duration) -> HandshakeFailure {
+    if error
+        .get_ref()
+        .is_some_and(|e| e.downcast_ref::<FirstByteTimeout>().is_some())
+    {
+        HandshakeFailure::Timeout(FIRST_BYTE_STEP, first_byte)
+    } else {
+        HandshakeFailure::Tls(describe_tls_error(error))
+    }
+}
+
 /// What the verified handshake saw.
 #[derive(Debug)]
 pub struct VerifiedHandshake {
@@ -177,7 +287,7 @@ pub struct VerifiedHandshake {
     pub resumed: bool,
     pub handshake_time: Duration,
     /// The open connection, for the HTTP request that follows.
-    pub stream: TlsStream<TcpStream>,
+    pub stream: VerifiedStream,
 }
 
 /// Which versions a handshake offers.
@@ -200,6 +310,7 @@ pub struct VerifiedClient {
     verifier: Arc<RecordingVerifier>,
     modern: Arc<ClientConfig>,
     tls12_only: Arc<ClientConfig>,
+    first_byte: Duration,
 }
 
 impl VerifiedClient {
@@ -232,7 +343,16 @@ impl VerifiedClient {
             verifier,
             modern,
             tls12_only,
+            first_byte: DEFAULT_FIRST_BYTE_TIMEOUT,
         }
+    }
+
+    /// Gives up a handshake when the server has sent nothing `first_byte` after the
+    /// ClientHello (see [`FirstByteDeadline`]).
+    #[must_use]
+    pub fn with_first_byte_timeout(mut self, first_byte: Duration) -> Self {
+        self.first_byte = first_byte;
+        self
     }
 
     /// Connects to `address` and handshakes as for `name`.
@@ -254,11 +374,12 @@ impl VerifiedClient {
             .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
             .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
         let _ = tcp.set_nodelay(true);
+        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
         let connector = TlsConnector::from(config);
         let stream = tokio::time::timeout(handshake_timeout, connector.connect(name, tcp))
             .await
             .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
-            .map_err(|e| HandshakeFailure::Tls(describe_tls_error(&e)))?;
+            .map_err(|e| handshake_failure(&e, self.first_byte))?;
         let handshake_time = started.elapsed();
 
         let (_, conn) = stream.get_ref();
@@ -320,13 +441,14 @@ impl VerifiedClient {
             .await
             .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
             .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
+        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
         let stream = tokio::time::timeout(
             handshake_timeout,
             TlsConnector::from(Arc::new(config)).connect(name, tcp),
         )
         .await
         .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
-        .map_err(|e| HandshakeFailure::Tls(describe_tls_error(&e)))?;
+        .map_err(|e| handshake_failure(&e, self.first_byte))?;
         Ok(stream
             .get_ref()
             .1
@@ -377,5 +499,46 @@ fn describe_tls_error(error: &std::io::Error) -> TlsFailure {
             "the server reset the connection during the handshake".into(),
         ),
         _ => failure(TlsFailureKind::Other, error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_server_that_sends_nothing_fails_in_the_first_byte_timeout() {
+        // Accepts, reads, never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let tarpit = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let first_byte = Duration::from_millis(300);
+        let client = VerifiedClient::new(true).with_first_byte_timeout(first_byte);
+        let started = Instant::now();
+        let failure = client
+            .handshake(
+                address,
+                ServerName::try_from("tarpit.test").unwrap(),
+                Offer::Modern,
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            failure,
+            HandshakeFailure::Timeout(FIRST_BYTE_STEP, first_byte)
+        );
+        let took = started.elapsed();
+        assert!(
+            took >= first_byte && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+        tarpit.abort();
     }
 }

@@ -21,6 +21,25 @@ pub const USER_AGENT: &str = concat!(
 );
 /// The most header bytes accepted in a response.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most bytes of a server's header value a report keeps (HSTS, the redirect's
+/// `Location`): reports are cached and served to everyone, and a server must not fill the
+/// cache with 64 KiB headers. Longer values are cut, with [`TRUNCATED`] at the end.
+pub const MAX_KEPT_HEADER_BYTES: usize = 1024;
+/// What ends a header value cut to [`MAX_KEPT_HEADER_BYTES`].
+pub const TRUNCATED: &str = "…[truncated]";
+
+/// `value`, cut to at most [`MAX_KEPT_HEADER_BYTES`] (at a character boundary, the marker
+/// included) when longer.
+pub fn kept_header(value: &str) -> String {
+    if value.len() <= MAX_KEPT_HEADER_BYTES {
+        return value.to_owned();
+    }
+    let mut end = MAX_KEPT_HEADER_BYTES - TRUNCATED.len();
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{TRUNCATED}", &value[..end])
+}
 
 /// The answer to `GET /` over HTTPS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +129,7 @@ pub async fn get_plain(
             });
         Ok(Some(PlainHttp {
             status: status.as_u16(),
-            location,
+            location: location.as_deref().map(kept_header),
             redirects_to_https,
         }))
     };
@@ -212,7 +231,8 @@ pub fn parse_hsts(raw: &str) -> Hsts {
         max_age = None;
     }
     Hsts {
-        raw: raw.to_owned(),
+        // Judged on the whole value, kept in part.
+        raw: kept_header(raw),
         max_age,
         include_subdomains,
         preload,
@@ -222,6 +242,18 @@ pub fn parse_hsts(raw: &str) -> Hsts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_header_values_are_kept_in_part() {
+        let hsts = parse_hsts(&format!("max-age=600; {}", "x".repeat(64 * 1024)));
+        assert_eq!(hsts.max_age, Some(600));
+        assert_eq!(hsts.raw.len(), MAX_KEPT_HEADER_BYTES);
+        assert!(hsts.raw.ends_with(TRUNCATED));
+        let wide = "é".repeat(2000);
+        let kept = kept_header(&wide);
+        assert!(kept.len() <= MAX_KEPT_HEADER_BYTES && kept.ends_with(TRUNCATED));
+        assert_eq!(kept_header("max-age=1"), "max-age=1");
+    }
 
     #[test]
     fn parses_hsts_like_rfc_6797() {

@@ -25,6 +25,8 @@ pub struct StageTimeouts {
     pub connect: Duration,
     pub handshake: Duration,
     pub http: Duration,
+    /// From the ClientHello to the server's first byte (a tarpit fails in this time).
+    pub first_byte: Duration,
 }
 
 /// What the verified stage saw.
@@ -77,7 +79,8 @@ pub async fn run(
     } = request;
     let t = timeouts;
     let address = endpoint.address;
-    let client = VerifiedClient::new(names.sni.is_some());
+    // The first-byte deadline: a tarpit fails fast.
+    let client = VerifiedClient::new(names.sni.is_some()).with_first_byte_timeout(t.first_byte);
     let handshake = |offer| {
         connections.fetch_add(1, Ordering::Relaxed);
         client.handshake(

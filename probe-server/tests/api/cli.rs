@@ -245,6 +245,21 @@ async fn bad_settings_exit_2_with_a_reason() {
         (vec!["--allow-port", "ssh"], vec![], "ssh"),
         (vec![], vec![("PROBE_TIMEOUT", "-1")], "--timeout"),
         (
+            vec![],
+            vec![("PROBE_CLIENT_STREAMS", "lots")],
+            "--client-streams",
+        ),
+        (
+            vec!["--first-byte-timeout", "0"],
+            vec![],
+            "--first-byte-timeout",
+        ),
+        (
+            vec!["--client-scans-in-flight=-1"],
+            vec![],
+            "client-scans-in-flight",
+        ),
+        (
             vec!["--token", "a", "--token-file", "/etc/hostname"],
             vec![],
             "not both",
@@ -256,6 +271,47 @@ async fn bad_settings_exit_2_with_a_reason() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_probe_off_loopback_does_not_start() {
+    // Refused before anything is bound (the addresses are never listened on).
+    for (args, env, needle) in [
+        (vec!["--listen", "192.0.2.10:7443"], vec![], "--no-token"),
+        (
+            vec![],
+            vec![("PROBE_LISTEN", "[2001:db8::10]:7443")],
+            "--no-token",
+        ),
+        (
+            vec!["--listen", "192.0.2.10:7443", "--no-token=false"],
+            vec![],
+            "--no-token",
+        ),
+        (
+            vec!["--listen", "0.0.0.0:7443", "--no-token"],
+            vec![],
+            "--allowed-host",
+        ),
+        (
+            vec![
+                "--listen",
+                "192.0.2.10:7443",
+                "--no-token",
+                "--token-file",
+                "/etc/hostname",
+            ],
+            vec![],
+            "not both",
+        ),
+    ] {
+        let mut all = vec!["serve"];
+        all.extend(args.iter().copied());
+        let out = command(&all, &env).output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?} {env:?}: {stderr}");
     }
 }
 

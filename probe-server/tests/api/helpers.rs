@@ -62,10 +62,14 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) policy: AddressPolicy,
     pub(crate) resolver: Option<Arc<dyn Resolve>>,
     pub(crate) scan_timeout: Duration,
+    /// The first-byte timeout; `None`: the default within `scan_timeout`.
+    pub(crate) first_byte: Option<Duration>,
     pub(crate) access: AccessConfig,
     pub(crate) limits: Limits,
     pub(crate) cache: CacheConfig,
     pub(crate) http: HttpConfig,
+    /// Where the app listens (port 0: a free one).
+    pub(crate) listen: SocketAddr,
 }
 
 impl<'a> AppSpec<'a> {
@@ -76,6 +80,7 @@ impl<'a> AppSpec<'a> {
             policy: AddressPolicy::allow_all(),
             resolver: None,
             scan_timeout: Duration::from_secs(10),
+            first_byte: None,
             access: AccessConfig::default(),
             limits: Limits::default(),
             cache: CacheConfig::default(),
@@ -84,6 +89,7 @@ impl<'a> AppSpec<'a> {
                 handle_signals: false,
                 ..HttpConfig::default()
             },
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 
@@ -115,13 +121,20 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
         scanner.egress.resolver = resolver;
     }
     scanner.timeouts = Timeouts::within(spec.scan_timeout);
-    let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), scanner);
+    if let Some(first_byte) = spec.first_byte {
+        scanner.timeouts.first_byte = first_byte;
+    }
+    let mut config = ServeConfig::new(spec.listen, scanner);
     config.access = spec.access;
     config.limits = spec.limits;
     config.cache = spec.cache;
     config.http = spec.http;
     let app = Application::build(config).unwrap();
-    let address = app.address();
+    let mut address = app.address();
+    if address.ip().is_unspecified() {
+        // Listening on every address: ask on IPv4 loopback.
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
     let shutdown = app.shutdown_handle();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -231,4 +244,17 @@ impl Drop for Tarpit {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Asks `/readyz` until `done` holds for its answer (at most 2000
+/// answers, each awaited: no timer).
+pub(crate) async fn wait_for_readyz(app: &TestApp, done: impl Fn(&serde_json::Value) -> bool) {
+    for _ in 0..2000 {
+        let body: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+        if done(&body) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("/readyz never showed the state waited for");
 }

@@ -203,3 +203,71 @@ async fn a_target_is_not_scanned_too_often_and_refreshes_are_limited() {
     .await;
     assert_eq!(status, 502);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn junk_in_x_forwarded_for_does_not_put_a_client_in_the_proxys_bucket() {
+    let pki = TestPki::new();
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.limits.client_scans_per_minute = 1;
+    spec.connect_to = vec![format!("::127.0.0.1:{}", closed_port())];
+    // Two proxies in front, both on loopback.
+    spec.access.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    let app = spawn_app(spec).await;
+    // The proxy's own request uses the proxy's allowance.
+    let (status, _) = error_of(app.get("/api/v1/probe?host=a.test").await).await;
+    assert_eq!(status, 502);
+    // A client behind the second proxy (which named it 127.0.0.5) that sent junk of its own:
+    // its own allowance, not the proxy's spent one.
+    let (status, _) = error_of(
+        app.get_with(
+            "/api/v1/probe?host=b.test",
+            &[("X-Forwarded-For", "not-an-address, 127.0.0.5")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 502, "counted as 127.0.0.5");
+    // And the junk does not let it move into yet another bucket.
+    let (status, error) = error_of(
+        app.get_with(
+            "/api/v1/probe?host=c.test",
+            &[("X-Forwarded-For", "more-junk, 127.0.0.5")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, error.error), (429, ErrorCode::RateLimited));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dual_stack_listener_trusts_its_ipv4_proxy() {
+    let pki = TestPki::new();
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.limits.client_scans_per_minute = 1;
+    spec.connect_to = vec![format!("::127.0.0.1:{}", closed_port())];
+    spec.access.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    spec.access.allowed_hosts = vec!["127.0.0.1".into()];
+    // [::]: the proxy at 127.0.0.1 is seen as ::ffff:127.0.0.1.
+    spec.listen = "[::]:0".parse().unwrap();
+    let app = spawn_app(spec).await;
+    for (client, host) in [("198.51.100.9", "a.test"), ("198.51.100.10", "b.test")] {
+        let (status, _) = error_of(
+            app.get_with(
+                &format!("/api/v1/probe?host={host}"),
+                &[("X-Forwarded-For", client)],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 502, "{client} has its own allowance");
+    }
+    let (status, _) = error_of(
+        app.get_with(
+            "/api/v1/probe?host=c.test",
+            &[("X-Forwarded-For", "198.51.100.9")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 429, "and uses it");
+}

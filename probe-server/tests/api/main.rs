@@ -2,12 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod abuse;
 mod access;
 mod cache;
 mod cli;
 mod helpers;
 mod limits;
 mod ops;
+mod paths;
 mod probe;
 mod ssrf;
 mod stream;

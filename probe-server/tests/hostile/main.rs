@@ -109,6 +109,9 @@ async fn through_the_api_each_ends_clearly_in_time() {
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), scanner);
     config.limits.client_scans_per_minute = 0;
     config.limits.target_scans_per_minute = 0;
+    // Every hostile server at once, from one client: no per-client caps.
+    config.limits.client_scans_in_flight = 0;
+    config.limits.client_streams = 0;
     config.http = HttpConfig {
         workers: 1,
         handle_signals: false,
