@@ -19,8 +19,10 @@ use std::process::{Command, Stdio};
 use crate::png;
 
 /// The wasm size budget (bytes).
-const MAX_WASM: u64 = 150 * 1024;
-const MAX_WASM_GZIP: u64 = 60 * 1024;
+/// Issue 12 moved it from 150/60 KB (which the hand-written JSON decoder existed to meet) to
+/// what still loads at once from disk: 400 KB raw, 150 KB gzipped per module.
+const MAX_WASM: u64 = 400 * 1024;
+const MAX_WASM_GZIP: u64 = 150 * 1024;
 /// Icon sizes the manifest names.
 const ICON_SIZES: [u32; 4] = [16, 32, 48, 128];
 /// Every file in the zips gets this time (2020-01-01), so that builds compare equal.

@@ -49,6 +49,8 @@ pub struct ScanKey {
     pub target: Target,
     pub sni: Option<String>,
     pub full: bool,
+    /// One chosen address of the name (`endpoint=`), or every address.
+    pub endpoint: Option<std::net::IpAddr>,
 }
 
 impl ScanKey {
@@ -57,6 +59,7 @@ impl ScanKey {
             target: request.target.clone(),
             sni: request.sni.clone(),
             full: request.mode == shared::ScanMode::Full,
+            endpoint: request.endpoint,
         }
     }
 
@@ -339,6 +342,7 @@ mod tests {
             target: Target::parse(host).unwrap(),
             sni: None,
             full: false,
+            endpoint: None,
         }
     }
 

@@ -2,8 +2,8 @@
 //!
 //! | Route | Answer |
 //! | --- | --- |
-//! | `GET /api/v1/probe?host=H[&port=P][&sni=N][&refresh=1][&quick=1]` | the report (JSON) |
-//! | `GET /api/v1/probe/stream?host=H[&port=P][&sni=N][&refresh=1]` | Server-Sent Events |
+//! | `GET /api/v1/probe?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1][&quick=1]` | the report (JSON) |
+//! | `GET /api/v1/probe/stream?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1]` | Server-Sent Events |
 //! | `GET /healthz` | `{"status":"ok","version":…}`: the process is up |
 //! | `GET /readyz` | 200 while taking scans, 503 once a shutdown began |
 //! | `GET /metrics` | Prometheus text |
@@ -281,8 +281,8 @@ fn client_of(request: &HttpRequest) -> ClientKey {
         })
 }
 
-const PROBE_PARAMETERS: &[&str] = &["host", "port", "sni", "refresh", "quick"];
-const STREAM_PARAMETERS: &[&str] = &["host", "port", "sni", "refresh"];
+const PROBE_PARAMETERS: &[&str] = &["host", "port", "sni", "endpoint", "refresh", "quick"];
+const STREAM_PARAMETERS: &[&str] = &["host", "port", "sni", "endpoint", "refresh"];
 
 fn parse_ask(
     state: &AppState,
@@ -349,11 +349,26 @@ fn parse_query(query: &[(String, String)], known: &[&str]) -> Result<Ask, ApiFai
     let refresh = flag("refresh")?;
     let quick = flag("quick")?;
     let target = Target::from_parts(host, port).map_err(ApiFailure::from)?;
+    // One address of the name (an IP literal; IPv6 bare or in brackets).
+    let endpoint = match get("endpoint") {
+        None => None,
+        Some(text) => Some(
+            text.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .map_err(|_| {
+                    ApiFailure::new(
+                        ErrorCode::BadTarget,
+                        format!("endpoint {text:?} is not an IP address"),
+                    )
+                })?,
+        ),
+    };
     Ok(Ask {
         request: ScanRequest {
             target,
             sni: get("sni").map(str::to_owned),
-            endpoint: None,
+            endpoint,
             mode: broker::mode(quick),
         },
         refresh,

@@ -40,6 +40,25 @@ async fn probe_returns_the_report() {
     assert!(report.trust.trusted);
     assert_eq!(report.scan_mode, ScanMode::Full);
 
+    // endpoint= scans one address of the name: one it resolves to, or none.
+    let response = app
+        .get("/api/v1/probe?host=good.test&port=8443&endpoint=127.0.0.1")
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Report = response.json().await.unwrap();
+    assert_eq!(report.target.ip.to_string(), "127.0.0.1");
+    let (status, error) = error_of(
+        app.get("/api/v1/probe?host=good.test&port=8443&endpoint=127.0.0.9")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, error.error),
+        (400, ErrorCode::BadTarget),
+        "{}",
+        error.message
+    );
+
     // quick=1 asks for the verified handshake only.
     let response = app
         .get("/api/v1/probe?host=good.test&port=8443&quick=1")
@@ -61,6 +80,16 @@ async fn bad_requests_are_400_with_a_reason() {
         ("host=example.com&port=http", ErrorCode::BadTarget, "port"),
         ("host=example.com:444&port=443", ErrorCode::BadTarget, "444"),
         ("host=2130706433", ErrorCode::BadTarget, "127.0.0.1"),
+        (
+            "host=example.com&endpoint=0x7f.1",
+            ErrorCode::BadTarget,
+            "not an IP address",
+        ),
+        (
+            "host=example.com&endpoint=www.example.com",
+            ErrorCode::BadTarget,
+            "not an IP address",
+        ),
         (
             "host=example.com&colour=blue",
             ErrorCode::BadRequest,
