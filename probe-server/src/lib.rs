@@ -22,6 +22,7 @@ pub mod render;
 pub mod resolve;
 pub mod scan;
 pub mod server;
+pub mod simulation;
 pub mod survey;
 pub mod target;
 pub mod trust;

@@ -794,6 +794,8 @@ struct Assembly {
     key_exchange: KeyExchange,
     features: Features,
     attacks: AttackProbes,
+    /// The handshake simulation (full scans).
+    simulations: Vec<shared::HandshakeSimulation>,
     errors: Vec<CheckError>,
 }
 
@@ -838,6 +840,7 @@ impl Assembly {
             http: stage.http.clone(),
             key_exchange: KeyExchange::default(),
             attacks: AttackProbes::default(),
+            simulations: Vec::new(),
             errors: stage.errors.clone(),
         }
     }
@@ -904,6 +907,11 @@ impl Assembly {
             alpn: stage.alpn.clone(),
             ..survey.features.clone()
         };
+        // The handshake simulation, the leaf certificate's limits applied (key type and size).
+        let simulations = crate::simulation::report(
+            &survey.simulations,
+            judged.and_then(|j| j.certificates.first()),
+        );
         Self {
             mode: ScanMode::Full,
             target,
@@ -918,6 +926,7 @@ impl Assembly {
             key_exchange: survey.key_exchange,
             features,
             attacks: survey.attacks,
+            simulations,
             errors,
         }
     }
@@ -951,6 +960,7 @@ fn assemble(a: Assembly) -> Report {
         key_exchange: a.key_exchange,
         features: a.features,
         attacks: a.attacks,
+        simulations: a.simulations,
     };
     let findings = checks::run_all(&observations);
     let hsts_long_enough = observations
@@ -990,6 +1000,7 @@ fn assemble(a: Assembly) -> Report {
             .collect(),
         trust: observations.trust,
         http: observations.http,
+        simulations: observations.simulations,
         findings,
         errors: a.errors,
     }

@@ -12,6 +12,7 @@ mod finding;
 mod grade;
 mod protocol;
 mod report;
+mod simulation;
 mod stream;
 
 pub use api::{ApiError, ErrorCode};
@@ -19,11 +20,12 @@ pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use protocol::ProtocolVersion;
 pub use report::*;
+pub use simulation::{HandshakeSimulation, SimulationFailure, SimulationOutcome};
 pub use stream::{ScanProgress, StreamEvent};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Version of the rating rules the grade follows: SSL Labs' SSL Server Rating Guide (2009r)
 /// plus this probe's own documented extensions (see `probe-server/src/rating/`).

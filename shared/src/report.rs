@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Finding, FindingId, Grade, ProtocolVersion};
+use crate::{Finding, FindingId, Grade, HandshakeSimulation, ProtocolVersion};
 
 /// The complete result of scanning one TLS endpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -45,6 +45,10 @@ pub struct Report {
     /// What the site's HTTP layer says about TLS (HSTS, redirect from plain HTTP). Null when
     /// the HTTP checks did not run.
     pub http: Option<HttpInfo>,
+    /// How real clients (browsers, libraries, old devices) would fare with the server: each
+    /// one's protocol, suite and group, or why it fails. Full scans only; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub simulations: Vec<HandshakeSimulation>,
     /// Everything found, most severe first.
     pub findings: Vec<Finding>,
     /// Checks that could not run, each with its reason. A failed check never sinks the report.

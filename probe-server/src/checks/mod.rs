@@ -267,6 +267,7 @@ pub(crate) mod testing {
             key_exchange: shared::KeyExchange::default(),
             features: shared::Features::default(),
             attacks: crate::observations::AttackProbes::default(),
+            simulations: Vec::new(),
         }
     }
 

@@ -27,6 +27,7 @@ use self::suites::survey_version;
 use crate::iana::cipher_suites;
 use crate::observations::{AttackProbes, ProbeOutcome};
 use crate::scan::{ScanUpdate, UpdateSender};
+use crate::simulation;
 use crate::wire::ServerFlight;
 
 /// What to survey.
@@ -56,7 +57,10 @@ pub struct SurveyResult {
     /// The OCSP response stapled in that handshake.
     pub stapled_ocsp: Option<Vec<u8>>,
     pub errors: Vec<CheckError>,
-    /// TCP connections the survey opened.
+    /// Every client's simulated handshake (the certificate not yet judged: see
+    /// [`crate::simulation::report`]).
+    pub simulations: Vec<crate::simulation::Simulated>,
+    /// TCP connections the survey opened (the simulation's included).
     pub connections: usize,
     /// The server could not take parallel connections and was surveyed one at a time.
     pub went_sequential: bool,
@@ -175,7 +179,7 @@ impl FirstAnswers {
 }
 
 /// The steps a survey reports, in the order they usually finish.
-const STEPS: u32 = 15;
+const STEPS: u32 = 16;
 
 /// Runs the survey.
 pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> SurveyResult {
@@ -216,15 +220,65 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
     let signed_fs = groups::signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
     let ecdhe = groups::ecdhe_suites(&suites::candidates(ProtocolVersion::Tls12));
 
+    // The enumerations, then the handshake simulation that needs them (a handful of
+    // connections), while the attack tests run alongside.
+    let enumerations = async {
+        let (tls13, tls12, tls11, tls10, ssl3, groups13, curves) = tokio::join!(
+            Box::pin(versioned(ProtocolVersion::Tls13)),
+            Box::pin(versioned(ProtocolVersion::Tls12)),
+            Box::pin(versioned(ProtocolVersion::Tls11)),
+            Box::pin(versioned(ProtocolVersion::Tls10)),
+            Box::pin(versioned(ProtocolVersion::Ssl3)),
+            Box::pin(async {
+                let g = groups::tls13_groups(&prober, &tls13_suites).await;
+                progress.step("groups");
+                g
+            }),
+            Box::pin(async {
+                // TLS 1.2 curves matter when there is no TLS 1.3 to list the groups.
+                let c = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
+                    && firsts.wait(ProtocolVersion::Tls12).await == Some(true)
+                {
+                    Some(groups::tls12_curves(&prober, &ecdhe).await)
+                } else {
+                    None
+                };
+                progress.step("curves");
+                c
+            }),
+        );
+        let groups = match (&curves, tls13.supported) {
+            (Some(c), _) => Some((c.groups.as_slice(), c.server_preference)),
+            (None, Some(true)) => Some((groups13.groups.as_slice(), groups13.server_preference)),
+            _ => None,
+        };
+        let view = simulation::predict::ServerView::from_survey(
+            &[
+                (ProtocolVersion::Ssl3, &ssl3),
+                (ProtocolVersion::Tls10, &tls10),
+                (ProtocolVersion::Tls11, &tls11),
+                (ProtocolVersion::Tls12, &tls12),
+                (ProtocolVersion::Tls13, &tls13),
+            ],
+            groups,
+        );
+        let simulations = simulation::run(&prober, &view).await;
+        progress.step("simulation");
+        (
+            tls13,
+            tls12,
+            tls11,
+            tls10,
+            ssl3,
+            groups13,
+            curves,
+            simulations,
+        )
+    };
+
     let (
         ssl2,
-        tls13,
-        tls12,
-        tls11,
-        tls10,
-        ssl3,
-        groups13,
-        curves,
+        (tls13, tls12, tls11, tls10, ssl3, groups13, curves, simulations),
         schemes,
         heartbleed,
         ccs,
@@ -237,28 +291,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
             progress.step("SSLv2");
             s
         }),
-        Box::pin(versioned(ProtocolVersion::Tls13)),
-        Box::pin(versioned(ProtocolVersion::Tls12)),
-        Box::pin(versioned(ProtocolVersion::Tls11)),
-        Box::pin(versioned(ProtocolVersion::Tls10)),
-        Box::pin(versioned(ProtocolVersion::Ssl3)),
-        Box::pin(async {
-            let g = groups::tls13_groups(&prober, &tls13_suites).await;
-            progress.step("groups");
-            g
-        }),
-        Box::pin(async {
-            // TLS 1.2 curves matter when there is no TLS 1.3 to list the groups.
-            let c = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
-                && firsts.wait(ProtocolVersion::Tls12).await == Some(true)
-            {
-                Some(groups::tls12_curves(&prober, &ecdhe).await)
-            } else {
-                None
-            };
-            progress.step("curves");
-            c
-        }),
+        Box::pin(enumerations),
         Box::pin(async {
             let s = if firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
                 Some(groups::tls12_signature_schemes(&prober, &signed_fs).await)
@@ -485,6 +518,7 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
         result.chain = vec![CertificateDer::from(certificate.clone())];
     }
     result.protocols = protocols;
+    result.simulations = simulations;
     result.connections = prober.connections();
     result.went_sequential = prober.reduced();
     result

@@ -1,0 +1,382 @@
+//! Handshake simulation: how real clients — browsers, TLS libraries, old devices — would fare
+//! with the server (SSL Labs' "Handshake Simulation" table).
+//!
+//! Each client's real ClientHello is data ([`clients`], `data/clients.toml`). For each one
+//! the outcome is first predicted from what the survey already knows ([`predict`]), at no
+//! cost. Then each *distinct* predicted outcome is checked with one real handshake using the
+//! hello of a client that predicted it ([`run`]), at most [`MAX_CONFIRMATIONS`] of them:
+//! where the server answers otherwise, the real answer wins for every client of that outcome,
+//! and the report keeps what was predicted. The certificate's limits (key type and size,
+//! SHA-1) are applied last, once the chain is known ([`report`]).
+
+pub mod clients;
+pub mod predict;
+
+use futures_util::future::join_all;
+use shared::{HandshakeSimulation, ProtocolVersion, SimulationFailure, SimulationOutcome};
+
+use self::clients::Client;
+use self::predict::{AcceptedSuite, KeyShare, Negotiated, Outcome, ServerView, VersionView};
+use crate::certificate::{CertificateInfo, SignatureHash};
+use crate::iana::cipher_suites::{self, KeyExchange as Kx};
+use crate::survey::prober::Prober;
+use crate::survey::suites::{VersionSurvey, dh_bits};
+use crate::wire::{ServerFlight, Verdict};
+
+/// At most this many real handshakes confirm predictions (one per distinct outcome, those
+/// of current browsers first).
+pub const MAX_CONFIRMATIONS: usize = 8;
+
+/// One client's simulated handshake, before the certificate is judged.
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    pub client: &'static Client,
+    pub outcome: Outcome,
+    /// A real handshake agreed with the prediction.
+    pub confirmed: bool,
+    /// The prediction a real handshake overruled.
+    pub predicted: Option<Outcome>,
+}
+
+impl ServerView {
+    /// The view of the survey's own enumerations: each version's survey, and the groups
+    /// (TLS 1.3 groups, or TLS 1.2 curves for servers without TLS 1.3) with their order.
+    pub fn from_survey(
+        versions: &[(ProtocolVersion, &VersionSurvey)],
+        groups: Option<(&[u16], Option<bool>)>,
+    ) -> Self {
+        Self {
+            versions: versions
+                .iter()
+                .map(|(version, survey)| VersionView {
+                    version: *version,
+                    supported: survey.supported,
+                    suites: survey
+                        .accepted
+                        .iter()
+                        .map(|a| AcceptedSuite {
+                            id: a.suite,
+                            dh_bits: a.dh_bits,
+                        })
+                        .collect(),
+                    server_preference: survey.server_preference,
+                })
+                .collect(),
+            groups: groups.map(|(g, _)| g.to_vec()),
+            group_preference: groups.and_then(|(_, p)| p),
+        }
+    }
+}
+
+/// Predicts every client's outcome, confirms each distinct outcome with one real handshake
+/// through `prober` (under the scan's connection cap), and returns every client's result.
+/// Empty when the survey did not reach the server.
+pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
+    if !server.known() {
+        return Vec::new();
+    }
+    let predictions: Vec<(&'static Client, predict::Prediction)> = clients::all()
+        .iter()
+        .map(|c| (c, predict::predict(c, server)))
+        .collect();
+
+    // Distinct outcomes, those of current browsers first, then the most common.
+    let mut distinct: Vec<(predict::OutcomeKey, Vec<usize>)> = Vec::new();
+    for (i, (_, p)) in predictions.iter().enumerate() {
+        let key = p.outcome.key();
+        match distinct.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(i),
+            None => distinct.push((key, vec![i])),
+        }
+    }
+    distinct.sort_by_key(|(_, members)| {
+        let current = members.iter().any(|i| predictions[*i].0.current);
+        (!current, usize::MAX - members.len())
+    });
+    let confirmations = distinct.iter().take(MAX_CONFIRMATIONS).map(|(_, members)| {
+        // The representative: a current browser when there is one.
+        let at = members
+            .iter()
+            .copied()
+            .find(|i| predictions[*i].0.current)
+            .unwrap_or(members[0]);
+        let (client, prediction) = &predictions[at];
+        async move {
+            let name = if client.sni {
+                prober.server_name()
+            } else {
+                None
+            };
+            let flight = prober.send_bytes(&client.hello(name).to_bytes()).await;
+            observe(client, &flight, &prediction.outcome)
+        }
+    });
+    let observed = join_all(confirmations).await;
+
+    let mut results: Vec<Simulated> = predictions
+        .iter()
+        .map(|(client, p)| Simulated {
+            client,
+            outcome: p.outcome.clone(),
+            confirmed: false,
+            predicted: None,
+        })
+        .collect();
+    for ((_, members), real) in distinct.iter().zip(observed) {
+        // No answer (time ran out, the network failed): the prediction stands, unconfirmed.
+        let Some(real) = real else { continue };
+        for i in members {
+            let result = &mut results[*i];
+            if real.key() == result.outcome.key() {
+                result.confirmed = true;
+            } else {
+                tracing::debug!(client = %result.client.label(), predicted = ?result.outcome, real = ?real, "a real handshake overruled the prediction");
+                result.predicted = Some(std::mem::replace(&mut result.outcome, real.clone()));
+            }
+        }
+    }
+    results
+}
+
+/// What the client makes of the server's real answer to its hello; `None` when there was no
+/// answer to judge.
+fn observe(client: &Client, flight: &ServerFlight, predicted: &Outcome) -> Option<Outcome> {
+    let failed = |reason, detail: String| Outcome::Failed { reason, detail };
+    Some(match flight.verdict() {
+        Verdict::Accepted {
+            version,
+            cipher_suite,
+            group,
+        } => {
+            let Some(version) = ProtocolVersion::from_wire(version) else {
+                return Some(failed(
+                    SimulationFailure::Refused,
+                    format!("the server answered with unknown version 0x{version:04x}"),
+                ));
+            };
+            if !client.accepts_version(version) {
+                return Some(failed(
+                    SimulationFailure::NoCommonVersion,
+                    format!(
+                        "the server answers with {}; the client needs {} or newer",
+                        version.display_name(),
+                        client.lowest_version().display_name()
+                    ),
+                ));
+            }
+            if !client.cipher_suites.contains(&cipher_suite) {
+                return Some(failed(
+                    SimulationFailure::Refused,
+                    format!(
+                        "the server chose suite 0x{cipher_suite:04x}, which the client did not offer"
+                    ),
+                ));
+            }
+            let kx = cipher_suites::by_id(cipher_suite).map(|s| s.key_exchange);
+            let key_exchange = match kx {
+                _ if version == ProtocolVersion::Tls13 => group.map(KeyShare::Group),
+                Some(Kx::Ecdhe) => group.map(KeyShare::Group),
+                Some(Kx::Dhe) => dh_bits(flight).map(KeyShare::Dh),
+                _ => None,
+            };
+            predict::client_verdict(
+                client,
+                Negotiated {
+                    version,
+                    suite: cipher_suite,
+                    key_exchange,
+                },
+            )
+        }
+        Verdict::HelloRetry {
+            cipher_suite,
+            group: Some(group),
+        } if client.groups.contains(&group) && client.cipher_suites.contains(&cipher_suite) => {
+            Outcome::Connected(Negotiated {
+                version: ProtocolVersion::Tls13,
+                suite: cipher_suite,
+                key_exchange: Some(KeyShare::Group(group)),
+            })
+        }
+        Verdict::HelloRetry { group, .. } => failed(
+            SimulationFailure::NoCommonGroup,
+            format!(
+                "the server asks for group {}, which the client does not offer",
+                group.map_or_else(
+                    || "(none)".into(),
+                    |g| predict::key_share_name(KeyShare::Group(g))
+                )
+            ),
+        ),
+        Verdict::Refused(refusal) => match predicted {
+            // The server refusing is what these predict: the prediction's detail says why.
+            Outcome::Failed {
+                reason:
+                    SimulationFailure::NoCommonVersion
+                    | SimulationFailure::NoCommonSuite
+                    | SimulationFailure::NoCommonGroup,
+                ..
+            } => predicted.clone(),
+            _ => failed(
+                SimulationFailure::Refused,
+                format!(
+                    "the server refused the client's hello ({})",
+                    describe(&refusal)
+                ),
+            ),
+        },
+        Verdict::Ssl2Accepted { .. } => failed(
+            SimulationFailure::Refused,
+            "the server answered in SSL 2.0".into(),
+        ),
+        Verdict::Failed(e) => {
+            tracing::debug!(client = %client.label(), error = %e, "no answer to a simulated hello");
+            return None;
+        }
+    })
+}
+
+fn describe(refusal: &crate::wire::Refusal) -> String {
+    match refusal {
+        crate::wire::Refusal::Alert(alert) => format!("alert {alert}"),
+        crate::wire::Refusal::Closed => "closed the connection".into(),
+        crate::wire::Refusal::Ssl2Error(code) => format!("SSL 2.0 error {code}"),
+    }
+}
+
+/// The report's form of the results, the certificate's limits applied: a client that would
+/// connect but refuses the leaf's key (type or size) or its SHA-1 signature fails.
+pub fn report(results: &[Simulated], leaf: Option<&CertificateInfo>) -> Vec<HandshakeSimulation> {
+    results
+        .iter()
+        .map(|r| {
+            let outcome = match (&r.outcome, leaf) {
+                (Outcome::Connected(n), Some(leaf)) => {
+                    certificate_verdict(r.client, n, leaf).unwrap_or_else(|| r.outcome.clone())
+                }
+                _ => r.outcome.clone(),
+            };
+            HandshakeSimulation {
+                client: r.client.name.clone(),
+                version: r.client.version.clone(),
+                platform: r.client.platform.clone(),
+                current: r.client.current,
+                outcome: to_shared(&outcome),
+                confirmed: r.confirmed,
+                predicted: r.predicted.as_ref().map(to_shared),
+            }
+        })
+        .collect()
+}
+
+/// The failure the certificate causes, if any.
+fn certificate_verdict(
+    client: &Client,
+    negotiated: &Negotiated,
+    leaf: &CertificateInfo,
+) -> Option<Outcome> {
+    let key = &leaf.summary.key;
+    let failed = |reason, detail: String| Some(Outcome::Failed { reason, detail });
+    let offers = |schemes: &[u16]| {
+        client.signature_algorithms.is_empty()
+            || client
+                .signature_algorithms
+                .iter()
+                .any(|s| schemes.contains(s))
+    };
+    match key.algorithm.as_str() {
+        "RSA" => {
+            if let Some(min) = client.min_rsa_bits
+                && key.bits < min
+            {
+                return failed(
+                    SimulationFailure::RsaKeyTooSmall,
+                    format!(
+                        "the certificate's RSA key has {} bits; the client needs {min}",
+                        key.bits
+                    ),
+                );
+            }
+            if let Some(max) = client.max_rsa_bits
+                && key.bits > max
+            {
+                return failed(
+                    SimulationFailure::RsaKeyTooLarge,
+                    format!(
+                        "the certificate's RSA key has {} bits; the client handles at most {max}",
+                        key.bits
+                    ),
+                );
+            }
+            // TLS 1.3 signs with RSA-PSS only (RFC 8446 4.2.3).
+            if negotiated.version == ProtocolVersion::Tls13
+                && !offers(&[0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B])
+            {
+                return failed(
+                    SimulationFailure::CertificateTypeUnsupported,
+                    "the client offers no RSA-PSS signature scheme for the RSA certificate".into(),
+                );
+            }
+        }
+        "EC" => {
+            if let Some(min) = client.min_ecdsa_bits
+                && key.bits < min
+            {
+                return failed(
+                    SimulationFailure::EcdsaKeyTooSmall,
+                    format!(
+                        "the certificate's EC key has {} bits; the client needs {min}",
+                        key.bits
+                    ),
+                );
+            }
+            if !offers(&[0x0403, 0x0503, 0x0603, 0x0203]) {
+                return failed(
+                    SimulationFailure::CertificateTypeUnsupported,
+                    "the client offers no ECDSA signature scheme for the EC certificate".into(),
+                );
+            }
+        }
+        "Ed25519" | "Ed448" => {
+            let scheme = if key.algorithm == "Ed25519" {
+                0x0807
+            } else {
+                0x0808
+            };
+            if !client.signature_algorithms.contains(&scheme) {
+                return failed(
+                    SimulationFailure::CertificateTypeUnsupported,
+                    format!("the client cannot verify {} signatures", key.algorithm),
+                );
+            }
+        }
+        _ => {}
+    }
+    if client.requires_sha2 && leaf.signature_hash == SignatureHash::Sha1 {
+        return failed(
+            SimulationFailure::WeakCertificateSignature,
+            "the certificate is signed with SHA-1, which the client refuses".into(),
+        );
+    }
+    None
+}
+
+fn to_shared(outcome: &Outcome) -> SimulationOutcome {
+    match outcome {
+        Outcome::Connected(n) => {
+            let info = cipher_suites::by_id(n.suite);
+            SimulationOutcome::Connected {
+                protocol: n.version,
+                cipher_suite: info
+                    .map_or_else(|| format!("0x{:04x}", n.suite), |s| s.name.to_owned()),
+                group: n.key_exchange.map(predict::key_share_name),
+                forward_secrecy: info.is_some_and(|s| s.forward_secrecy),
+                aead: info.is_some_and(|s| s.aead),
+            }
+        }
+        Outcome::Failed { reason, detail } => SimulationOutcome::Failed {
+            reason: *reason,
+            detail: detail.clone(),
+        },
+    }
+}
