@@ -2,8 +2,8 @@
 //! checks judge, the rating combines: data flows one way.
 
 use shared::{
-    CipherSuite, Connection, Features, HandshakeSimulation, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
-    ScanMode, TargetInfo, Trust,
+    CipherSuite, Connection, Features, HandshakeSimulation, HttpInfo, KeyExchange, ProtocolSupport,
+    ProtocolVersion, ScanMode, TargetInfo, Trust,
 };
 use time::OffsetDateTime;
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use owo_colors::OwoColorize as _;
-use shared::{Finding, Grade, Report, Severity};
+use shared::{Finding, Grade, HandshakeSimulation, Report, Severity, SimulationOutcome};
 
 /// Renders `report` for a terminal; `colour` turns on ANSI colours.
 pub fn render(report: &Report, colour: bool) -> String {
@@ -145,6 +145,8 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     }
 
+    write_simulations(&mut out, &p, &report.simulations);
+
     let _ = writeln!(out);
     if report.findings.is_empty() {
         let _ = writeln!(out, "  {}", p.good("No findings."));
@@ -233,6 +235,73 @@ fn write_finding(out: &mut String, p: &Painter, finding: &Finding, report: &Repo
     let _ = writeln!(out, "           {}", finding.detail);
     let _ = writeln!(out, "           {} {}", p.dim("Fix:"), finding.fix);
     let _ = writeln!(out);
+}
+
+/// The handshake simulation table: one line per client, protocol · suite · group, or why it
+/// fails; `~` marks outcomes no real handshake confirmed, `!` those a real handshake changed.
+fn write_simulations(out: &mut String, p: &Painter, simulations: &[HandshakeSimulation]) {
+    if simulations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        p.bold("Handshake simulation"),
+        p.dim("(~ predicted, not confirmed by a real handshake; ! a real handshake differed from the prediction)")
+    );
+    let width = simulations
+        .iter()
+        .map(|s| client_label(s).chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in simulations {
+        let mark = match (&s.predicted, s.confirmed) {
+            (Some(_), _) => "!",
+            (None, true) => " ",
+            (None, false) => "~",
+        };
+        let text = match &s.outcome {
+            SimulationOutcome::Connected {
+                protocol,
+                cipher_suite,
+                group,
+                forward_secrecy,
+                aead,
+            } => {
+                let mut parts = vec![protocol.as_str().to_owned(), cipher_suite.clone()];
+                parts.extend(group.clone());
+                let line = parts.join("  ");
+                if *forward_secrecy && *aead {
+                    line
+                } else {
+                    let mut weak = Vec::new();
+                    if !forward_secrecy {
+                        weak.push("no forward secrecy");
+                    }
+                    if !aead {
+                        weak.push("no AEAD");
+                    }
+                    format!("{line}  {}", p.warn(&format!("({})", weak.join(", "))))
+                }
+            }
+            SimulationOutcome::Failed { reason, detail } => {
+                format!(
+                    "{}  {}",
+                    p.bad(&format!("FAILS: {}", reason.describe())),
+                    p.dim(detail)
+                )
+            }
+        };
+        let label = client_label(s);
+        let label = if s.current { p.bold(&label) } else { label };
+        let pad = width.saturating_sub(client_label(s).chars().count());
+        let _ = writeln!(out, "  {mark} {label}{:pad$}  {text}", "");
+    }
+}
+
+fn client_label(s: &HandshakeSimulation) -> String {
+    format!("{} {} / {}", s.client, s.version, s.platform)
 }
 
 fn row(out: &mut String, p: &Painter, label: &str, value: &str) {

@@ -46,6 +46,9 @@ mod renegotiation;
 mod robot;
 mod rsa_key_exchange;
 mod server_preference;
+mod simulation_browser_fails;
+mod simulation_browser_no_aead;
+mod simulation_browser_no_forward_secrecy;
 mod suites;
 mod sweet32;
 mod weak_dh;
@@ -102,6 +105,9 @@ pub const REGISTRY: &[Check] = &[
     ccs_injection::CHECK,
     robot::CHECK,
     pq_key_exchange::CHECK,
+    simulation_browser_fails::CHECK,
+    simulation_browser_no_forward_secrecy::CHECK,
+    simulation_browser_no_aead::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
