@@ -360,3 +360,34 @@ impl Painter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulation_table_names_each_client_and_why_it_fails() {
+        let report: Report =
+            serde_json::from_str(include_str!("../../shared/fixtures/full-dhe1024.json"))
+                .expect("fixture");
+        let text = render(&report, false);
+        assert!(text.contains("Handshake simulation"), "{text}");
+        let chrome = text
+            .lines()
+            .find(|l| l.contains("Chrome 137 / Windows 11"))
+            .expect("a Chrome line");
+        assert!(chrome.contains("FAILS: no common cipher suite"), "{chrome}");
+        let java = text
+            .lines()
+            .find(|l| l.contains("Java 8u442 / OpenJDK"))
+            .expect("a Java line");
+        assert!(
+            java.contains("TLSv1.2  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256  DH 1024"),
+            "{java}"
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.contains(" / ")).count(),
+            report.simulations.len()
+        );
+    }
+}

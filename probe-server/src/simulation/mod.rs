@@ -80,7 +80,8 @@ pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
         .map(|c| (c, predict::predict(c, server)))
         .collect();
 
-    // Distinct outcomes, those of current browsers first, then the most common.
+    // Distinct outcomes: those of current browsers first, then those the survey could not
+    // determine exactly, then the most common.
     let mut distinct: Vec<(predict::OutcomeKey, Vec<usize>)> = Vec::new();
     for (i, (_, p)) in predictions.iter().enumerate() {
         let key = p.outcome.key();
@@ -91,7 +92,8 @@ pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
     }
     distinct.sort_by_key(|(_, members)| {
         let current = members.iter().any(|i| predictions[*i].0.current);
-        (!current, usize::MAX - members.len())
+        let exact = members.iter().all(|i| predictions[*i].1.exact);
+        (!current, exact, usize::MAX - members.len())
     });
     let confirmations = distinct.iter().take(MAX_CONFIRMATIONS).map(|(_, members)| {
         // The representative: a current browser when there is one.

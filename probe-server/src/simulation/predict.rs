@@ -71,6 +71,7 @@ impl ServerView {
             groups: key_exchange
                 .groups
                 .as_ref()
+                .filter(|g| !g.is_empty())
                 .map(|g| g.iter().map(|g| g.id).collect()),
             group_preference: key_exchange.server_group_preference,
         }

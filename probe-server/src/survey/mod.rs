@@ -252,6 +252,8 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
             (None, Some(true)) => Some((groups13.groups.as_slice(), groups13.server_preference)),
             _ => None,
         };
+        // An enumeration that found nothing (it failed) tells nothing about the groups.
+        let groups = groups.filter(|(g, _)| !g.is_empty());
         let view = simulation::predict::ServerView::from_survey(
             &[
                 (ProtocolVersion::Ssl3, &ssl3),
