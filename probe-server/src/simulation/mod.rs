@@ -4,7 +4,8 @@
 //! Each client's real ClientHello is data ([`clients`], `data/clients.toml`). For each one
 //! the outcome is first predicted from what the survey already knows ([`predict`]), at no
 //! cost. Then each *distinct* predicted outcome is checked with one real handshake using the
-//! hello of a client that predicted it ([`run`]), at most [`MAX_CONFIRMATIONS`] of them:
+//! hello of a client that predicted it ([`run`]; those landing on TLS 1.3 as soon as TLS 1.3
+//! is enumerated, [`confirm_tls13`]), at most [`MAX_CONFIRMATIONS`] of them:
 //! where the server answers otherwise, the real answer wins for every client of that outcome,
 //! and the report keeps what was predicted. The certificate's limits (key type and size,
 //! SHA-1) are applied last, once the chain is known ([`report`]).
@@ -68,23 +69,43 @@ impl ServerView {
     }
 }
 
-/// Predicts every client's outcome, confirms each distinct outcome with one real handshake
-/// through `prober` (under the scan's connection cap), and returns every client's result.
-/// Empty when the survey did not reach the server.
-pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
-    if !server.known() {
-        return Vec::new();
+/// The real handshakes made so far: each confirmed predicted outcome and what the server
+/// answered (`None`: no answer to judge).
+#[derive(Debug, Clone, Default)]
+pub struct Confirmations {
+    answers: Vec<(predict::OutcomeKey, Option<Outcome>)>,
+}
+
+impl Confirmations {
+    fn answer(&self, key: predict::OutcomeKey) -> Option<&Option<Outcome>> {
+        self.answers.iter().find(|(k, _)| *k == key).map(|(_, a)| a)
     }
-    let predictions: Vec<(&'static Client, predict::Prediction)> = clients::all()
+}
+
+fn predict_all(server: &ServerView) -> Vec<(&'static Client, predict::Prediction)> {
+    clients::all()
         .iter()
         .map(|c| (c, predict::predict(c, server)))
-        .collect();
+        .collect()
+}
 
-    // Distinct outcomes: those of current browsers first, then those the survey could not
-    // determine exactly, then the most common.
+/// Confirms, with one real handshake each, the distinct outcomes among `predictions` that
+/// `wanted` selects and `done` does not hold yet, until `done` holds [`MAX_CONFIRMATIONS`]:
+/// those of current browsers first, then those the survey could not determine exactly, then
+/// the most common. The representative of an outcome is a current browser when one predicts
+/// it.
+async fn confirm(
+    prober: &Prober,
+    predictions: &[(&'static Client, predict::Prediction)],
+    wanted: impl Fn(&predict::Prediction) -> bool,
+    done: &mut Confirmations,
+) {
     let mut distinct: Vec<(predict::OutcomeKey, Vec<usize>)> = Vec::new();
     for (i, (_, p)) in predictions.iter().enumerate() {
         let key = p.outcome.key();
+        if !wanted(p) || done.answer(key).is_some() {
+            continue;
+        }
         match distinct.iter_mut().find(|(k, _)| *k == key) {
             Some((_, members)) => members.push(i),
             None => distinct.push((key, vec![i])),
@@ -95,8 +116,8 @@ pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
         let exact = members.iter().all(|i| predictions[*i].1.exact);
         (!current, exact, usize::MAX - members.len())
     });
-    let confirmations = distinct.iter().take(MAX_CONFIRMATIONS).map(|(_, members)| {
-        // The representative: a current browser when there is one.
+    distinct.truncate(MAX_CONFIRMATIONS.saturating_sub(done.answers.len()));
+    let handshakes = distinct.iter().map(|(_, members)| {
         let at = members
             .iter()
             .copied()
@@ -109,35 +130,68 @@ pub async fn run(prober: &Prober, server: &ServerView) -> Vec<Simulated> {
             } else {
                 None
             };
-            let flight = prober.send_bytes(&client.hello(name).to_bytes()).await;
+            // Half-closed like the survey's hellos, so that a server serving one connection
+            // at a time is free again at once.
+            let flight = prober.send_as_is(&client.hello(name)).await;
             observe(client, &flight, &prediction.outcome)
         }
     });
-    let observed = join_all(confirmations).await;
+    let answers = join_all(handshakes).await;
+    done.answers
+        .extend(distinct.into_iter().map(|(key, _)| key).zip(answers));
+}
 
-    let mut results: Vec<Simulated> = predictions
-        .iter()
-        .map(|(client, p)| Simulated {
-            client,
-            outcome: p.outcome.clone(),
-            confirmed: false,
-            predicted: None,
-        })
-        .collect();
-    for ((_, members), real) in distinct.iter().zip(observed) {
-        // No answer (time ran out, the network failed): the prediction stands, unconfirmed.
-        let Some(real) = real else { continue };
-        for i in members {
-            let result = &mut results[*i];
-            if real.key() == result.outcome.key() {
-                result.confirmed = true;
-            } else {
-                tracing::debug!(client = %result.client.label(), predicted = ?result.outcome, real = ?real, "a real handshake overruled the prediction");
-                result.predicted = Some(std::mem::replace(&mut result.outcome, real.clone()));
-            }
-        }
+/// The early round, as soon as TLS 1.3 and its groups are known (`tls13` holds only them):
+/// a client that lands on TLS 1.3 depends on nothing else, so its outcome is confirmed while
+/// the older versions are still being enumerated.
+pub async fn confirm_tls13(prober: &Prober, tls13: &ServerView) -> Confirmations {
+    let mut done = Confirmations::default();
+    if !tls13.known() {
+        return done;
     }
-    results
+    let predictions = predict_all(tls13);
+    confirm(
+        prober,
+        &predictions,
+        |p| matches!(&p.outcome, Outcome::Connected(n) if n.version == ProtocolVersion::Tls13),
+        &mut done,
+    )
+    .await;
+    done
+}
+
+/// Predicts every client's outcome from the whole survey, confirms each distinct outcome
+/// `early` has not with one real handshake through `prober` (under the scan's connection
+/// cap), and returns every client's result. Empty when the survey did not reach the server.
+pub async fn run(prober: &Prober, server: &ServerView, early: Confirmations) -> Vec<Simulated> {
+    if !server.known() {
+        return Vec::new();
+    }
+    let predictions = predict_all(server);
+    let mut done = early;
+    confirm(prober, &predictions, |_| true, &mut done).await;
+    predictions
+        .iter()
+        .map(|(client, p)| {
+            let mut result = Simulated {
+                client,
+                outcome: p.outcome.clone(),
+                confirmed: false,
+                predicted: None,
+            };
+            // No answer (time ran out, the network failed, or past the cap): the prediction
+            // stands, unconfirmed.
+            if let Some(Some(real)) = done.answer(p.outcome.key()) {
+                if real.key() == result.outcome.key() {
+                    result.confirmed = true;
+                } else {
+                    tracing::debug!(client = %client.label(), predicted = ?result.outcome, real = ?real, "a real handshake overruled the prediction");
+                    result.predicted = Some(std::mem::replace(&mut result.outcome, real.clone()));
+                }
+            }
+            result
+        })
+        .collect()
 }
 
 /// What the client makes of the server's real answer to its hello; `None` when there was no
