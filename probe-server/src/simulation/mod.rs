@@ -69,16 +69,29 @@ impl ServerView {
     }
 }
 
-/// The real handshakes made so far: each confirmed predicted outcome and what the server
-/// answered (`None`: no answer to judge).
+/// The real handshakes made so far: for each, the client whose hello was sent (its index in
+/// [`clients::all`]) and what the server answered (`None`: no answer to judge).
 #[derive(Debug, Clone, Default)]
 pub struct Confirmations {
-    answers: Vec<(predict::OutcomeKey, Option<Outcome>)>,
+    answers: Vec<(usize, Option<Outcome>)>,
 }
 
 impl Confirmations {
-    fn answer(&self, key: predict::OutcomeKey) -> Option<&Option<Outcome>> {
-        self.answers.iter().find(|(k, _)| *k == key).map(|(_, a)| a)
+    /// The answer that settles outcome `key` under `predictions`: that of a client whose
+    /// hello was sent and whose prediction is `key`.
+    fn answer(
+        &self,
+        predictions: &[(&'static Client, predict::Prediction)],
+        key: predict::OutcomeKey,
+    ) -> Option<&Option<Outcome>> {
+        self.answers
+            .iter()
+            .find(|(i, _)| {
+                predictions
+                    .get(*i)
+                    .is_some_and(|(_, p)| p.outcome.key() == key)
+            })
+            .map(|(_, a)| a)
     }
 }
 
@@ -90,7 +103,7 @@ fn predict_all(server: &ServerView) -> Vec<(&'static Client, predict::Prediction
 }
 
 /// Confirms, with one real handshake each, the distinct outcomes among `predictions` that
-/// `wanted` selects and `done` does not hold yet, until `done` holds [`MAX_CONFIRMATIONS`]:
+/// `wanted` selects and `done` does not settle yet, until `done` holds `limit` answers:
 /// those of current browsers first, then those the survey could not determine exactly, then
 /// the most common. The representative of an outcome is a current browser when one predicts
 /// it.
@@ -98,12 +111,13 @@ async fn confirm(
     prober: &Prober,
     predictions: &[(&'static Client, predict::Prediction)],
     wanted: impl Fn(&predict::Prediction) -> bool,
+    limit: usize,
     done: &mut Confirmations,
 ) {
     let mut distinct: Vec<(predict::OutcomeKey, Vec<usize>)> = Vec::new();
     for (i, (_, p)) in predictions.iter().enumerate() {
         let key = p.outcome.key();
-        if !wanted(p) || done.answer(key).is_some() {
+        if !wanted(p) || done.answer(predictions, key).is_some() {
             continue;
         }
         match distinct.iter_mut().find(|(k, _)| *k == key) {
@@ -116,14 +130,19 @@ async fn confirm(
         let exact = members.iter().all(|i| predictions[*i].1.exact);
         (!current, exact, usize::MAX - members.len())
     });
-    distinct.truncate(MAX_CONFIRMATIONS.saturating_sub(done.answers.len()));
-    let handshakes = distinct.iter().map(|(_, members)| {
-        let at = members
-            .iter()
-            .copied()
-            .find(|i| predictions[*i].0.current)
-            .unwrap_or(members[0]);
-        let (client, prediction) = &predictions[at];
+    distinct.truncate(limit.saturating_sub(done.answers.len()));
+    let representatives: Vec<usize> = distinct
+        .iter()
+        .map(|(_, members)| {
+            members
+                .iter()
+                .copied()
+                .find(|i| predictions[*i].0.current)
+                .unwrap_or(members[0])
+        })
+        .collect();
+    let handshakes = representatives.iter().map(|at| {
+        let (client, prediction) = &predictions[*at];
         async move {
             let name = if client.sni {
                 prober.server_name()
@@ -138,12 +157,17 @@ async fn confirm(
     });
     let answers = join_all(handshakes).await;
     done.answers
-        .extend(distinct.into_iter().map(|(key, _)| key).zip(answers));
+        .extend(representatives.into_iter().zip(answers));
 }
 
-/// The early round, as soon as TLS 1.3 and its groups are known (`tls13` holds only them):
-/// a client that lands on TLS 1.3 depends on nothing else, so its outcome is confirmed while
-/// the older versions are still being enumerated.
+/// At most this many of the [`MAX_CONFIRMATIONS`] go to the early round.
+const EARLY_CONFIRMATIONS: usize = 5;
+
+/// The early round, as soon as TLS 1.3 is enumerated (`tls13` holds only it): a client
+/// that lands on TLS 1.3 depends on nothing else but the group, which its real handshake
+/// shows — so these handshakes go out while the groups and the older versions are still
+/// being enumerated. [`run`] later takes each answer for every client whose full
+/// prediction matches the representative's.
 pub async fn confirm_tls13(prober: &Prober, tls13: &ServerView) -> Confirmations {
     let mut done = Confirmations::default();
     if !tls13.known() {
@@ -154,6 +178,7 @@ pub async fn confirm_tls13(prober: &Prober, tls13: &ServerView) -> Confirmations
         prober,
         &predictions,
         |p| matches!(&p.outcome, Outcome::Connected(n) if n.version == ProtocolVersion::Tls13),
+        EARLY_CONFIRMATIONS,
         &mut done,
     )
     .await;
@@ -161,15 +186,16 @@ pub async fn confirm_tls13(prober: &Prober, tls13: &ServerView) -> Confirmations
 }
 
 /// Predicts every client's outcome from the whole survey, confirms each distinct outcome
-/// `early` has not with one real handshake through `prober` (under the scan's connection
-/// cap), and returns every client's result. Empty when the survey did not reach the server.
+/// `early` does not settle with one real handshake through `prober` (under the scan's
+/// connection cap), and returns every client's result. Empty when the survey did not reach
+/// the server.
 pub async fn run(prober: &Prober, server: &ServerView, early: Confirmations) -> Vec<Simulated> {
     if !server.known() {
         return Vec::new();
     }
     let predictions = predict_all(server);
     let mut done = early;
-    confirm(prober, &predictions, |_| true, &mut done).await;
+    confirm(prober, &predictions, |_| true, MAX_CONFIRMATIONS, &mut done).await;
     predictions
         .iter()
         .map(|(client, p)| {
@@ -181,7 +207,7 @@ pub async fn run(prober: &Prober, server: &ServerView, early: Confirmations) -> 
             };
             // No answer (time ran out, the network failed, or past the cap): the prediction
             // stands, unconfirmed.
-            if let Some(Some(real)) = done.answer(p.outcome.key()) {
+            if let Some(Some(real)) = done.answer(&predictions, p.outcome.key()) {
                 if real.key() == result.outcome.key() {
                     result.confirmed = true;
                 } else {

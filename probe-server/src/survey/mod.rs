@@ -223,32 +223,31 @@ pub async fn run(request: &SurveyRequest, updates: Option<&UpdateSender>) -> Sur
     // The enumerations, then the handshake simulation that needs them (a handful of
     // connections), while the attack tests run alongside.
     let enumerations = async {
-        let ((tls13, groups13, early), tls12, tls11, tls10, ssl3, curves) = tokio::join!(
+        let ((tls13, early), tls12, tls11, tls10, ssl3, groups13, curves) = tokio::join!(
             Box::pin(async {
-                let (tls13, groups13) = tokio::join!(
-                    Box::pin(versioned(ProtocolVersion::Tls13)),
-                    Box::pin(async {
-                        let g = groups::tls13_groups(&prober, &tls13_suites).await;
-                        progress.step("groups");
-                        g
-                    }),
-                );
-                // The clients landing on TLS 1.3 need nothing more: confirm theirs now.
-                let early = if tls13.supported == Some(true) && !groups13.groups.is_empty() {
+                let tls13 = versioned(ProtocolVersion::Tls13).await;
+                // The clients landing on TLS 1.3 need only its suites (their real handshakes
+                // show the group): confirm theirs while the rest is enumerated.
+                let early = if tls13.supported == Some(true) {
                     let view = simulation::predict::ServerView::from_survey(
                         &[(ProtocolVersion::Tls13, &tls13)],
-                        Some((groups13.groups.as_slice(), groups13.server_preference)),
+                        None,
                     );
                     simulation::confirm_tls13(&prober, &view).await
                 } else {
                     simulation::Confirmations::default()
                 };
-                (tls13, groups13, early)
+                (tls13, early)
             }),
             Box::pin(versioned(ProtocolVersion::Tls12)),
             Box::pin(versioned(ProtocolVersion::Tls11)),
             Box::pin(versioned(ProtocolVersion::Tls10)),
             Box::pin(versioned(ProtocolVersion::Ssl3)),
+            Box::pin(async {
+                let g = groups::tls13_groups(&prober, &tls13_suites).await;
+                progress.step("groups");
+                g
+            }),
             Box::pin(async {
                 // TLS 1.2 curves matter when there is no TLS 1.3 to list the groups.
                 let c = if firsts.wait(ProtocolVersion::Tls13).await != Some(true)
