@@ -8,7 +8,7 @@ use shared::{
     HandshakeSimulation, ProtocolVersion as V, Report, SimulationFailure, SimulationOutcome,
 };
 use testbed::{
-    DhGroup, LeafKey, LeafSpec, LegacyServer, LegacyServerSpec, OpensslServer,
+    DhGroup, LeafKey, LeafSpec, LegacyServer, LegacyServerSpec, NginxServer, OpensslServer,
     ProtocolVersion as TV, ServerCertificate, TestPki,
 };
 
@@ -83,13 +83,23 @@ async fn openssl_s_client(address: SocketAddr, name: &str) -> Result<(V, String,
 }
 
 /// From s_client's "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" line (always printed,
-/// unlike the SSL-Session block, which waits for a TLS 1.3 ticket): `None` when there is no
+/// unlike the SSL-Session block, which waits for a TLS 1.3 ticket) and that block's protocol
+/// when there is one: `None` when there is no
 /// such line (no answer), `Some(None)` when the handshake failed ("New, (NONE), Cipher is
 /// (NONE)").
 fn parse_s_client(out: &str) -> Option<Option<(V, String, String)>> {
     let line = out.lines().find_map(|l| l.strip_prefix("New, "))?;
-    let (protocol, suite) = line.split_once(", Cipher is ")?;
-    let protocol = match protocol {
+    let (named, suite) = line.split_once(", Cipher is ")?;
+    if suite.trim() == "(NONE)" {
+        return Some(None);
+    }
+    // That line names the suite's own version ("TLSv1.0" for ECDHE-RSA-AES128-SHA); the
+    // session block, printed at once below TLS 1.3, names the negotiated one.
+    let session = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Protocol  :"))
+        .map(str::trim);
+    let protocol = match session.unwrap_or(named) {
         "TLSv1.3" => V::Tls13,
         "TLSv1.2" => V::Tls12,
         _ => return Some(None),
@@ -298,4 +308,47 @@ async fn an_sslv3_only_server_fails_every_current_browser() {
         .find(|f| f.id.as_str() == "simulation-browser-fails")
         .unwrap();
     assert!(finding.detail.contains("Chrome 137"), "{}", finding.detail);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nginx_server_order_on_tls12_is_what_curl_and_s_client_get() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..LeafSpec::valid("order.test")
+    });
+    // TLS 1.2 only, CBC first in the server's order: every client offering it lands there.
+    let server = blocking(move || {
+        NginxServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .ciphers("ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")
+            .prefer_server_ciphers(true)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "order.test", server.addr(), None).await;
+    for (client, version) in [("OpenSSL", "3.0"), ("curl", "7.88")] {
+        let sim = connected(simulation(&report, client, version));
+        assert_eq!(
+            (sim.0, sim.1.as_str()),
+            (V::Tls12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+            "{client}"
+        );
+    }
+    let real = openssl_s_client(server.addr(), "order.test")
+        .await
+        .unwrap_or_else(|out| panic!("s_client did not connect: {out}"));
+    assert_eq!(
+        (real.0, real.1.as_str()),
+        (V::Tls12, "ECDHE-RSA-AES128-SHA")
+    );
+    let real = curl(server.addr(), "order.test", pki.root_pem())
+        .await
+        .expect("curl connects");
+    assert_eq!(real, "TLSv1.2 / ECDHE-RSA-AES128-SHA");
+    // A current browser on CBC: the no-AEAD finding, not the no-forward-secrecy one.
+    let ids = ids(&report);
+    assert!(ids.contains("simulation-browser-no-aead"), "{ids:?}");
+    assert!(!ids.contains("simulation-browser-no-forward-secrecy"));
 }
