@@ -10,10 +10,11 @@ use std::net::IpAddr;
 use shared::{
     ApiError, Certificate, CheckError, CipherSuite, Compliance, ComplianceNote, Connection,
     Deviation, EndpointResult, ErrorCode, Features, FfdhGroup, Finding, FindingId, Grade, GradeCap,
-    Hsts, HttpInfo, KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus, OcspStatus,
-    PlainHttp, ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo, Rating, Report,
-    ScanMode, ScanProgress, Score, Severity, SuiteStrength, TargetInfo, Trust, TrustIssue,
-    TrustIssueKind, Vulnerability, VulnerabilityStatus,
+    HandshakeSimulation, Hsts, HttpInfo, KeyExchange, KeyExchangeGroup, NotChecked, OcspCertStatus,
+    OcspStatus, PlainHttp, ProfileCompliance, ProtocolSupport, ProtocolVersion, PublicKeyInfo,
+    Rating, Report, ScanMode, ScanProgress, Score, Severity, SimulationFailure, SimulationOutcome,
+    SuiteStrength, TargetInfo, Trust, TrustIssue, TrustIssueKind, Vulnerability,
+    VulnerabilityStatus,
 };
 
 use crate::json::{self, Json, JsonError};
@@ -558,6 +559,39 @@ fn finding(o: Obj<'_>) -> Finding {
     }
 }
 
+fn simulation_outcome(o: Obj<'_>) -> SimulationOutcome {
+    if o.str("result") == "connected" {
+        SimulationOutcome::Connected {
+            protocol: o.variant("protocol", protocol, ProtocolVersion::Tls12),
+            cipher_suite: o.str("cipher_suite"),
+            group: o.opt_str("group"),
+            forward_secrecy: o.bool("forward_secrecy"),
+            aead: o.bool("aead"),
+        }
+    } else {
+        SimulationOutcome::Failed {
+            reason: o.variant(
+                "reason",
+                SimulationFailure::parse,
+                SimulationFailure::Refused,
+            ),
+            detail: o.str("detail"),
+        }
+    }
+}
+
+fn simulation(o: Obj<'_>) -> HandshakeSimulation {
+    HandshakeSimulation {
+        client: o.str("client"),
+        version: o.str("version"),
+        platform: o.str("platform"),
+        current: o.bool("current"),
+        outcome: simulation_outcome(o.obj("outcome")),
+        confirmed: o.bool("confirmed"),
+        predicted: o.opt_obj("predicted").map(simulation_outcome),
+    }
+}
+
 fn check_error(o: Obj<'_>) -> CheckError {
     CheckError {
         check: o.str("check"),
@@ -646,6 +680,7 @@ fn report_of(o: Obj<'_>) -> Report {
         certificates: o.list("certificates", certificate),
         trust: trust(o.obj("trust")),
         http: o.opt_obj("http").map(http),
+        simulations: o.opt_list("simulations", simulation).unwrap_or_default(),
         findings: o.list("findings", finding),
         errors: o.list("errors", check_error),
         compliance: o.opt_obj("compliance").map(compliance),

@@ -269,6 +269,21 @@ fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
     if let Some(c) = &view.compliance {
         parts.push(compliance(c));
     }
+    if !view.failing_clients.is_empty() {
+        let items = view.failing_clients.iter().map(|c| {
+            el("li")
+                .class(if c.current {
+                    "client current"
+                } else {
+                    "client"
+                })
+                .child(el("span").class("client-name").text(c.client.clone()))
+                .text(format!(" — {}", c.reason))
+        });
+        parts.push(
+            section("Clients that cannot connect", "simulation").child(el("ul").children(items)),
+        );
+    }
     if !view.check_errors.is_empty() {
         parts.push(
             section("Checks that could not run", "errors").child(

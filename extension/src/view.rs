@@ -200,6 +200,11 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::EndpointsDiffer => "Its addresses serve different TLS",
         FindingId::EndpointUnreachable => "One of its addresses does not answer",
         FindingId::Robot => "Vulnerable to ROBOT",
+        FindingId::SimulationBrowserFails => "A current browser cannot connect",
+        FindingId::SimulationBrowserNoForwardSecrecy => {
+            "A browser connects without forward secrecy"
+        }
+        FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
         _ => return None,
     };
     Some(phrase.to_owned())
@@ -368,6 +373,8 @@ pub struct ReportView {
     pub groups: Vec<FindingGroup>,
     /// The server against the TLSRef profiles (full scans).
     pub compliance: Option<ComplianceView>,
+    /// The handshake simulation's clients that cannot connect, current browsers first.
+    pub failing_clients: Vec<FailingClient>,
     /// Checks that could not run.
     pub check_errors: Vec<String>,
 }
@@ -426,6 +433,35 @@ fn compliance_view(compliance: &shared::Compliance) -> ComplianceView {
     }
 }
 
+/// A client of the handshake simulation that cannot connect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailingClient {
+    /// "Chrome 137 (Windows 11)".
+    pub client: String,
+    /// A browser in use today.
+    pub current: bool,
+    /// "no common protocol version: the client offers TLS 1.2 to TLS 1.3; ...".
+    pub reason: String,
+}
+
+/// The clients that fail, current browsers first, in the report's order otherwise.
+pub fn failing_clients(report: &Report) -> Vec<FailingClient> {
+    let mut out: Vec<FailingClient> = report
+        .simulations
+        .iter()
+        .filter_map(|s| match &s.outcome {
+            shared::SimulationOutcome::Failed { reason, detail } => Some(FailingClient {
+                client: format!("{} {} ({})", s.client, s.version, s.platform),
+                current: s.current,
+                reason: format!("{}: {detail}", reason.describe()),
+            }),
+            shared::SimulationOutcome::Connected { .. } => None,
+        })
+        .collect();
+    out.sort_by_key(|c| !c.current);
+    out
+}
+
 impl ReportView {
     pub fn new(report: &Report) -> Self {
         let grade = report.grade;
@@ -482,6 +518,7 @@ impl ReportView {
             other_caps,
             groups: group_findings(report),
             compliance: report.compliance.as_ref().map(compliance_view),
+            failing_clients: failing_clients(report),
             check_errors: report
                 .errors
                 .iter()
@@ -745,6 +782,33 @@ pub(crate) mod tests {
         );
         let text = std::fs::read_to_string(&path).expect("fixture exists");
         serde_json::from_str(&text).expect("fixture is a Report")
+    }
+
+    #[test]
+    fn the_popup_lists_the_clients_that_fail_current_browsers_first() {
+        let report = fixture("full-dhe1024");
+        let failing = ReportView::new(&report).failing_clients;
+        let expected = report
+            .simulations
+            .iter()
+            .filter(|s| !s.outcome.connected())
+            .count();
+        assert_eq!(failing.len(), expected);
+        assert!(failing.len() < report.simulations.len(), "some connect");
+        assert!(failing[0].current, "{failing:?}");
+        let first_old = failing.iter().position(|c| !c.current).unwrap();
+        assert!(failing[first_old..].iter().all(|c| !c.current));
+        assert!(failing[0].client.starts_with("Chrome 137 ("), "{failing:?}");
+        assert!(
+            failing[0].reason.starts_with("no common cipher suite: "),
+            "{failing:?}"
+        );
+        assert!(
+            ReportView::new(&fixture("full-simulation"))
+                .failing_clients
+                .iter()
+                .all(|c| !c.current)
+        );
     }
 
     #[test]

@@ -216,6 +216,13 @@ finding_ids! {
     EndpointUnreachable = "endpoint-unreachable",
     /// CVE-2017-13099 and siblings: a Bleichenbacher padding oracle in RSA key exchange.
     Robot = "robot",
+    // Handshake simulation.
+    /// A current browser cannot connect (handshake simulation).
+    SimulationBrowserFails = "simulation-browser-fails",
+    /// A current browser connects with a suite without forward secrecy.
+    SimulationBrowserNoForwardSecrecy = "simulation-browser-no-forward-secrecy",
+    /// A current browser connects with a suite without AEAD.
+    SimulationBrowserNoAead = "simulation-browser-no-aead",
 }
 
 impl std::fmt::Display for FindingId {

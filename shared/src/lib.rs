@@ -13,6 +13,7 @@ mod finding;
 mod grade;
 mod protocol;
 mod report;
+mod simulation;
 mod stream;
 
 pub use api::{ApiError, ErrorCode};
@@ -23,6 +24,7 @@ pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use protocol::ProtocolVersion;
 pub use report::*;
+pub use simulation::{HandshakeSimulation, SimulationFailure, SimulationOutcome};
 pub use stream::{ScanProgress, StreamEvent};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,

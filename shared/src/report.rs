@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Compliance, Finding, FindingId, Grade, ProtocolVersion};
+use crate::{Compliance, Finding, FindingId, Grade, HandshakeSimulation, ProtocolVersion};
 
 /// The complete result of scanning one TLS endpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -45,6 +45,10 @@ pub struct Report {
     /// What the site's HTTP layer says about TLS (HSTS, redirect from plain HTTP). Null when
     /// the HTTP checks did not run.
     pub http: Option<HttpInfo>,
+    /// How real clients (browsers, libraries, old devices) would fare with the server: each
+    /// one's protocol, suite and group, or why it fails. Full scans only; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub simulations: Vec<HandshakeSimulation>,
     /// Everything found, most severe first.
     pub findings: Vec<Finding>,
     /// Checks that could not run, each with its reason. A failed check never sinks the report.
@@ -491,7 +495,7 @@ pub struct CheckError {
     /// "protocol-ssl3", "protocol-tls10", "protocol-tls11", "protocol-tls12",
     /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
     /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
-    /// "dh-groups", "certificate", "ocsp", "chain-completion"). Clients should show names they do not
+    /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation"). Clients should show names they do not
     /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
@@ -537,6 +541,8 @@ pub enum Step {
     Ocsp,
     /// Completing a chain through AIA.
     ChainCompletion,
+    /// The handshake simulation's confirmations.
+    Simulation,
 }
 
 impl Step {
@@ -567,6 +573,7 @@ impl Step {
             Self::Certificate => "certificate",
             Self::Ocsp => "ocsp",
             Self::ChainCompletion => "chain-completion",
+            Self::Simulation => "simulation",
         }
     }
 }

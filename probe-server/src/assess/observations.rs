@@ -2,8 +2,8 @@
 //! checks judge, the rating combines: data flows one way.
 
 use shared::{
-    CipherSuite, Connection, Features, HttpInfo, KeyExchange, ProtocolSupport, ProtocolVersion,
-    ScanMode, TargetInfo, Trust,
+    CipherSuite, Connection, Features, HandshakeSimulation, HttpInfo, KeyExchange, ProtocolSupport,
+    ProtocolVersion, ScanMode, TargetInfo, Trust,
 };
 use time::OffsetDateTime;
 
@@ -31,6 +31,8 @@ pub struct Observations {
     pub features: Features,
     /// The outcomes of the active attack tests (full scan).
     pub attacks: AttackProbes,
+    /// How real clients would fare: the handshake simulation (full scan; empty otherwise).
+    pub simulations: Vec<HandshakeSimulation>,
 }
 
 /// What an active test for an attack saw.

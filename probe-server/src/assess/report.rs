@@ -35,6 +35,8 @@ pub struct Assembly {
     key_exchange: KeyExchange,
     features: Features,
     attacks: AttackProbes,
+    /// The handshake simulation (full scans).
+    simulations: Vec<shared::HandshakeSimulation>,
     errors: Vec<CheckError>,
 }
 
@@ -79,6 +81,7 @@ impl Assembly {
             http: stage.http.clone(),
             key_exchange: KeyExchange::default(),
             attacks: AttackProbes::default(),
+            simulations: Vec::new(),
             errors: stage.errors.clone(),
         }
     }
@@ -145,6 +148,11 @@ impl Assembly {
             alpn: stage.alpn.clone(),
             ..survey.features.clone()
         };
+        // The handshake simulation, the leaf certificate's limits applied (key type and size).
+        let simulations = crate::survey::simulation::report(
+            &survey.simulations,
+            judged.and_then(|j| j.certificates.first()),
+        );
         Self {
             mode: ScanMode::Full,
             target,
@@ -159,6 +167,7 @@ impl Assembly {
             key_exchange: survey.key_exchange,
             features,
             attacks: survey.attacks,
+            simulations,
             errors,
         }
     }
@@ -192,6 +201,7 @@ pub fn assemble(a: Assembly) -> Report {
         key_exchange: a.key_exchange,
         features: a.features,
         attacks: a.attacks,
+        simulations: a.simulations,
     };
     let findings = checks::run_all(&observations);
     let hsts_long_enough = observations
@@ -235,6 +245,7 @@ pub fn assemble(a: Assembly) -> Report {
             .collect(),
         trust: observations.trust,
         http: observations.http,
+        simulations: observations.simulations,
         findings,
         errors: a.errors,
     }

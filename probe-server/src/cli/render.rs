@@ -3,7 +3,10 @@
 use std::fmt::Write as _;
 
 use owo_colors::OwoColorize as _;
-use shared::{Compliance, ComplianceVerdict, Finding, Grade, Report, Severity};
+use shared::{
+    Compliance, ComplianceVerdict, Finding, Grade, HandshakeSimulation, Report, Severity,
+    SimulationOutcome,
+};
 
 /// Renders `report` for a terminal; `colour` turns on ANSI colours.
 pub fn render(report: &Report, colour: bool) -> String {
@@ -151,6 +154,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     if let Some(compliance) = &report.compliance {
         write_compliance(&mut out, &p, compliance);
     }
+    write_simulations(&mut out, &p, &report.simulations);
 
     let _ = writeln!(out);
     if report.findings.is_empty() {
@@ -317,6 +321,73 @@ fn write_endpoints(out: &mut String, p: &Painter, report: &Report) {
     let _ = writeln!(out);
 }
 
+/// The handshake simulation table: one line per client, protocol · suite · group, or why it
+/// fails; `~` marks outcomes no real handshake confirmed, `!` those a real handshake changed.
+fn write_simulations(out: &mut String, p: &Painter, simulations: &[HandshakeSimulation]) {
+    if simulations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        p.bold("Handshake simulation"),
+        p.dim("(~ predicted, not confirmed by a real handshake; ! a real handshake differed from the prediction)")
+    );
+    let width = simulations
+        .iter()
+        .map(|s| client_label(s).chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in simulations {
+        let mark = match (&s.predicted, s.confirmed) {
+            (Some(_), _) => "!",
+            (None, true) => " ",
+            (None, false) => "~",
+        };
+        let text = match &s.outcome {
+            SimulationOutcome::Connected {
+                protocol,
+                cipher_suite,
+                group,
+                forward_secrecy,
+                aead,
+            } => {
+                let mut parts = vec![protocol.as_str().to_owned(), cipher_suite.clone()];
+                parts.extend(group.clone());
+                let line = parts.join("  ");
+                if *forward_secrecy && *aead {
+                    line
+                } else {
+                    let mut weak = Vec::new();
+                    if !forward_secrecy {
+                        weak.push("no forward secrecy");
+                    }
+                    if !aead {
+                        weak.push("no AEAD");
+                    }
+                    format!("{line}  {}", p.warn(&format!("({})", weak.join(", "))))
+                }
+            }
+            SimulationOutcome::Failed { reason, detail } => {
+                format!(
+                    "{}  {}",
+                    p.bad(&format!("FAILS: {}", reason.describe())),
+                    p.dim(detail)
+                )
+            }
+        };
+        let label = client_label(s);
+        let label = if s.current { p.bold(&label) } else { label };
+        let pad = width.saturating_sub(client_label(s).chars().count());
+        let _ = writeln!(out, "  {mark} {label}{:pad$}  {text}", "");
+    }
+}
+
+fn client_label(s: &HandshakeSimulation) -> String {
+    format!("{} {} / {}", s.client, s.version, s.platform)
+}
+
 fn row(out: &mut String, p: &Painter, label: &str, value: &str) {
     let _ = writeln!(out, "  {}  {value}", p.dim(&format!("{label:<12}")));
 }
@@ -453,5 +524,31 @@ mod tests {
         );
         // Colours do not change the words.
         assert!(render(&report, true).contains("not compliant: 1 deviation"));
+    }
+
+    #[test]
+    fn the_simulation_table_names_each_client_and_why_it_fails() {
+        let report: Report =
+            serde_json::from_str(include_str!("../../../shared/fixtures/full-dhe1024.json"))
+                .expect("fixture");
+        let text = render(&report, false);
+        assert!(text.contains("Handshake simulation"), "{text}");
+        let chrome = text
+            .lines()
+            .find(|l| l.contains("Chrome 137 / Windows 11"))
+            .expect("a Chrome line");
+        assert!(chrome.contains("FAILS: no common cipher suite"), "{chrome}");
+        let java = text
+            .lines()
+            .find(|l| l.contains("Java 8u442 / OpenJDK"))
+            .expect("a Java line");
+        assert!(
+            java.contains("TLSv1.2  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256  DH 1024"),
+            "{java}"
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.contains(" / ")).count(),
+            report.simulations.len()
+        );
     }
 }

@@ -235,6 +235,7 @@ impl Probe for Tls13Groups {
         Box::pin(async move {
             let suites = suites::candidates(ProtocolVersion::Tls13);
             let found = tls13_groups(context.prober, &suites).await;
+            context.published.tls13_groups.publish(found.clone());
             Box::new(move |observed: &mut Observed| observed.tls13_groups = found) as Recording
         })
     }
@@ -259,6 +260,7 @@ impl Probe for Tls12Curves {
             } else {
                 None
             };
+            context.published.tls12_curves.publish(found.clone());
             Box::new(move |observed: &mut Observed| observed.tls12_curves = found) as Recording
         })
     }

@@ -28,6 +28,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
     let fallback = observed.fallback_scsv.take();
     let compression = observed.compression.take();
     let robot = observed.robot.take();
+    let simulations = std::mem::take(&mut observed.simulations);
     let schemes = observed
         .signature_schemes
         .take()
@@ -241,6 +242,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
         result.chain = vec![CertificateDer::from(certificate.clone())];
     }
     result.protocols = protocols;
+    result.simulations = simulations;
     result.connections = prober.connections();
     result.went_sequential = prober.reduced();
     result

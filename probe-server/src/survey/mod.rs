@@ -17,8 +17,10 @@ pub mod groups;
 mod merge;
 mod probe;
 pub mod prober;
+mod published;
 mod registry;
 pub mod robot;
+pub mod simulation;
 pub mod sslv2;
 pub mod suites;
 
@@ -33,6 +35,7 @@ use shared::{CheckError, Features, KeyExchange, ProtocolSupport, ProtocolVersion
 use self::first_answers::FirstAnswers;
 use self::probe::{Observed, SurveyContext};
 use self::prober::Prober;
+use self::published::Published;
 use crate::assess::observations::AttackProbes;
 
 /// Where the survey reports each finished step (the scan forwards them to its own stream).
@@ -68,7 +71,10 @@ pub struct SurveyResult {
     /// The OCSP response stapled in that handshake.
     pub stapled_ocsp: Option<Vec<u8>>,
     pub errors: Vec<CheckError>,
-    /// TCP connections the survey opened.
+    /// Every client's simulated handshake (the certificate not yet judged: see
+    /// [`simulation::report`]).
+    pub simulations: Vec<simulation::Simulated>,
+    /// TCP connections the survey opened (the simulation's included).
     pub connections: usize,
     /// The server could not take parallel connections and was surveyed one at a time.
     pub went_sequential: bool,
@@ -119,9 +125,11 @@ pub async fn run(request: &SurveyRequest, updates: Option<&ProgressSender>) -> S
         total: registry::total_weight(),
     };
     let firsts = FirstAnswers::default();
+    let published = Published::default();
     let context = SurveyContext {
         prober: &prober,
         firsts: &firsts,
+        published: &published,
     };
     let recordings = join_all(registry::PROBES.iter().map(|probe| {
         let (context, progress) = (&context, &progress);

@@ -14,6 +14,8 @@ use shared::{ProtocolVersion, Step};
 use super::first_answers::FirstAnswers;
 use super::groups::GroupSurvey;
 use super::prober::Prober;
+use super::published::Published;
+use super::simulation::Simulated;
 use super::sslv2::Ssl2Survey;
 use super::suites::VersionSurvey;
 use crate::assess::observations::ProbeOutcome;
@@ -22,6 +24,8 @@ use crate::assess::observations::ProbeOutcome;
 pub(crate) struct SurveyContext<'a> {
     pub(crate) prober: &'a Prober,
     pub(crate) firsts: &'a FirstAnswers,
+    /// Whole results, for the few probes that need more than a first answer.
+    pub(crate) published: &'a Published,
 }
 
 /// Everything the probes observed, before it is merged. Each probe fills its own field.
@@ -41,6 +45,8 @@ pub(crate) struct Observed {
     pub(crate) fallback_scsv: Option<ProbeOutcome>,
     pub(crate) compression: Option<Result<bool, String>>,
     pub(crate) robot: Option<ProbeOutcome>,
+    /// Every client's simulated handshake.
+    pub(crate) simulations: Vec<Simulated>,
 }
 
 impl Observed {

@@ -143,7 +143,13 @@ impl Prober {
     /// Sends `hello` (SNI added) and reads the server's flight; retried once, one connection
     /// at a time, after a transient failure.
     pub async fn send(&self, hello: &ClientHello) -> ServerFlight {
-        let bytes = self.named(hello.clone()).to_bytes();
+        self.send_as_is(&self.named(hello.clone())).await
+    }
+
+    /// Like [`Prober::send`], for a hello sent exactly as given (no SNI added): a real
+    /// client's hello in the handshake simulation.
+    pub async fn send_as_is(&self, hello: &ClientHello) -> ServerFlight {
+        let bytes = hello.to_bytes();
         // Nothing follows the hello: half-close, unless this server showed it cannot take it.
         let flight = self
             .send_with(&bytes, self.half_close_works.load(Ordering::Relaxed))

@@ -11,6 +11,7 @@ use super::attacks::{
 use super::groups::{SignatureSchemes, Tls12Curves, Tls13Groups};
 use super::probe::Probe;
 use super::robot::Robot;
+use super::simulation::Simulation;
 use super::sslv2::Ssl2Probe;
 use super::suites::Enumeration;
 
@@ -31,6 +32,7 @@ pub(crate) const PROBES: &[&dyn Probe] = &[
     &FallbackScsv,
     &Compression,
     &Robot,
+    &Simulation,
 ];
 
 /// The progress total: every probe's weight.

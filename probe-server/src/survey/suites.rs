@@ -294,6 +294,9 @@ impl Probe for Enumeration {
             })
             .await;
             firsts.announce(version, survey.supported);
+            if let Some(slot) = context.published.version(version) {
+                slot.publish(survey.clone());
+            }
             Box::new(move |observed: &mut Observed| observed.versions.push((version, survey)))
                 as Recording
         })

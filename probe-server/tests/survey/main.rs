@@ -11,4 +11,5 @@ mod gnutls;
 mod legacy;
 mod nginx;
 mod openssl;
+mod simulation;
 mod support;

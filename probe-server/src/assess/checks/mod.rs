@@ -49,6 +49,9 @@ mod renegotiation;
 mod robot;
 mod rsa_key_exchange;
 mod server_preference;
+mod simulation_browser_fails;
+mod simulation_browser_no_aead;
+mod simulation_browser_no_forward_secrecy;
 mod suites;
 mod sweet32;
 mod weak_dh;
@@ -108,6 +111,9 @@ pub const REGISTRY: &[Check] = &[
     ccs_injection::CHECK,
     robot::CHECK,
     pq_key_exchange::CHECK,
+    simulation_browser_fails::CHECK,
+    simulation_browser_no_forward_secrecy::CHECK,
+    simulation_browser_no_aead::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -273,6 +279,7 @@ pub(crate) mod testing {
             key_exchange: shared::KeyExchange::default(),
             features: shared::Features::default(),
             attacks: crate::assess::observations::AttackProbes::default(),
+            simulations: Vec::new(),
         }
     }
 
