@@ -9,6 +9,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "openssl",
     "gnutls-bin",
     "nginx-light",
+    "curl",
     "iproute2",
     "chromium",
     "chromium-driver",
