@@ -11,8 +11,11 @@
 //! 5. [`assess`]: observations → checks → rating → the report;
 //!
 //! [`scan`] runs the stages for one target; [`cli`] and [`server`] are the front ends.
+//!
+//! Public are the modules the binary, the integration tests and the fuzz targets use; the
+//! stages whose only client is [`scan`] (`verified`, `assess`) are not.
 
-pub mod assess;
+pub(crate) mod assess;
 pub mod cli;
 pub mod error;
 pub mod iana;
@@ -21,7 +24,7 @@ pub mod scan;
 pub mod server;
 pub mod survey;
 pub mod target;
-pub mod verified;
+pub(crate) mod verified;
 pub mod wire;
 
 pub use error::ProbeError;

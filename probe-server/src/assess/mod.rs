@@ -6,9 +6,9 @@
 //! it all, with the scan's own metadata, into a `shared::Report`. Nothing here touches the
 //! network.
 
-pub mod checks;
-pub mod compliance;
-pub mod observations;
-pub mod rating;
-pub mod report;
-pub mod vulnerabilities;
+pub(crate) mod checks;
+pub(crate) mod compliance;
+pub(crate) mod observations;
+pub(crate) mod rating;
+pub(crate) mod report;
+pub(crate) mod vulnerabilities;

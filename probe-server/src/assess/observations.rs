@@ -11,7 +11,7 @@ use crate::pki::certificate::CertificateInfo;
 
 /// Everything the scan saw, before any judgement.
 #[derive(Debug, Clone)]
-pub struct Observations {
+pub(crate) struct Observations {
     /// The moment the scan judged time-dependent things against.
     pub now: OffsetDateTime,
     pub mode: ScanMode,
@@ -62,12 +62,12 @@ pub struct AttackProbes {
 
 impl Observations {
     /// The leaf certificate, if the server sent one.
-    pub fn leaf(&self) -> Option<&CertificateInfo> {
+    pub(crate) fn leaf(&self) -> Option<&CertificateInfo> {
         self.certificates.first()
     }
 
     /// Whether `version` is supported: `None` when not tested.
-    pub fn supports(&self, version: ProtocolVersion) -> Option<bool> {
+    pub(crate) fn supports(&self, version: ProtocolVersion) -> Option<bool> {
         self.protocols
             .iter()
             .find(|p| p.version == version)
@@ -75,7 +75,7 @@ impl Observations {
     }
 
     /// The versions known to be supported, oldest first.
-    pub fn supported_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
+    pub(crate) fn supported_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
         self.protocols
             .iter()
             .filter(|p| p.supported == Some(true))
@@ -83,14 +83,16 @@ impl Observations {
     }
 
     /// Every accepted suite with the version it was accepted with.
-    pub fn accepted_suites(&self) -> impl Iterator<Item = (ProtocolVersion, &CipherSuite)> + '_ {
+    pub(crate) fn accepted_suites(
+        &self,
+    ) -> impl Iterator<Item = (ProtocolVersion, &CipherSuite)> + '_ {
         self.protocols
             .iter()
             .flat_map(|p| p.cipher_suites.iter().map(move |s| (p.version, s)))
     }
 
     /// True when the suites were enumerated (a full scan reached the server with a raw hello).
-    pub fn suites_enumerated(&self) -> bool {
+    pub(crate) fn suites_enumerated(&self) -> bool {
         self.mode == ScanMode::Full
             && self
                 .protocols

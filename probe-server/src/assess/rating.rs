@@ -27,7 +27,7 @@ use crate::iana::cipher_suites;
 
 /// What the rating needs.
 #[derive(Debug, Clone, Copy)]
-pub struct RatingInput<'a> {
+pub(crate) struct RatingInput<'a> {
     pub findings: &'a [Finding],
     /// The rating guide's score, when the suites were enumerated.
     pub score: Option<Score>,
@@ -38,7 +38,7 @@ pub struct RatingInput<'a> {
 }
 
 /// The grade and how it was reached.
-pub fn rate(input: &RatingInput<'_>) -> (Grade, Rating) {
+pub(crate) fn rate(input: &RatingInput<'_>) -> (Grade, Rating) {
     let all: Vec<&Finding> = input.findings.iter().collect();
     let (grade, letter) = grade_of(&all, input);
     let mut caps: Vec<GradeCap> = input
@@ -100,7 +100,7 @@ fn grade_of(findings: &[&Finding], input: &RatingInput<'_>) -> (Grade, Grade) {
 }
 
 /// The rating guide's score from its three category scores.
-pub fn combine(protocol: u8, key_exchange: u8, cipher_strength: u8) -> Score {
+pub(crate) fn combine(protocol: u8, key_exchange: u8, cipher_strength: u8) -> Score {
     let total = (u32::from(protocol) * 30
         + u32::from(key_exchange) * 30
         + u32::from(cipher_strength) * 40
@@ -125,7 +125,7 @@ pub fn combine(protocol: u8, key_exchange: u8, cipher_strength: u8) -> Score {
 ///   X25519 ≈ RSA-3072, P-384 ≈ 7680, P-521 ≈ 15360).
 /// - Cipher strength: (strongest + weakest cipher) / 2, with 0 bits 0; < 128 20; < 256 80;
 ///   else 100 (3DES counts as the guide's 168).
-pub fn score(obs: &Observations) -> Option<Score> {
+pub(crate) fn score(obs: &Observations) -> Option<Score> {
     if !obs.suites_enumerated() {
         return None;
     }

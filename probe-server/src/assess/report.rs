@@ -21,7 +21,7 @@ use crate::verified::stage::VerifiedStage;
 
 /// What goes into a report.
 #[derive(Debug)]
-pub struct Assembly {
+pub(crate) struct Assembly {
     mode: ScanMode,
     target: TargetInfo,
     scanned_at: OffsetDateTime,
@@ -41,7 +41,7 @@ pub struct Assembly {
 }
 
 impl Assembly {
-    pub fn quick(
+    pub(crate) fn quick(
         stage: &VerifiedStage,
         judged: Option<&JudgedChain>,
         target: TargetInfo,
@@ -87,7 +87,7 @@ impl Assembly {
     }
 
     #[allow(clippy::too_many_arguments)] // One call site; the pieces of one report.
-    pub fn full(
+    pub(crate) fn full(
         stage: &VerifiedStage,
         judged: Option<&JudgedChain>,
         survey: SurveyResult,
@@ -188,7 +188,7 @@ fn no_trust() -> Trust {
 }
 
 /// Observations → checks → rating → report.
-pub fn assemble(a: Assembly) -> Report {
+pub(crate) fn assemble(a: Assembly) -> Report {
     let observations = Observations {
         now: OffsetDateTime::now_utc(),
         mode: a.mode,

@@ -6,7 +6,7 @@ use shared::{Finding, FindingId, ProtocolVersion, Vulnerability, VulnerabilitySt
 use crate::assess::observations::{Observations, ProbeOutcome};
 
 /// The attacks, in a fixed order.
-pub fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerability> {
+pub(crate) fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerability> {
     let found = |id: FindingId| {
         findings
             .iter()

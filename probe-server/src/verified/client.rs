@@ -99,7 +99,7 @@ impl ServerCertVerifier for RecordingVerifier {
 
 /// Why a verified handshake did not happen.
 #[derive(Debug, Clone, PartialEq)]
-pub enum HandshakeFailure {
+pub(crate) enum HandshakeFailure {
     /// TCP connect failed (refused, unreachable).
     Connect(String),
     /// TCP connected but TLS failed: the server's alert or the protocol error.
@@ -122,7 +122,7 @@ impl std::fmt::Display for HandshakeFailure {
 
 /// A TLS failure: what kind, for decisions, and what to tell the user.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TlsFailure {
+pub(crate) struct TlsFailure {
     pub kind: TlsFailureKind,
     pub message: String,
 }
@@ -130,7 +130,7 @@ pub struct TlsFailure {
 /// How a TLS handshake failed.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum TlsFailureKind {
+pub(crate) enum TlsFailureKind {
     /// The server sent this alert.
     Alert(rustls::AlertDescription),
     /// No protocol version, suite or group in common.
@@ -154,7 +154,7 @@ impl std::fmt::Display for TlsFailure {
 impl TlsFailure {
     /// Whether the server refused the protocol version offered (as opposed to anything else):
     /// a `protocol_version` alert, a version it does not know, or none in common.
-    pub fn refuses_version(&self) -> bool {
+    pub(crate) fn refuses_version(&self) -> bool {
         matches!(
             self.kind,
             TlsFailureKind::Alert(rustls::AlertDescription::ProtocolVersion)
@@ -167,15 +167,15 @@ impl TlsFailure {
 }
 
 /// The default of [`VerifiedClient::with_first_byte_timeout`].
-pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(4);
+pub(crate) const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// What the step is called when a server sends nothing after the ClientHello.
-pub const FIRST_BYTE_STEP: &str = "the wait for the server's first byte";
+pub(crate) const FIRST_BYTE_STEP: &str = "the wait for the server's first byte";
 
 /// The error a [`FirstByteDeadline`] read fails with.
 #[derive(Debug, thiserror::Error)]
 #[error("the server sent nothing within {:.1} s of the ClientHello", .0.as_secs_f64())]
-pub struct FirstByteTimeout(pub Duration);
+pub(crate) struct FirstByteTimeout(pub Duration);
 
 /// A stream whose reads fail (`TimedOut`, [`FirstByteTimeout`]) when nothing has arrived
 /// `first_byte` after the first write — the ClientHello. A tarpit accepts connections and
@@ -183,7 +183,7 @@ pub struct FirstByteTimeout(pub Duration);
 /// for the whole handshake timeout. Once the server has sent a byte the deadline is gone,
 /// and a server that answers keeps the handshake's and the scan's whole time.
 #[derive(Debug)]
-pub struct FirstByteDeadline<S> {
+pub(crate) struct FirstByteDeadline<S> {
     inner: S,
     first_byte: Duration,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -191,7 +191,7 @@ pub struct FirstByteDeadline<S> {
 }
 
 impl<S> FirstByteDeadline<S> {
-    pub fn new(inner: S, first_byte: Duration) -> Self {
+    pub(crate) fn new(inner: S, first_byte: Duration) -> Self {
         Self {
             inner,
             first_byte,
@@ -258,7 +258,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<S> {
 }
 
 /// The verified connection: TLS over TCP with the first-byte deadline.
-pub type VerifiedStream = TlsStream<FirstByteDeadline<TcpStream>>;
+pub(crate) type VerifiedStream = TlsStream<FirstByteDeadline<TcpStream>>;
 
 /// A TLS error, or the first-byte deadline's timeout.
 fn handshake_failure(error: &std::io::Error, first_byte: Duration) -> HandshakeFailure {
@@ -274,7 +274,7 @@ fn handshake_failure(error: &std::io::Error, first_byte: Duration) -> HandshakeF
 
 /// What the verified handshake saw.
 #[derive(Debug)]
-pub struct VerifiedHandshake {
+pub(crate) struct VerifiedHandshake {
     pub protocol: ProtocolVersion,
     /// IANA code point of the negotiated suite.
     pub cipher_suite_id: u16,
@@ -292,7 +292,7 @@ pub struct VerifiedHandshake {
 
 /// Which versions a handshake offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Offer {
+pub(crate) enum Offer {
     /// TLS 1.3 and 1.2, resuming an earlier session when there is one.
     Modern,
     /// TLS 1.2 only, never resuming (so it cannot use up a TLS 1.3 ticket).
@@ -306,7 +306,7 @@ pub enum Offer {
 /// them. The verifier remembers the chain of the latest full handshake; a scan reads it right
 /// after its first handshake, before starting any other.
 #[derive(Clone, Debug)]
-pub struct VerifiedClient {
+pub(crate) struct VerifiedClient {
     verifier: Arc<RecordingVerifier>,
     modern: Arc<ClientConfig>,
     tls12_only: Arc<ClientConfig>,
@@ -316,7 +316,7 @@ pub struct VerifiedClient {
 impl VerifiedClient {
     /// A client with aws-lc-rs and post-quantum hybrid key exchange preferred (as Chrome and
     /// Firefox do), sending SNI when `send_sni`.
-    pub fn new(send_sni: bool) -> Self {
+    pub(crate) fn new(send_sni: bool) -> Self {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifier = Arc::new(RecordingVerifier {
             provider: provider.clone(),
@@ -350,13 +350,13 @@ impl VerifiedClient {
     /// Gives up a handshake when the server has sent nothing `first_byte` after the
     /// ClientHello (see [`FirstByteDeadline`]).
     #[must_use]
-    pub fn with_first_byte_timeout(mut self, first_byte: Duration) -> Self {
+    pub(crate) fn with_first_byte_timeout(mut self, first_byte: Duration) -> Self {
         self.first_byte = first_byte;
         self
     }
 
     /// Connects to `address` and handshakes as for `name`.
-    pub async fn handshake(
+    pub(crate) async fn handshake(
         &self,
         address: SocketAddr,
         name: ServerName<'static>,
@@ -426,7 +426,7 @@ impl VerifiedClient {
     /// Which protocol the server picks when offered only `protocol` by ALPN: `Some` of it
     /// when accepted, `None` when the server ignores ALPN, an error when it refuses
     /// (no_application_protocol) or the handshake fails.
-    pub async fn alpn_probe(
+    pub(crate) async fn alpn_probe(
         &self,
         address: SocketAddr,
         name: ServerName<'static>,

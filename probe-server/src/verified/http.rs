@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 /// Sent with every request, so operators can tell the probe in their logs.
-pub const USER_AGENT: &str = concat!(
+pub(crate) const USER_AGENT: &str = concat!(
     "tls-probe/",
     env!("CARGO_PKG_VERSION"),
     " (+https://github.com/)"
@@ -24,13 +24,13 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// The most bytes of a server's header value a report keeps (HSTS, the redirect's
 /// `Location`): reports are cached and served to everyone, and a server must not fill the
 /// cache with 64 KiB headers. Longer values are cut, with [`TRUNCATED`] at the end.
-pub const MAX_KEPT_HEADER_BYTES: usize = 1024;
+pub(crate) const MAX_KEPT_HEADER_BYTES: usize = 1024;
 /// What ends a header value cut to [`MAX_KEPT_HEADER_BYTES`].
-pub const TRUNCATED: &str = "…[truncated]";
+pub(crate) const TRUNCATED: &str = "…[truncated]";
 
 /// `value`, cut to at most [`MAX_KEPT_HEADER_BYTES`] (at a character boundary, the marker
 /// included) when longer.
-pub fn kept_header(value: &str) -> String {
+pub(crate) fn kept_header(value: &str) -> String {
     if value.len() <= MAX_KEPT_HEADER_BYTES {
         return value.to_owned();
     }
@@ -43,13 +43,13 @@ pub fn kept_header(value: &str) -> String {
 
 /// The answer to `GET /` over HTTPS.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpsAnswer {
+pub(crate) struct HttpsAnswer {
     pub status: u16,
     pub hsts: Option<Hsts>,
 }
 
 /// Sends `GET /` over an established TLS connection, speaking h2 when ALPN chose it.
-pub async fn get_over_tls<S>(
+pub(crate) async fn get_over_tls<S>(
     stream: S,
     h2: bool,
     authority: &str,
@@ -110,7 +110,7 @@ where
 
 /// Sends `GET /` over plain HTTP to `address` (the site's port 80). `Ok(None)` when nothing
 /// listens there.
-pub async fn get_plain(
+pub(crate) async fn get_plain(
     address: SocketAddr,
     host: &str,
     timeout: Duration,
@@ -142,7 +142,7 @@ pub async fn get_plain(
 }
 
 /// Fetches up to `max_bytes` of `path` over plain HTTP from `address` (for AIA issuers).
-pub async fn fetch_plain(
+pub(crate) async fn fetch_plain(
     address: SocketAddr,
     host: &str,
     path: &str,
@@ -206,7 +206,7 @@ async fn http1_get(
 
 /// Parses a Strict-Transport-Security header value (RFC 6797 6.1). A header with a missing,
 /// malformed or repeated max-age is invalid: `max_age` is then `None`.
-pub fn parse_hsts(raw: &str) -> Hsts {
+pub(crate) fn parse_hsts(raw: &str) -> Hsts {
     let mut max_age = None;
     let mut max_age_seen = 0;
     let mut include_subdomains = false;

@@ -2,6 +2,6 @@
 //! handshake (every verification failure recorded, not fatal), [`http`] the HTTP request
 //! over it and on port 80.
 
-pub mod client;
-pub mod http;
-pub mod stage;
+pub(crate) mod client;
+pub(crate) mod http;
+pub(crate) mod stage;

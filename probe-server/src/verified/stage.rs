@@ -31,7 +31,7 @@ pub struct StageTimeouts {
 
 /// What the verified stage saw.
 #[derive(Debug, Default)]
-pub struct VerifiedStage {
+pub(crate) struct VerifiedStage {
     pub connection: Option<Connection>,
     pub chain: Vec<CertificateDer<'static>>,
     pub ocsp: Vec<u8>,
@@ -47,14 +47,14 @@ pub struct VerifiedStage {
 /// The scan's cap on connections in flight to the host, as this stage gets it: the shared
 /// permits, and the one already taken for its first handshake.
 #[derive(Debug)]
-pub struct Slots<'a> {
+pub(crate) struct Slots<'a> {
     pub shared: &'a Arc<Semaphore>,
     pub first: OwnedSemaphorePermit,
 }
 
 /// What the stage needs.
 #[derive(Debug)]
-pub struct StageRequest<'a> {
+pub(crate) struct StageRequest<'a> {
     pub target: &'a Target,
     pub endpoint: &'a Endpoint,
     pub names: &'a ScanNames,
@@ -64,7 +64,7 @@ pub struct StageRequest<'a> {
 }
 
 /// Runs the stage. Every connection it opens is counted in `connections`.
-pub async fn run(
+pub(crate) async fn run(
     request: StageRequest<'_>,
     slots: Slots<'_>,
     connections: &AtomicU32,

@@ -60,14 +60,14 @@ pub(crate) use hsts::HSTS_MIN_MAX_AGE;
 
 /// One check.
 #[derive(Debug, Clone, Copy)]
-pub struct Check {
+pub(crate) struct Check {
     /// Stable name, used in `errors` and logs.
     pub name: &'static str,
     pub run: fn(&Observations) -> Vec<Finding>,
 }
 
 /// Every check, in the order they run.
-pub const REGISTRY: &[Check] = &[
+pub(crate) const REGISTRY: &[Check] = &[
     cert_expired::CHECK,
     cert_not_yet_valid::CHECK,
     cert_expiring_soon::CHECK,
@@ -117,10 +117,16 @@ pub const REGISTRY: &[Check] = &[
 ];
 
 /// Runs every check and returns the findings, most severe first.
-pub fn run_all(observations: &Observations) -> Vec<Finding> {
+pub(crate) fn run_all(observations: &Observations) -> Vec<Finding> {
     let mut findings: Vec<Finding> = REGISTRY
         .iter()
-        .flat_map(|check| (check.run)(observations))
+        .flat_map(|check| {
+            let found = (check.run)(observations);
+            if !found.is_empty() {
+                tracing::debug!(check = check.name, findings = found.len(), "check found");
+            }
+            found
+        })
         .collect();
     findings.sort_by(|a, b| {
         a.severity
@@ -319,5 +325,32 @@ pub(crate) mod testing {
     #[test]
     fn a_healthy_server_has_no_findings() {
         assert_eq!(ids(&super::run_all(&healthy())), Vec::<&str>::new());
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use std::collections::HashSet;
+
+    use super::REGISTRY;
+
+    #[test]
+    fn every_check_has_its_own_stable_kebab_case_name() {
+        let mut names = HashSet::new();
+        for check in REGISTRY {
+            assert!(
+                check
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                check.name
+            );
+            assert!(
+                names.insert(check.name),
+                "two checks are named {}",
+                check.name
+            );
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::iana::{cipher_suites, groups};
 const DATA: &str = include_str!("../../../data/tlsref-6.0.toml");
 
 /// The guideline in force, parsed at first use.
-pub fn current() -> &'static Guideline {
+pub(crate) fn current() -> &'static Guideline {
     static CURRENT: LazyLock<Guideline> = LazyLock::new(|| {
         Guideline::parse(DATA).unwrap_or_else(|e| {
             panic!("the compiled-in guideline is invalid (its test says why): {e}")
@@ -24,7 +24,7 @@ pub fn current() -> &'static Guideline {
 
 /// Why a guideline data file cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum GuidelineError {
+pub(crate) enum GuidelineError {
     #[error("not valid guideline TOML: {0}")]
     Syntax(#[from] toml::de::Error),
     #[error("profile {profile}: {name} is not a TLS 1.2 (or older) suite of the IANA registry")]
@@ -37,7 +37,7 @@ pub enum GuidelineError {
 
 /// One version of the guideline.
 #[derive(Debug, Clone)]
-pub struct Guideline {
+pub(crate) struct Guideline {
     /// "TLSRef".
     pub name: String,
     /// "6.0".
@@ -50,14 +50,14 @@ pub struct Guideline {
 /// A certificate key type a profile allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CertificateType {
+pub(crate) enum CertificateType {
     Ecdsa,
     Rsa,
 }
 
 impl CertificateType {
     /// The guideline's name ("ecdsa", "rsa").
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Ecdsa => "ecdsa",
             Self::Rsa => "rsa",
@@ -67,7 +67,7 @@ impl CertificateType {
 
 /// One profile ("modern", "intermediate"), its names resolved to IANA code points.
 #[derive(Debug, Clone)]
-pub struct Profile {
+pub(crate) struct Profile {
     pub name: String,
     /// The protocol versions it allows, and asks for.
     pub tls_versions: Vec<ProtocolVersion>,
@@ -138,7 +138,7 @@ struct RawProfile {
 
 impl Guideline {
     /// Reads a guideline data file, resolving every suite and group name.
-    pub fn parse(text: &str) -> Result<Self, GuidelineError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, GuidelineError> {
         let raw: RawGuideline = toml::from_str(text)?;
         let profiles = raw
             .profiles
@@ -154,7 +154,7 @@ impl Guideline {
     }
 
     /// "TLSRef 6.0".
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         format!("{} {}", self.name, self.version)
     }
 }

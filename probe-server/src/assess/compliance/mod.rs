@@ -14,7 +14,7 @@
 //! before OpenSSL 3.5) is a note, not a deviation, and OCSP stapling is not required of a
 //! certificate that names no OCSP responder (there is nothing to staple).
 
-pub mod guideline;
+pub(crate) mod guideline;
 
 use std::collections::BTreeSet;
 
@@ -29,12 +29,12 @@ use crate::iana::groups::{self, GroupInfo, GroupKind};
 use guideline::{CertificateType, Guideline, Profile};
 
 /// The server against every profile of the guideline in force.
-pub fn assess(obs: &Observations, errors: &[CheckError]) -> Compliance {
+pub(crate) fn assess(obs: &Observations, errors: &[CheckError]) -> Compliance {
     assess_against(guideline::current(), obs, errors)
 }
 
 /// The server against every profile of `guideline`.
-pub fn assess_against(
+pub(crate) fn assess_against(
     guideline: &Guideline,
     obs: &Observations,
     errors: &[CheckError],
