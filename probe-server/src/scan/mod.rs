@@ -310,12 +310,7 @@ impl Scanner {
                 let (chain, ocsp) = survey::fetch_chain(&prober).await;
                 connections.fetch_add(prober.connections() as u32, Ordering::Relaxed);
                 if chain.is_empty() {
-                    return Err(ProbeError::Handshake {
-                        address: endpoint.address,
-                        reason: first_error(&stage.errors)
-                            .unwrap_or("no TLS handshake succeeded")
-                            .to_owned(),
-                    });
+                    return Err(no_handshake(&endpoint, &stage.errors));
                 }
                 judged = Some(
                     self.judge_chain(&chain, &ocsp, &chain_context, &mut stage.errors)
@@ -362,12 +357,7 @@ impl Scanner {
         if judged.is_none() {
             let ocsp = survey.stapled_ocsp.clone().unwrap_or_default();
             if survey.chain.is_empty() {
-                return Err(ProbeError::Handshake {
-                    address: endpoint.address,
-                    reason: first_error(&stage.errors)
-                        .unwrap_or("no TLS handshake succeeded")
-                        .to_owned(),
-                });
+                return Err(no_handshake(&endpoint, &stage.errors));
             }
             judged = Some(
                 self.judge_chain(&survey.chain, &ocsp, &chain_context, &mut stage.errors)
@@ -396,8 +386,15 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-fn first_error(errors: &[CheckError]) -> Option<&str> {
-    errors.first().map(|e| e.message.as_str())
+/// Nothing to report: no handshake gave a certificate (the first error says why).
+fn no_handshake(endpoint: &Endpoint, errors: &[CheckError]) -> ProbeError {
+    ProbeError::Handshake {
+        address: endpoint.address,
+        reason: errors
+            .first()
+            .map_or("no TLS handshake succeeded", |e| e.message.as_str())
+            .to_owned(),
+    }
 }
 
 impl From<EgressError> for ProbeError {

@@ -140,6 +140,31 @@ fn cap_rank(finding: &Finding) -> Option<Grade> {
     finding.grade_cap
 }
 
+/// The current browsers of the handshake simulation that connect with a suite `lacks`
+/// says is wanting (given its forward secrecy and AEAD), each as "Client version
+/// (platform): suite".
+pub(crate) fn current_browsers_connecting(
+    obs: &Observations,
+    lacks: fn(forward_secrecy: bool, aead: bool) -> bool,
+) -> Vec<String> {
+    obs.simulations
+        .iter()
+        .filter(|s| s.current)
+        .filter_map(|s| match &s.outcome {
+            shared::SimulationOutcome::Connected {
+                cipher_suite,
+                forward_secrecy,
+                aead,
+                ..
+            } if lacks(*forward_secrecy, *aead) => Some(format!(
+                "{} {} ({}): {cipher_suite}",
+                s.client, s.version, s.platform
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Builds a finding.
 pub(crate) fn finding(
     id: FindingId,

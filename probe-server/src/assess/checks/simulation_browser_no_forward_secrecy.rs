@@ -1,9 +1,9 @@
 //! `simulation-browser-no-forward-secrecy`: a current browser connects with a suite without
 //! forward secrecy (handshake simulation).
 
-use shared::{Finding, FindingId, Severity, SimulationOutcome};
+use shared::{Finding, FindingId, Severity};
 
-use super::{Check, finding};
+use super::{Check, current_browsers_connecting, finding};
 use crate::assess::observations::Observations;
 
 pub(super) const CHECK: Check = Check {
@@ -12,22 +12,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn run(obs: &Observations) -> Vec<Finding> {
-    let affected: Vec<String> = obs
-        .simulations
-        .iter()
-        .filter(|s| s.current)
-        .filter_map(|s| match &s.outcome {
-            SimulationOutcome::Connected {
-                cipher_suite,
-                forward_secrecy: false,
-                ..
-            } => Some(format!(
-                "{} {} ({}): {cipher_suite}",
-                s.client, s.version, s.platform
-            )),
-            _ => None,
-        })
-        .collect();
+    let affected = current_browsers_connecting(obs, |forward_secrecy, _| !forward_secrecy);
     if affected.is_empty() {
         return Vec::new();
     }
