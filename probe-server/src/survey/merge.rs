@@ -9,8 +9,8 @@ use super::attacks::fallback_scsv::downgrade_sentinel;
 use super::probe::Observed;
 use super::prober::Prober;
 use super::{SurveyResult, dh, groups, sslv2};
-use crate::assess::observations::{AttackProbes, ProbeOutcome};
 use crate::iana::cipher_suites;
+use crate::survey::outcome::{AttackProbes, ProbeOutcome};
 use crate::wire::ServerFlight;
 
 /// Merges `observed` (the prober gives the connection count).

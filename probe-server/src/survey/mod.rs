@@ -15,6 +15,7 @@ pub mod dh;
 mod first_answers;
 pub mod groups;
 mod merge;
+pub mod outcome;
 mod probe;
 pub mod prober;
 mod published;
@@ -36,7 +37,7 @@ use self::first_answers::FirstAnswers;
 use self::probe::{Observed, SurveyContext};
 use self::prober::Prober;
 use self::published::Published;
-use crate::assess::observations::AttackProbes;
+use crate::survey::outcome::AttackProbes;
 
 /// Where the survey reports each finished step (the scan forwards them to its own stream).
 pub type ProgressSender = tokio::sync::mpsc::UnboundedSender<ScanProgress>;

@@ -18,7 +18,7 @@ use super::published::Published;
 use super::simulation::Simulated;
 use super::sslv2::Ssl2Survey;
 use super::suites::VersionSurvey;
-use crate::assess::observations::ProbeOutcome;
+use crate::survey::outcome::ProbeOutcome;
 
 /// What a probe runs with.
 pub(crate) struct SurveyContext<'a> {

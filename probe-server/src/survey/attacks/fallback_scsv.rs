@@ -3,7 +3,7 @@
 use futures_util::future::BoxFuture;
 use shared::{ProtocolVersion, Step};
 
-use crate::assess::observations::ProbeOutcome;
+use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
 use crate::survey::suites::{self, hello};
