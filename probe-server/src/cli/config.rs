@@ -149,6 +149,17 @@ pub struct ServeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<usize>,
 
+    /// Addresses of one name a full scan covers at most (1-64), each under its own
+    /// connection cap; the site is graded by its worst. [default: 8]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_MAX_ENDPOINTS",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_endpoints: Option<usize>,
+
     /// The longest a connection waits for the server's first byte after the hello, in
     /// seconds: a server that accepts and never answers (a tarpit) fails the scan in this
     /// time, not in --timeout. Servers that answer keep the whole --timeout. [default: 4]
@@ -509,6 +520,9 @@ impl ServeOptions {
             connections: self
                 .connections
                 .unwrap_or(crate::survey::prober::DEFAULT_CONNECTIONS),
+            max_endpoints: self
+                .max_endpoints
+                .unwrap_or(crate::scan::DEFAULT_MAX_ENDPOINTS),
             policy,
             resolver: None,
         }

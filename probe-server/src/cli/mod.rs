@@ -63,6 +63,10 @@ pub struct CommonArgs {
     /// drops to one at a time by itself when a server resets or stalls under load.
     #[arg(long, value_name = "N", default_value_t = crate::survey::prober::DEFAULT_CONNECTIONS)]
     pub connections: usize,
+    /// Addresses of one name a full scan covers at most (1-64), each under its own
+    /// connection cap; the site is graded by its worst.
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_MAX_ENDPOINTS)]
+    pub max_endpoints: usize,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +153,7 @@ fn scanner(common: &CommonArgs) -> Result<Scanner, SettingsError> {
         connect_to: common.connect_to.clone(),
         timeout_secs: common.timeout,
         connections: common.connections,
+        max_endpoints: common.max_endpoints,
         ..ScannerSettings::default()
     }
     .build()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Scanner, Timeouts};
+use super::{DEFAULT_MAX_ENDPOINTS, Scanner, Timeouts};
 use crate::error::ProbeError;
 use crate::pki::trust::TrustStore;
 use crate::survey::prober::DEFAULT_CONNECTIONS;
@@ -21,6 +21,8 @@ pub const MAX_TIMEOUT_SECS: f64 = 600.0;
 pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 /// The most connections in flight to one host a scan may be allowed.
 pub const MAX_CONNECTIONS: usize = 64;
+/// The most addresses of one name a scan may be allowed to cover.
+pub const MAX_ENDPOINTS: usize = 64;
 
 /// What a scanner is built from.
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct ScannerSettings {
     pub first_byte_secs: Option<f64>,
     /// Connections in flight to one host at most.
     pub connections: usize,
+    /// Addresses of one name a full scan covers at most.
+    pub max_endpoints: usize,
     /// Where scans may connect.
     pub policy: AddressPolicy,
     /// The resolver; `None`: the system's.
@@ -51,6 +55,7 @@ impl Default for ScannerSettings {
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             first_byte_secs: None,
             connections: DEFAULT_CONNECTIONS,
+            max_endpoints: DEFAULT_MAX_ENDPOINTS,
             policy: AddressPolicy::allow_all(),
             resolver: None,
         }
@@ -69,6 +74,8 @@ pub enum SettingsError {
     FirstByteTimeout(f64),
     #[error("--connections must be between 1 and {MAX_CONNECTIONS}, not {0}")]
     Connections(usize),
+    #[error("--max-endpoints must be between 1 and {MAX_ENDPOINTS}, not {0}")]
+    MaxEndpoints(usize),
     #[error("{0}")]
     ConnectTo(ProbeError),
     #[error("{0}")]
@@ -92,6 +99,9 @@ impl ScannerSettings {
         if !(1..=MAX_CONNECTIONS).contains(&self.connections) {
             return Err(SettingsError::Connections(self.connections));
         }
+        if !(1..=MAX_ENDPOINTS).contains(&self.max_endpoints) {
+            return Err(SettingsError::MaxEndpoints(self.max_endpoints));
+        }
         let connect_to = self
             .connect_to
             .iter()
@@ -109,6 +119,7 @@ impl ScannerSettings {
                 Duration::from_secs_f64(first_byte).min(scanner.timeouts.scan);
         }
         scanner.connections = self.connections;
+        scanner.max_endpoints = self.max_endpoints;
         Ok(scanner)
     }
 }
@@ -136,6 +147,14 @@ mod tests {
             assert!(matches!(
                 settings.build().unwrap_err(),
                 SettingsError::Connections(_)
+            ));
+            let settings = ScannerSettings {
+                max_endpoints: bad,
+                ..ScannerSettings::default()
+            };
+            assert!(matches!(
+                settings.build().unwrap_err(),
+                SettingsError::MaxEndpoints(_)
             ));
         }
         let settings = ScannerSettings {
