@@ -269,7 +269,7 @@ fn write_compliance(out: &mut String, p: &Painter, compliance: &Compliance) {
                 "      {} {}: {}",
                 p.dim("not checked"),
                 n.what,
-                n.reason
+                n.detail
             );
         }
         for n in &profile.notes {
@@ -337,7 +337,7 @@ impl Painter {
 
 #[cfg(test)]
 mod tests {
-    use shared::{ComplianceNote, Deviation, NotChecked, ProfileCompliance};
+    use shared::{ComplianceNote, Deviation, ProfileCompliance};
 
     use super::*;
 
@@ -382,9 +382,9 @@ mod tests {
                     profile: "other".into(),
                     compliant: false,
                     deviations: Vec::new(),
-                    not_checked: vec![NotChecked {
+                    not_checked: vec![ComplianceNote {
                         what: "hsts-max-age".into(),
-                        reason: "the HTTPS request did not complete".into(),
+                        detail: "the HTTPS request did not complete".into(),
                     }],
                     notes: Vec::new(),
                     oldest_clients: Vec::new(),
