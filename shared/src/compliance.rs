@@ -40,7 +40,7 @@ pub struct ProfileCompliance {
 /// One requirement the server does not meet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Deviation {
-    /// Which requirement, a stable kebab-case id: "tls-versions", "tls12-suites",
+    /// Which requirement, a stable kebab-case id: "tls-version", "tls12-suites",
     /// "tls13-suites", "groups", "ecdh-size", "dh-size", "certificate-type",
     /// "certificate-curve", "certificate-signature", "rsa-key-size", "certificate-lifespan",
     /// "ocsp-stapling", "hsts-max-age".

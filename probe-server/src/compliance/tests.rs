@@ -550,3 +550,14 @@ fn what_was_not_seen_is_not_checked_never_passed() {
     let c = judge(&obs);
     assert_eq!(unchecked(profile(&c, "intermediate")), ["tls13-suites"]);
 }
+
+#[test]
+fn the_readme_documents_every_requirement_id() {
+    let readme = include_str!("../../../README.md");
+    let missing: Vec<&str> = REQUIREMENTS
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !readme.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(missing.is_empty(), "README.md lacks {missing:?}");
+}
