@@ -371,65 +371,26 @@ pub struct ReportView {
     /// Caps that apply but do not hold the grade where it is.
     pub other_caps: Vec<CapLine>,
     pub groups: Vec<FindingGroup>,
-    /// The server against the TLSRef profiles (full scans).
-    pub compliance: Option<ComplianceView>,
     /// The handshake simulation's clients that cannot connect, current browsers first.
     pub failing_clients: Vec<FailingClient>,
     /// Checks that could not run.
     pub check_errors: Vec<String>,
 }
 
-/// The server against each profile of a TLS guideline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ComplianceView {
-    /// "TLSRef 6.0".
-    pub guideline: String,
-    pub profiles: Vec<ProfileLine>,
-}
-
-/// One profile's verdict, and what is behind it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProfileLine {
-    pub profile: String,
-    /// "compliant", "2 deviations", "not fully checked".
-    pub verdict: String,
-    pub tone: Tone,
-    pub deviations: Vec<shared::Deviation>,
-    /// "groups: the enumeration failed".
-    pub not_checked: Vec<String>,
-}
-
-fn compliance_view(compliance: &shared::Compliance) -> ComplianceView {
-    let profiles = compliance
-        .profiles
-        .iter()
-        .map(|p| {
-            let (verdict, tone) = match p.verdict() {
-                ComplianceVerdict::Compliant => ("compliant".to_owned(), Tone::Good),
-                ComplianceVerdict::Deviates if p.deviations.len() == 1 => {
-                    ("1 deviation".to_owned(), Tone::Warn)
-                }
-                ComplianceVerdict::Deviates => {
-                    (format!("{} deviations", p.deviations.len()), Tone::Warn)
-                }
-                ComplianceVerdict::Unknown => ("not fully checked".to_owned(), Tone::Neutral),
-            };
-            ProfileLine {
-                profile: p.profile.clone(),
-                verdict,
-                tone,
-                deviations: p.deviations.clone(),
-                not_checked: p
-                    .not_checked
-                    .iter()
-                    .map(|n| format!("{}: {}", n.what, n.reason))
-                    .collect(),
-            }
-        })
-        .collect();
-    ComplianceView {
-        guideline: compliance.guideline.clone(),
-        profiles,
+/// A profile's verdict in a few words ("compliant", "2 deviations", "not fully checked") and
+/// its colour. The popup shows the report's profiles as they are, so that no copy of them is
+/// kept in the view (each copy costs wasm).
+pub fn profile_verdict(profile: &shared::ProfileCompliance) -> (String, Tone) {
+    match profile.verdict() {
+        ComplianceVerdict::Compliant => ("compliant".to_owned(), Tone::Good),
+        ComplianceVerdict::Deviates if profile.deviations.len() == 1 => {
+            ("1 deviation".to_owned(), Tone::Warn)
+        }
+        ComplianceVerdict::Deviates => (
+            format!("{} deviations", profile.deviations.len()),
+            Tone::Warn,
+        ),
+        ComplianceVerdict::Unknown => ("not fully checked".to_owned(), Tone::Neutral),
     }
 }
 
@@ -517,7 +478,6 @@ impl ReportView {
             grade_without_caps,
             other_caps,
             groups: group_findings(report),
-            compliance: report.compliance.as_ref().map(compliance_view),
             failing_clients: failing_clients(report),
             check_errors: report
                 .errors
@@ -1034,55 +994,40 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn compliance_is_one_line_per_profile_with_the_deviations_behind_it() {
-        let view = ReportView::new(&fixture("full-intermediate"));
-        let c = view.compliance.expect("a full scan judges compliance");
-        assert_eq!(c.guideline, "TLSRef 6.0");
-        let lines: Vec<(&str, &str, Tone)> = c
+    fn a_profile_verdict_in_a_few_words() {
+        let report = fixture("full-intermediate");
+        let c = report
+            .compliance
+            .as_ref()
+            .expect("a full scan judges compliance");
+        let lines: Vec<(&str, (String, Tone))> = c
             .profiles
             .iter()
-            .map(|p| (p.profile.as_str(), p.verdict.as_str(), p.tone))
+            .map(|p| (p.profile.as_str(), profile_verdict(p)))
             .collect();
         assert_eq!(
             lines,
             [
-                ("modern", "2 deviations", Tone::Warn),
-                ("intermediate", "compliant", Tone::Good)
+                ("modern", ("2 deviations".to_owned(), Tone::Warn)),
+                ("intermediate", ("compliant".to_owned(), Tone::Good))
             ]
         );
-        let what: Vec<&str> = c.profiles[0]
-            .deviations
-            .iter()
-            .map(|d| d.what.as_str())
-            .collect();
-        assert_eq!(what, ["tls-version", "tls12-suites"]);
-        assert!(c.profiles[1].deviations.is_empty());
+        let legacy = fixture("full-legacy-compliance");
+        let legacy = &legacy.compliance.as_ref().expect("judged").profiles[1];
+        assert_eq!(profile_verdict(legacy).0, "6 deviations");
+        let mut one = legacy.clone();
+        one.deviations.truncate(1);
+        assert_eq!(profile_verdict(&one).0, "1 deviation");
 
-        let legacy = ReportView::new(&fixture("full-legacy-compliance"))
-            .compliance
-            .expect("judged");
-        assert_eq!(legacy.profiles[1].verdict, "6 deviations");
-
-        let mut report = fixture("full-intermediate");
-        let profile = &mut report.compliance.as_mut().expect("judged").profiles[1];
-        profile.compliant = false;
-        profile.not_checked.push(shared::NotChecked {
+        let mut unknown = c.profiles[1].clone();
+        unknown.compliant = false;
+        unknown.not_checked.push(shared::ComplianceNote {
             what: "hsts-max-age".into(),
-            reason: "the HTTPS request did not complete".into(),
+            detail: "the HTTPS request did not complete".into(),
         });
-        let view = ReportView::new(&report).compliance.expect("judged");
         assert_eq!(
-            (view.profiles[1].verdict.as_str(), view.profiles[1].tone),
-            ("not fully checked", Tone::Neutral)
-        );
-        assert_eq!(
-            view.profiles[1].not_checked,
-            ["hsts-max-age: the HTTPS request did not complete"]
-        );
-        assert!(
-            ReportView::new(&fixture("quick-provisional"))
-                .compliance
-                .is_none()
+            profile_verdict(&unknown),
+            ("not fully checked".to_owned(), Tone::Neutral)
         );
     }
 

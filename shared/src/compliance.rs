@@ -28,7 +28,8 @@ pub struct ProfileCompliance {
     /// Every requirement the server does not meet, each with the facts and the fix.
     pub deviations: Vec<Deviation>,
     /// Requirements this scan could not check (a test failed or did not run), each with why.
-    pub not_checked: Vec<NotChecked>,
+    /// (The same shape as `notes`: one type fewer keeps the extension's wasm small.)
+    pub not_checked: Vec<ComplianceNote>,
     /// What the profile recommends beyond its requirements, and requirements that do not
     /// apply to this server. They do not change `compliant`.
     pub notes: Vec<ComplianceNote>,
@@ -39,7 +40,7 @@ pub struct ProfileCompliance {
 /// One requirement the server does not meet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Deviation {
-    /// Which requirement, a stable kebab-case id: "tls-versions", "tls12-suites",
+    /// Which requirement, a stable kebab-case id: "tls-version", "tls12-suites",
     /// "tls13-suites", "groups", "ecdh-size", "dh-size", "certificate-type",
     /// "certificate-curve", "certificate-signature", "rsa-key-size", "certificate-lifespan",
     /// "ocsp-stapling", "hsts-max-age".
@@ -50,21 +51,13 @@ pub struct Deviation {
     pub fix: String,
 }
 
-/// A requirement this scan could not check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct NotChecked {
-    /// Which requirement (the ids of `Deviation::what`).
-    pub what: String,
-    /// Why it could not be checked.
-    pub reason: String,
-}
-
-/// A remark that does not change the verdict.
+/// A remark on one requirement: why it could not be checked (in `not_checked`), or what the
+/// profile recommends beyond it (in `notes`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ComplianceNote {
-    /// What it is about (the ids of `Deviation::what`, or "server-preferred-order").
+    /// Which requirement (the ids of `Deviation::what`, or "server-preferred-order").
     pub what: String,
-    /// The remark, with its advice when there is one.
+    /// Why it could not be checked, or the remark with its advice.
     pub detail: String,
 }
 

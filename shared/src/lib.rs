@@ -17,9 +17,7 @@ mod simulation;
 mod stream;
 
 pub use api::{ApiError, ErrorCode};
-pub use compliance::{
-    Compliance, ComplianceNote, ComplianceVerdict, Deviation, NotChecked, ProfileCompliance,
-};
+pub use compliance::{Compliance, ComplianceNote, ComplianceVerdict, Deviation, ProfileCompliance};
 pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use protocol::ProtocolVersion;

@@ -276,7 +276,7 @@ fn write_compliance(out: &mut String, p: &Painter, compliance: &Compliance) {
                 "      {} {}: {}",
                 p.dim("not checked"),
                 n.what,
-                n.reason
+                n.detail
             );
         }
         for n in &profile.notes {
@@ -447,7 +447,7 @@ impl Painter {
 
 #[cfg(test)]
 mod tests {
-    use shared::{ComplianceNote, Deviation, NotChecked, ProfileCompliance};
+    use shared::{ComplianceNote, Deviation, ProfileCompliance};
 
     use super::*;
 
@@ -492,9 +492,9 @@ mod tests {
                     profile: "other".into(),
                     compliant: false,
                     deviations: Vec::new(),
-                    not_checked: vec![NotChecked {
+                    not_checked: vec![ComplianceNote {
                         what: "hsts-max-age".into(),
-                        reason: "the HTTPS request did not complete".into(),
+                        detail: "the HTTPS request did not complete".into(),
                     }],
                     notes: Vec::new(),
                     oldest_clients: Vec::new(),

@@ -19,8 +19,7 @@ pub(crate) mod guideline;
 use std::collections::BTreeSet;
 
 use shared::{
-    CheckError, Compliance, ComplianceNote, Deviation, NotChecked, ProfileCompliance,
-    ProtocolVersion,
+    CheckError, Compliance, ComplianceNote, Deviation, ProfileCompliance, ProtocolVersion,
 };
 
 use crate::assess::observations::Observations;
@@ -122,9 +121,9 @@ fn assess_profile(
                 detail,
                 fix,
             }),
-            Outcome::NotChecked(reason) => not_checked.push(NotChecked {
+            Outcome::NotChecked(reason) => not_checked.push(ComplianceNote {
                 what: (*what).to_owned(),
-                reason,
+                detail: reason,
             }),
         }
     }

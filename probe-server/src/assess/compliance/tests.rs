@@ -484,7 +484,7 @@ fn what_was_not_seen_is_not_checked_never_passed() {
         ]
     );
     assert_eq!(
-        intermediate.not_checked[0].reason,
+        intermediate.not_checked[0].detail,
         "support for SSL 2.0, SSL 3.0, TLS 1.0, TLS 1.1 was not determined"
     );
     // What is known still counts: the verified handshake saw TLS 1.2.
@@ -519,7 +519,7 @@ fn what_was_not_seen_is_not_checked_never_passed() {
     assert!(p.deviations.is_empty());
     assert_eq!(unchecked(p), ["groups", "ocsp-stapling", "hsts-max-age"]);
     assert_eq!(
-        p.not_checked[2].reason,
+        p.not_checked[2].detail,
         "the HTTPS request did not complete (http: connection reset)"
     );
     assert!(!p.compliant);
@@ -549,4 +549,15 @@ fn what_was_not_seen_is_not_checked_never_passed() {
     }
     let c = judge(&obs);
     assert_eq!(unchecked(profile(&c, "intermediate")), ["tls13-suites"]);
+}
+
+#[test]
+fn the_readme_documents_every_requirement_id() {
+    let readme = include_str!("../../../../README.md");
+    let missing: Vec<&str> = REQUIREMENTS
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !readme.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(missing.is_empty(), "README.md lacks {missing:?}");
 }
