@@ -1,5 +1,5 @@
 //! Handshake simulation against real servers, held to what Debian's own clients
-//! (`openssl s_client`, `curl`, `gnutls-cli`) negotiate with the same server.
+//! (`openssl s_client`, `curl`, `gnutls-cli`, Chromium) negotiate with the same server.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -151,6 +151,44 @@ async fn gnutls_cli(address: SocketAddr, name: &str) -> (bool, String) {
         .find_map(|l| l.strip_prefix("- Description: "))
         .map(str::to_owned);
     (ok && description.is_some(), description.unwrap_or(out))
+}
+
+/// The nginx location that answers with what the connection negotiated, read by Chromium.
+const NEGOTIATED_LOCATION: &str =
+    r#"location = /tls { return 200 "negotiated=$ssl_protocol,$ssl_cipher,$ssl_curve;"; }"#;
+
+/// What Debian's Chromium negotiated with an nginx serving [`NEGOTIATED_LOCATION`]:
+/// (protocol, OpenSSL's suite name, group), read from the page Chromium loaded
+/// (`--dump-dom`), or everything Chromium printed. The name is mapped to the server in
+/// Chromium's own resolver (never the system DNS); the certificate is the test PKI's, so
+/// its errors are ignored — that changes nothing in the hello.
+async fn chromium(address: SocketAddr, name: &str) -> Result<(String, String, String), String> {
+    let profile = tempfile::tempdir().expect("a profile directory");
+    let (_, out) = run(vec![
+        "chromium".into(),
+        "--headless=new".into(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+        "--ignore-certificate-errors".into(),
+        format!("--host-resolver-rules=MAP {name} {}", address.ip()),
+        "--dump-dom".into(),
+        format!("https://{name}:{}/tls", address.port()),
+    ])
+    .await;
+    let found = out
+        .split_once("negotiated=")
+        .and_then(|(_, rest)| rest.split_once(';'))
+        .map(|(line, _)| line.split(',').map(str::to_owned).collect::<Vec<_>>());
+    match found.as_deref() {
+        Some([protocol, suite, group]) => Ok((protocol.clone(), suite.clone(), group.clone())),
+        _ => Err(out),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -351,4 +389,67 @@ async fn nginx_server_order_on_tls12_is_what_curl_and_s_client_get() {
     let ids = ids(&report);
     assert!(ids.contains("simulation-browser-no-aead"), "{ids:?}");
     assert!(!ids.contains("simulation-browser-no-forward-secrecy"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_negotiates_what_the_simulation_says() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec {
+        key: LeafKey::EcdsaP256,
+        ..LeafSpec::valid("chromium.test")
+    });
+    let server = blocking(move || {
+        NginxServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .server_directive(NEGOTIATED_LOCATION)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "chromium.test", server.addr(), None).await;
+    let sim = connected(simulation(&report, "Chromium", "156"));
+    let real = chromium(server.addr(), "chromium.test")
+        .await
+        .unwrap_or_else(|out| panic!("Chromium did not load the page:\n{out}"));
+    // nginx names TLS 1.3 suites by their IANA names and groups by OpenSSL's.
+    assert_eq!(sim.0, V::Tls13, "{sim:?} vs {real:?}");
+    assert_eq!(real.0, "TLSv1.3");
+    assert_eq!(sim.1, real.1);
+    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_on_a_tls12_server_order_lands_where_the_simulation_says() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..LeafSpec::valid("chromium12.test")
+    });
+    // TLS 1.2 only, server order with CBC first: Chromium still offers ECDHE-RSA-AES128-SHA,
+    // so the server's order puts it there; P-384 first in the server's groups.
+    let server = blocking(move || {
+        NginxServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .ciphers("ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")
+            .prefer_server_ciphers(true)
+            .server_directive("ssl_ecdh_curve secp384r1:X25519:prime256v1;")
+            .server_directive(NEGOTIATED_LOCATION)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "chromium12.test", server.addr(), None).await;
+    let sim = connected(simulation(&report, "Chromium", "156"));
+    let real = chromium(server.addr(), "chromium12.test")
+        .await
+        .unwrap_or_else(|out| panic!("Chromium did not load the page:\n{out}"));
+    assert_eq!(
+        (real.0.as_str(), real.1.as_str()),
+        ("TLSv1.2", "ECDHE-RSA-AES128-SHA")
+    );
+    assert_eq!(
+        (sim.0, sim.1.as_str()),
+        (V::Tls12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+    );
+    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
 }
