@@ -3,7 +3,9 @@
 import os, re, sys
 
 # Usage: python3 convert_captures.py TESTSSL_CLIENT_SIMULATION_TXT OUT_TOML
-# (the testssl.sh file at the commit below; the local captures are in captures/).
+# (the testssl.sh file at the commit below; the local captures are in captures/), or
+#        python3 convert_captures.py --local-only OUT_TOML
+# to keep OUT_TOML's testssl.sh entries as they are and rebuild only the local captures.
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'captures')
 
 TESTSSL_COMMIT = "9fdf8028baba86d83218db294a5776384ec8c332"
@@ -108,7 +110,8 @@ def entry(meta, hexs, limits):
         w('extension_data = { ' + ', '.join(f'"{t}" = "{v}"' for t, v in raw.items()) + ' }')
     return '\n'.join(out) + '\n'
 
-testssl = parse_testssl(sys.argv[1])
+LOCAL_ONLY = sys.argv[1] == '--local-only'
+testssl = {} if LOCAL_ONLY else parse_testssl(sys.argv[1])
 
 # (testssl name, our name, version, platform, current)
 PICK = [
@@ -146,7 +149,14 @@ def limits_of(e):
     }
 
 out = [open(os.path.join(HERE, 'header.toml')).read()]
-for tname, name, ver, plat, cur in PICK:
+if LOCAL_ONLY:
+    # The testssl.sh entries of the current file, unchanged: every block up to the first
+    # local capture (their sources start "Captured on").
+    blocks = open(sys.argv[2]).read().split('\n[[client]]\n')[1:]
+    for block in blocks:
+        if 'source = "Captured on' in block: break
+        out.append('[[client]]\n' + block.rstrip('\n') + '\n')
+for tname, name, ver, plat, cur in ([] if LOCAL_ONLY else PICK):
     e = testssl[tname]
     src = (f"testssl.sh etc/client-simulation.txt, entry \\\"{tname}\\\" (commit {TESTSSL_COMMIT[:12]}): "
            "the hello as captured (most entries by SSL Labs, api.ssllabs.com/api/v3/getClients; newer ones by testssl.sh with Wireshark), "
