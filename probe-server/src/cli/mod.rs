@@ -1,5 +1,6 @@
 //! The command line: `probe-server scan` and `probe-server serve`.
 
+pub mod bulk;
 pub mod config;
 pub mod render;
 
@@ -33,7 +34,8 @@ pub enum Command {
     ///
     /// Exit status: 0 grade A+/A/A-; 4 grade B to E; 5 grade F; 6 grade T or M (certificate
     /// not trusted or for another name); 3 the scan failed (no such host, no connection, no
-    /// TLS, timeout); 2 bad usage or input.
+    /// TLS, timeout); 2 bad usage or input. With --targets: the worst of every target's
+    /// (a good grade, B-E, F, T/M, a failed scan, a bad line, from least to most severe).
     Scan(ScanArgs),
     /// Serve the HTTP API (for the browser extension and for teams).
     ///
@@ -72,8 +74,21 @@ pub struct CommonArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// The server: host[:port], [ipv6]:port, an IP address, or an https:// URL. Port 443 by default.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: String,
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "targets")]
+    pub target: Option<String>,
+    /// Scan every target in FILE instead (one per line, as HOST[:PORT] would be written;
+    /// blank lines and lines starting with # are skipped; `-` reads standard input). Writes
+    /// a table, or JSON Lines with --json, one line per target as each scan ends, and a
+    /// progress bar on standard error when it is a terminal.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "sni", "endpoint"])]
+    pub targets: Option<String>,
+    /// With --targets: scans in flight at once (1-256) [default: 8].
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// With --targets: scans of one host name (or IP address) in flight at once, whatever
+    /// its port (1 to --parallel) [default: 1].
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<usize>,
     /// Print the report as JSON (the API's format) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -159,21 +174,57 @@ fn scanner(common: &CommonArgs) -> Result<Scanner, SettingsError> {
     .build()
 }
 
+/// The exit status for a scan that gave no report.
+pub fn probe_error_status(error: &ProbeError) -> u8 {
+    match error {
+        ProbeError::InvalidTarget { .. }
+        | ProbeError::InvalidConnectTo { .. }
+        | ProbeError::CaFile { .. } => exit::USAGE,
+        _ => exit::SCAN_FAILED,
+    }
+}
+
 async fn scan(args: ScanArgs) -> ExitCode {
+    let mode = if args.quick {
+        ScanMode::Quick
+    } else {
+        ScanMode::Full
+    };
+    if let Some(targets) = &args.targets {
+        let scanner = match scanner(&args.common) {
+            Ok(scanner) => scanner,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        };
+        let options = bulk::BulkOptions {
+            source: bulk::Source::from_arg(targets),
+            parallel: args.parallel.unwrap_or(bulk::DEFAULT_PARALLEL),
+            per_host: args.per_host.unwrap_or(bulk::DEFAULT_PER_HOST),
+            json: args.json,
+            mode,
+            progress: None,
+        };
+        return ExitCode::from(bulk::run(scanner, options).await);
+    }
+    // clap leaves `requires` unchecked when the required argument conflicts with a given one.
+    if args.parallel.is_some() || args.per_host.is_some() {
+        eprintln!("error: --parallel and --per-host go with --targets FILE");
+        return ExitCode::from(exit::USAGE);
+    }
     let setup = scanner(&args.common)
         .map_err(|e| e.to_string())
-        .and_then(|s| Ok((s, Target::parse(&args.target).map_err(|e| e.to_string())?)));
+        .and_then(|s| {
+            let target = args.target.as_deref().unwrap_or_default();
+            Ok((s, Target::parse(target).map_err(|e| e.to_string())?))
+        });
     let (scanner, target) = match setup {
         Ok(ok) => ok,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(exit::USAGE);
         }
-    };
-    let mode = if args.quick {
-        ScanMode::Quick
-    } else {
-        ScanMode::Full
     };
     let request = ScanRequest {
         target,
@@ -204,12 +255,7 @@ async fn scan(args: ScanArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(match e {
-                ProbeError::InvalidTarget { .. }
-                | ProbeError::InvalidConnectTo { .. }
-                | ProbeError::CaFile { .. } => exit::USAGE,
-                _ => exit::SCAN_FAILED,
-            })
+            ExitCode::from(probe_error_status(&e))
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod bulk;
 mod certificates;
 mod cli;
 mod endpoints;
