@@ -22,6 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::{exit, exit_status, probe_error_status};
 use crate::scan::{ScanRequest, Scanner};
+use crate::store::Store;
 use crate::target::Target;
 
 /// Scans in flight at once by default.
@@ -412,8 +413,8 @@ fn progress_bar(length: Option<u64>, show: bool) -> ProgressBar {
 }
 
 /// Runs a bulk scan and returns the exit status: the worst of every target's.
-pub async fn run(scanner: Scanner, options: BulkOptions) -> u8 {
-    match run_inner(scanner, options).await {
+pub async fn run(scanner: Scanner, options: BulkOptions, store: Option<Store>) -> u8 {
+    match run_inner(scanner, options, store).await {
         Ok(status) => status,
         Err(e) => {
             eprintln!("error: {e}");
@@ -422,7 +423,11 @@ pub async fn run(scanner: Scanner, options: BulkOptions) -> u8 {
     }
 }
 
-async fn run_inner(scanner: Scanner, options: BulkOptions) -> Result<u8, BulkError> {
+async fn run_inner(
+    scanner: Scanner,
+    options: BulkOptions,
+    store: Option<Store>,
+) -> Result<u8, BulkError> {
     options.check()?;
     let show = options
         .progress
@@ -437,7 +442,7 @@ async fn run_inner(scanner: Scanner, options: BulkOptions) -> Result<u8, BulkErr
     let started = Instant::now();
 
     let (tx, mut rx) = mpsc::channel::<Outcome>(options.parallel * 2);
-    let feeder = tokio::spawn(feed(Arc::new(scanner), options.clone(), reader, tx));
+    let feeder = tokio::spawn(feed(Arc::new(scanner), options.clone(), reader, tx, store));
 
     let mut summary = Summary::default();
     let mut stdout = std::io::stdout();
@@ -495,6 +500,7 @@ async fn feed<R: AsyncRead + Unpin>(
     options: BulkOptions,
     mut reader: BufReader<R>,
     tx: mpsc::Sender<Outcome>,
+    store: Option<Store>,
 ) -> Result<(), BulkError> {
     // Scans running, and scans started (waiting for a host or a slot) at most.
     let running = Arc::new(Semaphore::new(options.parallel));
@@ -531,8 +537,13 @@ async fn feed<R: AsyncRead + Unpin>(
         let Ok(admission) = admitted.clone().acquire_owned().await else {
             break;
         };
-        let (scanner, running, hosts, tx) =
-            (scanner.clone(), running.clone(), hosts.clone(), tx.clone());
+        let (scanner, running, hosts, tx, store) = (
+            scanner.clone(),
+            running.clone(),
+            hosts.clone(),
+            tx.clone(),
+            store.clone(),
+        );
         let mode = options.mode;
         tokio::spawn(async move {
             let _admission = admission;
@@ -548,15 +559,22 @@ async fn feed<R: AsyncRead + Unpin>(
                 endpoint: None,
             };
             let outcome = match scanner.scan(&request).await {
-                Ok(report) => Outcome {
-                    line: number,
-                    input,
-                    status: Status::Ok,
-                    exit: exit_status(report.grade),
-                    grade: Some(report.grade),
-                    error: None,
-                    report: Some(Box::new(report)),
-                },
+                Ok(report) => {
+                    // Kept in the history when one was named; the verdict stands either way.
+                    let stored = match &store {
+                        Some(store) => store.record(&report).await.err(),
+                        None => None,
+                    };
+                    Outcome {
+                        line: number,
+                        input,
+                        status: Status::Ok,
+                        exit: exit_status(report.grade),
+                        grade: Some(report.grade),
+                        error: stored.map(|e| format!("the scan was not stored: {e}")),
+                        report: Some(Box::new(report)),
+                    }
+                }
                 Err(e) => Outcome {
                     line: number,
                     input,

@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod config;
+pub mod history;
 pub mod render;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -46,6 +47,9 @@ pub enum Command {
     /// report, error), /healthz, /readyz, /metrics (Prometheus). SIGTERM finishes the scans
     /// in flight, then exits.
     Serve(Box<ServeArgs>),
+    /// The stored full scans of a host, newest first: grade, leaf certificate, findings,
+    /// addresses. Reads the store `serve` (and `scan --data-dir/--database`) writes.
+    History(history::HistoryArgs),
 }
 
 /// Options of `scan` (`serve` has its own, in `config`).
@@ -108,6 +112,10 @@ pub struct ScanArgs {
     pub color: ColourChoice,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// With --data-dir or --database (or PROBE_DATA_DIR / PROBE_DATABASE), every full scan is
+    /// also stored in that history (see `history`).
+    #[command(flatten)]
+    pub store: history::StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +167,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => runtime.block_on(scan(args)),
         Command::Serve(args) => runtime.block_on(serve(*args)),
+        Command::History(args) => ExitCode::from(runtime.block_on(history::run(args))),
     }
 }
 
@@ -190,6 +199,16 @@ async fn scan(args: ScanArgs) -> ExitCode {
     } else {
         ScanMode::Full
     };
+    let store = match args.store.named() {
+        Some(location) => match crate::store::Store::open(&location).await {
+            Ok(store) => Some(store),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        None => None,
+    };
     if let Some(targets) = &args.targets {
         let scanner = match scanner(&args.common) {
             Ok(scanner) => scanner,
@@ -206,7 +225,11 @@ async fn scan(args: ScanArgs) -> ExitCode {
             mode,
             progress: None,
         };
-        return ExitCode::from(bulk::run(scanner, options).await);
+        let status = bulk::run(scanner, options, store.clone()).await;
+        if let Some(store) = store {
+            store.close().await;
+        }
+        return ExitCode::from(status);
     }
     // clap leaves `requires` unchecked when the required argument conflicts with a given one.
     if args.parallel.is_some() || args.per_host.is_some() {
@@ -234,6 +257,13 @@ async fn scan(args: ScanArgs) -> ExitCode {
     };
     match scanner.scan(&request).await {
         Ok(report) => {
+            if let Some(store) = &store {
+                // The verdict stands whether or not it could be kept.
+                if let Err(e) = store.record(&report).await {
+                    eprintln!("warning: the scan was not stored: {e}");
+                }
+                store.close().await;
+            }
             let text = if args.json {
                 serde_json::to_string_pretty(&report)
                     .map(|j| j + "\n")

@@ -7,5 +7,6 @@ mod bulk;
 mod certificates;
 mod cli;
 mod endpoints;
+mod history;
 mod http;
 mod support;
