@@ -302,8 +302,26 @@ async fn serve(args: ServeArgs) -> ExitCode {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let listen = settings.serve.listen;
-    let app = match Application::build(settings.serve) {
+    let mut serve_config = settings.serve;
+    if let Some(history) = &settings.history {
+        match crate::store::Store::open(&history.location).await {
+            Ok(store) => {
+                tracing::info!(store = store.location(), "history kept");
+                serve_config.store = Some(store);
+            }
+            Err(e) if history.named => {
+                tracing::error!("{e}");
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+            Err(e) => tracing::error!(
+                "history off: {e} (name a writable --data-dir, a --database, or pass --history=false)"
+            ),
+        }
+    }
+    let store = serve_config.store.clone();
+    let listen = serve_config.listen;
+    let app = match Application::build(serve_config) {
         Ok(app) => app,
         Err(e) => {
             tracing::error!("cannot listen on {listen}: {e}");
@@ -312,7 +330,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     tracing::info!(address = %app.address(), version = env!("CARGO_PKG_VERSION"), "probe server listening");
-    match app.run_until_stopped().await {
+    let result = app.run_until_stopped().await;
+    if let Some(store) = store {
+        store.close().await;
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
