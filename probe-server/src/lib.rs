@@ -22,6 +22,7 @@ pub mod iana;
 pub mod pki;
 pub mod scan;
 pub mod server;
+pub mod store;
 pub mod survey;
 pub mod target;
 pub(crate) mod verified;

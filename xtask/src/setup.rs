@@ -15,6 +15,8 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "chromium-driver",
     "fonts-dejavu-core",
     "zip",
+    "redis-server",
+    "postgresql",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

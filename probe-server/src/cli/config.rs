@@ -415,6 +415,44 @@ pub struct ServeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_timeout: Option<f64>,
 
+    // ---- History ----
+    /// Keep every full scan's summary and report (see `probe-server history`).
+    /// [default: true]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "PROBE_HISTORY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "History"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<bool>,
+
+    /// The directory of the embedded SQLite history (created if missing).
+    /// [default: $XDG_DATA_HOME/probe-server, else ~/.local/share/probe-server]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "PROBE_DATA_DIR",
+        help_heading = "History"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A PostgreSQL database for the history instead (postgres://user:password@host/db),
+    /// shared by replicas; its migrations run at start. [default: none: SQLite in --data-dir]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROBE_DATABASE",
+        help_heading = "History"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+
     // ---- Logging ----
     /// Log format, to standard error. [default: human]
     #[arg(
@@ -447,6 +485,18 @@ pub struct Settings {
     pub log_filter: String,
     /// Things the operator should know (logged at start).
     pub warnings: Vec<String>,
+    /// Where the history is kept; `None`: `--history=false`.
+    pub history: Option<HistoryStore>,
+}
+
+/// The history's store, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryStore {
+    pub location: crate::store::Location,
+    /// Named by the operator (`--data-dir`, `--database`): failing to open it stops the
+    /// start. The default data directory failing only turns the history off, with an error
+    /// logged (a probe started where it cannot write still answers).
+    pub named: bool,
 }
 
 impl ServeOptions {
@@ -713,7 +763,33 @@ impl ServeOptions {
             handle_signals: true,
         };
 
+        let history = match (self.history, self.database, self.data_dir) {
+            (Some(false), Some(_), _) | (Some(false), _, Some(_)) => {
+                return Err(ConfigError(
+                    "--history=false with --database or --data-dir: choose one".into(),
+                ));
+            }
+            (Some(false), None, None) => None,
+            (_, Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "give the history either --database or --data-dir, not both".into(),
+                ));
+            }
+            (_, Some(url), None) => Some(HistoryStore {
+                location: crate::store::Location::Url(url),
+                named: true,
+            }),
+            (_, None, Some(dir)) => Some(HistoryStore {
+                location: crate::store::Location::DataDir(dir),
+                named: true,
+            }),
+            (_, None, None) => Some(HistoryStore {
+                location: crate::store::Location::DataDir(crate::store::default_data_dir()),
+                named: false,
+            }),
+        };
         Ok(Settings {
+            history,
             serve: ServeConfig {
                 listen,
                 scanner,
@@ -721,6 +797,7 @@ impl ServeOptions {
                 limits,
                 cache,
                 http,
+                store: None,
             },
             log_format: self.log_format.unwrap_or_default(),
             log_filter: self
@@ -787,6 +864,49 @@ fn count<T: PartialOrd + Copy + std::fmt::Display>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_history_is_on_by_default_and_its_store_is_one_choice() {
+        use crate::store::Location;
+        let history = ServeOptions::default().into_settings().unwrap().history;
+        let history = history.unwrap();
+        assert!(!history.named);
+        assert_eq!(
+            history.location,
+            Location::DataDir(crate::store::default_data_dir())
+        );
+        let toml = "database = \"postgres://probe@db/probe\"";
+        let history = ServeOptions::from_toml(toml)
+            .unwrap()
+            .into_settings()
+            .unwrap()
+            .history
+            .unwrap();
+        assert!(history.named);
+        assert_eq!(
+            history.location,
+            Location::Url("postgres://probe@db/probe".into())
+        );
+        let off = ServeOptions {
+            history: Some(false),
+            ..ServeOptions::default()
+        };
+        assert!(off.into_settings().unwrap().history.is_none());
+        for options in [
+            ServeOptions {
+                history: Some(false),
+                data_dir: Some("/x".into()),
+                ..ServeOptions::default()
+            },
+            ServeOptions {
+                data_dir: Some("/x".into()),
+                database: Some("postgres://h/d".into()),
+                ..ServeOptions::default()
+            },
+        ] {
+            assert!(options.into_settings().is_err());
+        }
+    }
 
     #[test]
     fn defaults_are_the_documented_ones() {

@@ -1,6 +1,8 @@
 //! The command line: `probe-server scan` and `probe-server serve`.
 
+pub mod bulk;
 pub mod config;
+pub mod history;
 pub mod render;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -33,7 +35,8 @@ pub enum Command {
     ///
     /// Exit status: 0 grade A+/A/A-; 4 grade B to E; 5 grade F; 6 grade T or M (certificate
     /// not trusted or for another name); 3 the scan failed (no such host, no connection, no
-    /// TLS, timeout); 2 bad usage or input.
+    /// TLS, timeout); 2 bad usage or input. With --targets: the worst of every target's
+    /// (a good grade, B-E, F, T/M, a failed scan, a bad line, from least to most severe).
     Scan(ScanArgs),
     /// Serve the HTTP API (for the browser extension and for teams).
     ///
@@ -44,6 +47,9 @@ pub enum Command {
     /// report, error), /healthz, /readyz, /metrics (Prometheus). SIGTERM finishes the scans
     /// in flight, then exits.
     Serve(Box<ServeArgs>),
+    /// The stored full scans of a host, newest first: grade, leaf certificate, findings,
+    /// addresses. Reads the store `serve` (and `scan --data-dir/--database`) writes.
+    History(history::HistoryArgs),
 }
 
 /// Options of `scan` (`serve` has its own, in `config`).
@@ -72,8 +78,21 @@ pub struct CommonArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// The server: host[:port], [ipv6]:port, an IP address, or an https:// URL. Port 443 by default.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: String,
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "targets")]
+    pub target: Option<String>,
+    /// Scan every target in FILE instead (one per line, as HOST[:PORT] would be written;
+    /// blank lines and lines starting with # are skipped; `-` reads standard input). Writes
+    /// a table, or JSON Lines with --json, one line per target as each scan ends, and a
+    /// progress bar on standard error when it is a terminal.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "sni", "endpoint"])]
+    pub targets: Option<String>,
+    /// With --targets: scans in flight at once (1-256) [default: 8].
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// With --targets: scans of one host name (or IP address) in flight at once, whatever
+    /// its port (1 to --parallel) [default: 1].
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<usize>,
     /// Print the report as JSON (the API's format) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -93,6 +112,10 @@ pub struct ScanArgs {
     pub color: ColourChoice,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// With --data-dir or --database (or PROBE_DATA_DIR / PROBE_DATABASE), every full scan is
+    /// also stored in that history (see `history`).
+    #[command(flatten)]
+    pub store: history::StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +167,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => runtime.block_on(scan(args)),
         Command::Serve(args) => runtime.block_on(serve(*args)),
+        Command::History(args) => ExitCode::from(runtime.block_on(history::run(args))),
     }
 }
 
@@ -159,21 +183,71 @@ fn scanner(common: &CommonArgs) -> Result<Scanner, SettingsError> {
     .build()
 }
 
+/// The exit status for a scan that gave no report.
+pub fn probe_error_status(error: &ProbeError) -> u8 {
+    match error {
+        ProbeError::InvalidTarget { .. }
+        | ProbeError::InvalidConnectTo { .. }
+        | ProbeError::CaFile { .. } => exit::USAGE,
+        _ => exit::SCAN_FAILED,
+    }
+}
+
 async fn scan(args: ScanArgs) -> ExitCode {
+    let mode = if args.quick {
+        ScanMode::Quick
+    } else {
+        ScanMode::Full
+    };
+    let store = match args.store.named() {
+        Some(location) => match crate::store::Store::open(&location).await {
+            Ok(store) => Some(store),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        None => None,
+    };
+    if let Some(targets) = &args.targets {
+        let scanner = match scanner(&args.common) {
+            Ok(scanner) => scanner,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        };
+        let options = bulk::BulkOptions {
+            source: bulk::Source::from_arg(targets),
+            parallel: args.parallel.unwrap_or(bulk::DEFAULT_PARALLEL),
+            per_host: args.per_host.unwrap_or(bulk::DEFAULT_PER_HOST),
+            json: args.json,
+            mode,
+            progress: None,
+        };
+        let status = bulk::run(scanner, options, store.clone()).await;
+        if let Some(store) = store {
+            store.close().await;
+        }
+        return ExitCode::from(status);
+    }
+    // clap leaves `requires` unchecked when the required argument conflicts with a given one.
+    if args.parallel.is_some() || args.per_host.is_some() {
+        eprintln!("error: --parallel and --per-host go with --targets FILE");
+        return ExitCode::from(exit::USAGE);
+    }
     let setup = scanner(&args.common)
         .map_err(|e| e.to_string())
-        .and_then(|s| Ok((s, Target::parse(&args.target).map_err(|e| e.to_string())?)));
+        .and_then(|s| {
+            let target = args.target.as_deref().unwrap_or_default();
+            Ok((s, Target::parse(target).map_err(|e| e.to_string())?))
+        });
     let (scanner, target) = match setup {
         Ok(ok) => ok,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(exit::USAGE);
         }
-    };
-    let mode = if args.quick {
-        ScanMode::Quick
-    } else {
-        ScanMode::Full
     };
     let request = ScanRequest {
         target,
@@ -183,6 +257,13 @@ async fn scan(args: ScanArgs) -> ExitCode {
     };
     match scanner.scan(&request).await {
         Ok(report) => {
+            if let Some(store) = &store {
+                // The verdict stands whether or not it could be kept.
+                if let Err(e) = store.record(&report).await {
+                    eprintln!("warning: the scan was not stored: {e}");
+                }
+                store.close().await;
+            }
             let text = if args.json {
                 serde_json::to_string_pretty(&report)
                     .map(|j| j + "\n")
@@ -204,12 +285,7 @@ async fn scan(args: ScanArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(match e {
-                ProbeError::InvalidTarget { .. }
-                | ProbeError::InvalidConnectTo { .. }
-                | ProbeError::CaFile { .. } => exit::USAGE,
-                _ => exit::SCAN_FAILED,
-            })
+            ExitCode::from(probe_error_status(&e))
         }
     }
 }
@@ -226,8 +302,26 @@ async fn serve(args: ServeArgs) -> ExitCode {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let listen = settings.serve.listen;
-    let app = match Application::build(settings.serve) {
+    let mut serve_config = settings.serve;
+    if let Some(history) = &settings.history {
+        match crate::store::Store::open(&history.location).await {
+            Ok(store) => {
+                tracing::info!(store = store.location(), "history kept");
+                serve_config.store = Some(store);
+            }
+            Err(e) if history.named => {
+                tracing::error!("{e}");
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+            Err(e) => tracing::error!(
+                "history off: {e} (name a writable --data-dir, a --database, or pass --history=false)"
+            ),
+        }
+    }
+    let store = serve_config.store.clone();
+    let listen = serve_config.listen;
+    let app = match Application::build(serve_config) {
         Ok(app) => app,
         Err(e) => {
             tracing::error!("cannot listen on {listen}: {e}");
@@ -236,7 +330,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     tracing::info!(address = %app.address(), version = env!("CARGO_PKG_VERSION"), "probe server listening");
-    match app.run_until_stopped().await {
+    let result = app.run_until_stopped().await;
+    if let Some(store) = store {
+        store.close().await;
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

@@ -75,9 +75,22 @@ pub struct ScanBroker {
     refreshes: RateLimiter<ClientKey>,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
+    /// Where full scans are recorded.
+    store: Option<crate::store::Store>,
 }
 
+/// The longest a scan's answer waits for its history row to be written: a slow or
+/// unreachable database costs at most this, never the answer.
+pub const HISTORY_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl ScanBroker {
+    /// Records every full scan in `store`.
+    #[must_use]
+    pub fn with_store(mut self, store: Option<crate::store::Store>) -> Self {
+        self.store = store;
+        self
+    }
+
     pub fn new(
         scanner: Scanner,
         limits: &Limits,
@@ -95,6 +108,7 @@ impl ScanBroker {
             caps: ClientCaps::new(limits),
             metrics,
             runtime,
+            store: None,
         }
     }
 
@@ -394,7 +408,10 @@ impl ScanBroker {
             flight.push(flight_update(update));
         }
         match result {
-            Ok(Ok(report)) => report_json(&report),
+            Ok(Ok(report)) => {
+                self.record(&report).await;
+                report_json(&report)
+            }
             Ok(Err(error)) => Err(ApiFailure::from(error)),
             Err(_panic) => {
                 tracing::error!(target = %request.target, "the scan panicked");
@@ -403,6 +420,24 @@ impl ScanBroker {
                     "the scan failed unexpectedly (a bug in the probe)",
                 ))
             }
+        }
+    }
+
+    /// Writes a full report's history row (before the answer, so a client that got the
+    /// report finds it in the history), within [`HISTORY_WRITE_TIMEOUT`].
+    async fn record(&self, report: &shared::Report) {
+        let Some(store) = &self.store else { return };
+        match tokio::time::timeout(HISTORY_WRITE_TIMEOUT, store.record(report)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(
+                target = %report.target.host,
+                error = %e,
+                "the scan was not stored in the history"
+            ),
+            Err(_) => tracing::warn!(
+                target = %report.target.host,
+                "the scan was not stored in the history: the database did not answer in {HISTORY_WRITE_TIMEOUT:?}"
+            ),
         }
     }
 

@@ -90,6 +90,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     pub cache: CacheConfig,
     pub http: HttpConfig,
+    /// Where every full scan is recorded (`None`: nowhere) and `/api/v1/history` reads.
+    pub store: Option<crate::store::Store>,
 }
 
 impl ServeConfig {
@@ -102,6 +104,7 @@ impl ServeConfig {
             limits: Limits::default(),
             cache: CacheConfig::default(),
             http: HttpConfig::default(),
+            store: None,
         }
     }
 
@@ -121,6 +124,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// See [`HttpConfig::stream_keep_alive`].
     pub stream_keep_alive: Duration,
+    /// The history `/api/v1/history` reads (`None`: kept nowhere).
+    pub store: Option<crate::store::Store>,
 }
 
 /// Asks a running [`Application`] to shut down gracefully.
@@ -162,18 +167,22 @@ impl Application {
         let address = listener.local_addr()?;
         let shutdown_timeout = config.shutdown_timeout();
         let metrics = Arc::new(Metrics::default());
-        let broker = Arc::new(ScanBroker::new(
-            config.scanner,
-            &config.limits,
-            config.cache,
-            metrics.clone(),
-            runtime,
-        ));
+        let broker = Arc::new(
+            ScanBroker::new(
+                config.scanner,
+                &config.limits,
+                config.cache,
+                metrics.clone(),
+                runtime,
+            )
+            .with_store(config.store.clone()),
+        );
         let state = web::Data::new(AppState {
             broker,
             access: Access::new(&config.access, address),
             metrics,
             stream_keep_alive: config.http.stream_keep_alive,
+            store: config.store,
         });
         let http = config.http;
         let handle_signals = http.handle_signals;

@@ -4,6 +4,7 @@
 //! | --- | --- |
 //! | `GET /api/v1/probe?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1][&quick=1]` | the report (JSON) |
 //! | `GET /api/v1/probe/stream?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1]` | Server-Sent Events |
+//! | `GET /api/v1/history?host=H[&port=P][&limit=N]` | the stored full scans of a host, newest first |
 //! | `GET /healthz` | `{"status":"ok","version":…}`: the process is up |
 //! | `GET /readyz` | 200 while taking scans, 503 once a shutdown began |
 //! | `GET /metrics` | Prometheus text |
@@ -48,6 +49,7 @@ enum Handler {
     Metrics,
     Probe,
     ProbeStream,
+    History,
 }
 
 /// Every route. Anything not listed here as `public` wants the token (default-deny).
@@ -77,6 +79,11 @@ pub const ROUTES: &[Route] = &[
         public: false,
         handler: Handler::ProbeStream,
     },
+    Route {
+        path: "/api/v1/history",
+        public: false,
+        handler: Handler::History,
+    },
 ];
 
 /// Whether `path` (canonical, as checked by the access guard) is served without the token.
@@ -97,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Handler::Metrics => resource.route(get.to(metrics)),
             Handler::Probe => resource.route(get.to(probe)),
             Handler::ProbeStream => resource.route(get.to(probe_stream)),
+            Handler::History => resource.route(get.to(history)),
         });
     }
     cfg.default_service(web::to(not_found))
@@ -221,6 +229,73 @@ async fn probe_stream(
         .insert_header(("X-Accel-Buffering", "no"))
         .insert_header(("X-Cache", cache))
         .streaming(events))
+}
+
+#[derive(Serialize)]
+struct HistoryAnswer {
+    host: String,
+    /// The port asked for; null: every port.
+    port: Option<u16>,
+    scans: Vec<crate::store::history::HistoryEntry>,
+}
+
+const HISTORY_PARAMETERS: &[&str] = &["host", "port", "limit"];
+
+/// `GET /api/v1/history`: the stored full scans of a host, newest first.
+async fn history(
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiFailure> {
+    use crate::store::history::{DEFAULT_LIMIT, MAX_LIMIT};
+    let Some(store) = &state.store else {
+        return Err(ApiFailure::new(
+            ErrorCode::NotFound,
+            "this probe keeps no history (started with --history=false)",
+        ));
+    };
+    // The same refusals as the probe's own parameters (unknown or repeated names, a host
+    // that is not a target).
+    let limit_text = query
+        .iter()
+        .find(|(n, _)| n == "limit")
+        .map(|(_, v)| v.clone());
+    let rest: Vec<(String, String)> = query
+        .iter()
+        .filter(|(n, _)| n != "limit")
+        .cloned()
+        .collect();
+    if query.iter().filter(|(n, _)| n == "limit").count() > 1 {
+        return Err(ApiFailure::new(
+            ErrorCode::BadRequest,
+            "the parameter \"limit\" is given more than once",
+        ));
+    }
+    let ask = parse_query(&rest, HISTORY_PARAMETERS)?;
+    let port = query
+        .iter()
+        .any(|(n, _)| n == "port")
+        .then(|| ask.request.target.port());
+    let limit = match limit_text {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiFailure::new(
+                    ErrorCode::BadRequest,
+                    format!("limit must be a number from 1 to {MAX_LIMIT}, not {text:?}"),
+                )
+            })?,
+    };
+    let host = ask.request.target.host().to_string();
+    let scans = store.history(&host, port, limit).await.map_err(|e| {
+        tracing::warn!(error = %e, "history query failed");
+        ApiFailure::new(ErrorCode::Internal, "the history is unavailable right now")
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(HistoryAnswer { host, port, scans }))
 }
 
 /// Waits for the flight's outcome — or, when `quick_enough`, its quick report.

@@ -70,6 +70,8 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) http: HttpConfig,
     /// Where the app listens (port 0: a free one).
     pub(crate) listen: SocketAddr,
+    /// The history (none by default).
+    pub(crate) store: Option<probe_server::store::Store>,
 }
 
 impl<'a> AppSpec<'a> {
@@ -90,6 +92,7 @@ impl<'a> AppSpec<'a> {
                 ..HttpConfig::default()
             },
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            store: None,
         }
     }
 
@@ -129,6 +132,7 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
     config.limits = spec.limits;
     config.cache = spec.cache;
     config.http = spec.http;
+    config.store = spec.store;
     let app = Application::build(config).unwrap();
     let mut address = app.address();
     if address.ip().is_unspecified() {

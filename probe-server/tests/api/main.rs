@@ -7,6 +7,7 @@ mod access;
 mod cache;
 mod cli;
 mod helpers;
+mod history;
 mod limits;
 mod ops;
 mod paths;

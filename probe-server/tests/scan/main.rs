@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
+mod bulk;
 mod certificates;
 mod cli;
 mod endpoints;
+mod history;
 mod http;
 mod support;
