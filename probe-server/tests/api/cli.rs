@@ -54,6 +54,11 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
             command.env_remove(key);
         }
     }
+    // `serve` keeps its history in the user's data home by default: give it one of its own,
+    // so that no test writes into the home of whoever runs the suite.
+    static DATA_HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let data_home = DATA_HOME.get_or_init(|| tempfile::tempdir().expect("a temp dir"));
+    command.env("XDG_DATA_HOME", data_home.path());
     command.envs(env.iter().copied());
     command
 }
