@@ -13,3 +13,4 @@ mod nginx;
 mod openssl;
 mod simulation;
 mod support;
+mod tls12_client;
