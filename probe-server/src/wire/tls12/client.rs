@@ -455,6 +455,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         server_hello: &ServerHello,
     ) -> Result<(), Tls12Error> {
         let Some(info) = &server_hello.renegotiation_info else {
+            if renegotiating && config.renegotiation_info {
+                // RFC 5746 3.5: a server that supported it must carry it in a renegotiation.
+                return Err(Tls12Error::BadRenegotiationInfo(
+                    "missing from the renegotiation's ServerHello".into(),
+                ));
+            }
             return Ok(());
         };
         if !config.renegotiation_info {
