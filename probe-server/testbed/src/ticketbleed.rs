@@ -99,14 +99,18 @@ fn leak(record: &mut Vec<u8>, sid_len: usize) {
 
 async fn relay(mut client: TcpStream, upstream: SocketAddr) -> std::io::Result<()> {
     let mut server = TcpStream::connect(upstream).await?;
-    let hello = read_record(&mut client).await?;
-    let short = short_id_with_ticket(&hello);
+    // Whatever the client sends first goes through at once (an SSL 2.0 hello, a hello split
+    // over records, a stall): the upstream server serves one connection at a time, and a
+    // relay waiting for a record that never completes would hold it.
+    let mut hello = vec![0u8; 17 * 1024];
+    let n = client.read(&mut hello).await?;
+    hello.truncate(n);
     server.write_all(&hello).await?;
-    let mut first = read_record(&mut server).await?;
-    if let Some(sid_len) = short {
+    if let Some(sid_len) = short_id_with_ticket(&hello) {
+        let mut first = read_record(&mut server).await?;
         leak(&mut first, sid_len);
+        client.write_all(&first).await?;
     }
-    client.write_all(&first).await?;
     tokio::io::copy_bidirectional(&mut client, &mut server).await?;
     Ok(())
 }
