@@ -690,7 +690,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             return Err(unexpected("Finished", &m));
         }
         let got = messages::read_finished(&m.body, VERIFY_DATA_LEN)?;
-        if !aws_lc_rs::constant_time::verify_slices_are_equal(got, &expected).is_ok() {
+        if aws_lc_rs::constant_time::verify_slices_are_equal(got, &expected).is_err() {
             return Err(Tls12Error::BadFinished);
         }
         transcript.extend(m.encode());
