@@ -216,6 +216,17 @@ finding_ids! {
     EndpointUnreachable = "endpoint-unreachable",
     /// CVE-2017-13099 and siblings: a Bleichenbacher padding oracle in RSA key exchange.
     Robot = "robot",
+    // Tests that complete a TLS 1.2 handshake.
+    /// The server completes renegotiations the client asks for (a denial-of-service surface).
+    ClientRenegotiation = "client-renegotiation",
+    /// A completed TLS 1.2 handshake did not negotiate the Extended Master Secret (RFC 7627).
+    NoExtendedMasterSecret = "no-extended-master-secret",
+    /// TLS 1.2 sessions resume neither by session id nor by ticket.
+    NoSessionResumption = "no-session-resumption",
+    /// The session ticket's lifetime hint is over a day.
+    LongTicketLifetime = "long-ticket-lifetime",
+    /// CVE-2016-9244: the server echoes 32 bytes of session id to a shorter one (memory leak).
+    Ticketbleed = "ticketbleed",
     // Handshake simulation.
     /// A current browser cannot connect (handshake simulation).
     SimulationBrowserFails = "simulation-browser-fails",

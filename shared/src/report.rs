@@ -495,7 +495,8 @@ pub struct CheckError {
     /// "protocol-ssl3", "protocol-tls10", "protocol-tls11", "protocol-tls12",
     /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
     /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
-    /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation"). Clients should show names they do not
+    /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation", "renegotiation",
+    /// "tls12-resumption", "ticketbleed"). Clients should show names they do not
     /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
@@ -543,6 +544,12 @@ pub enum Step {
     ChainCompletion,
     /// The handshake simulation's confirmations.
     Simulation,
+    /// Renegotiation inside a completed TLS 1.2 connection.
+    Renegotiation,
+    /// TLS 1.2 resumption by session id and ticket (and the Extended Master Secret).
+    Tls12Resumption,
+    /// Ticketbleed (CVE-2016-9244).
+    Ticketbleed,
 }
 
 impl Step {
@@ -574,6 +581,9 @@ impl Step {
             Self::Ocsp => "ocsp",
             Self::ChainCompletion => "chain-completion",
             Self::Simulation => "simulation",
+            Self::Renegotiation => "renegotiation",
+            Self::Tls12Resumption => "tls12-resumption",
+            Self::Ticketbleed => "ticketbleed",
         }
     }
 }

@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use crate::pki::certificate::CertificateInfo;
 /// The attack probes' outcomes are the survey's; the checks read them from here.
 pub(crate) use crate::survey::outcome::{AttackProbes, ProbeOutcome};
+#[cfg(test)]
+pub(crate) use crate::survey::outcome::{RenegotiationSeen, ResumptionSeen};
 
 /// Everything the scan saw, before any judgement.
 #[derive(Debug, Clone)]

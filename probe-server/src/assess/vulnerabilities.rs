@@ -45,14 +45,60 @@ pub(crate) fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerabil
             cve: cve.iter().map(|c| (*c).to_owned()).collect(),
             detail,
         };
-    let renegotiation = match obs.features.secure_renegotiation {
-        Some(true) => (Status::NotVulnerable, "The server supports RFC 5746 secure renegotiation.".into()),
-        Some(false) => (
+    // Rests on the renegotiation the survey asked for when it could complete a TLS 1.2
+    // handshake; on the ServerHello's renegotiation_info otherwise.
+    let exercised = obs.attacks.renegotiation.as_ref();
+    let renegotiation = match (obs.features.secure_renegotiation, exercised) {
+        (_, Some(seen)) if !seen.extension && seen.accepted => {
+            (Status::Vulnerable, seen.detail.clone())
+        }
+        (_, Some(seen)) if !seen.extension => (
             Status::Inconclusive,
-            "The server lacks RFC 5746 secure renegotiation; whether it renegotiates at all was not tested.".into(),
+            format!(
+                "The server lacks RFC 5746 secure renegotiation. {} Whether it renegotiates on its own \
+                 initiative cannot be tested by a client.",
+                seen.detail
+            ),
         ),
-        None if only_tls13 => (Status::NotVulnerable, "TLS 1.3 has no renegotiation.".into()),
+        (_, Some(seen)) => (
+            Status::NotVulnerable,
+            format!("The server supports RFC 5746 secure renegotiation. {}", seen.detail),
+        ),
+        (Some(true), None) => (Status::NotVulnerable, "The server supports RFC 5746 secure renegotiation.".into()),
+        (Some(false), None) => (
+            Status::Inconclusive,
+            "The server lacks RFC 5746 secure renegotiation; no TLS 1.2 handshake could be completed to try \
+             a renegotiation."
+                .into(),
+        ),
+        (None, None) if only_tls13 => (Status::NotVulnerable, "TLS 1.3 has no renegotiation.".into()),
+        (None, None) => (Status::NotTested, "Tested by a full scan only.".into()),
+    };
+    let client_renegotiation = match exercised {
+        Some(seen) if seen.accepted => (Status::Vulnerable, seen.detail.clone()),
+        Some(seen) => (Status::NotVulnerable, seen.detail.clone()),
+        None if only_tls13 => (
+            Status::NotVulnerable,
+            "TLS 1.3 has no renegotiation.".into(),
+        ),
+        None if enumerated && obs.supports(ProtocolVersion::Tls12) != Some(true) => (
+            Status::NotTested,
+            "Tested on TLS 1.2 only, which the server does not speak.".into(),
+        ),
+        None if enumerated => (
+            Status::NotTested,
+            "No TLS 1.2 handshake could be completed (see errors).".into(),
+        ),
         None => (Status::NotTested, "Tested by a full scan only.".into()),
+    };
+    let ticketbleed = match &obs.attacks.ticketbleed {
+        None if enumerated && !only_tls13 && obs.supports(ProtocolVersion::Tls12) != Some(true) => {
+            (
+                Status::NotTested,
+                "Tested on TLS 1.2 only, which the server does not speak.".into(),
+            )
+        }
+        other => active(other),
     };
     let compression = match obs.features.compression {
         Some(true) => (
@@ -153,12 +199,13 @@ pub(crate) fn assess(obs: &Observations, findings: &[Finding]) -> Vec<Vulnerabil
             "ticketbleed",
             "Ticketbleed",
             &["CVE-2016-9244"],
-            (
-                Status::NotTested,
-                "Not tested yet: it needs a session ticket from a completed TLS 1.2 handshake, which \
-                 the raw engine does not make (it stops before the key exchange)."
-                    .into(),
-            ),
+            ticketbleed,
+        ),
+        entry(
+            "client-renegotiation",
+            "Client-initiated renegotiation (DoS)",
+            &[],
+            client_renegotiation,
         ),
     ]
 }

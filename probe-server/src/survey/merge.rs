@@ -28,6 +28,9 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
     let fallback = observed.fallback_scsv.take();
     let compression = observed.compression.take();
     let robot = observed.robot.take();
+    let ticketbleed = observed.ticketbleed.take();
+    let renegotiation = observed.renegotiation.take();
+    let tls12_resumption = observed.tls12_resumption.take();
     let simulations = std::mem::take(&mut observed.simulations);
     let schemes = observed
         .signature_schemes
@@ -211,11 +214,29 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
         ccs_injection: ccs,
         fallback_scsv: fallback,
         robot,
+        ticketbleed,
+        renegotiation: match renegotiation {
+            Some(Ok(seen)) => Some(seen),
+            Some(Err(e)) => {
+                note(Step::Renegotiation, e);
+                None
+            }
+            None => None,
+        },
+        tls12_resumption: match tls12_resumption {
+            Some(Ok(seen)) => Some(seen),
+            Some(Err(e)) => {
+                note(Step::Tls12Resumption, e);
+                None
+            }
+            None => None,
+        },
     };
     for (name, outcome) in [
         (Step::Heartbleed, &result.attacks.heartbleed),
         (Step::CcsInjection, &result.attacks.ccs_injection),
         (Step::Robot, &result.attacks.robot),
+        (Step::Ticketbleed, &result.attacks.ticketbleed),
     ] {
         if let Some(ProbeOutcome::Inconclusive(why)) = outcome {
             note(name, why.clone());

@@ -20,10 +20,13 @@ mod probe;
 pub mod prober;
 mod published;
 mod registry;
+pub mod renegotiation;
+pub mod resumption;
 pub mod robot;
 pub mod simulation;
 pub mod sslv2;
 pub mod suites;
+mod tls12;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -18,7 +18,7 @@ use super::published::Published;
 use super::simulation::Simulated;
 use super::sslv2::Ssl2Survey;
 use super::suites::VersionSurvey;
-use crate::survey::outcome::ProbeOutcome;
+use crate::survey::outcome::{ProbeOutcome, RenegotiationSeen, ResumptionSeen};
 
 /// What a probe runs with.
 pub(crate) struct SurveyContext<'a> {
@@ -47,6 +47,11 @@ pub(crate) struct Observed {
     pub(crate) robot: Option<ProbeOutcome>,
     /// Every client's simulated handshake.
     pub(crate) simulations: Vec<Simulated>,
+    /// Renegotiation in a completed TLS 1.2 connection (or why it could not be tried).
+    pub(crate) renegotiation: Option<Result<RenegotiationSeen, String>>,
+    /// TLS 1.2 resumption and EMS (or why they could not be tried).
+    pub(crate) tls12_resumption: Option<Result<ResumptionSeen, String>>,
+    pub(crate) ticketbleed: Option<ProbeOutcome>,
 }
 
 impl Observed {

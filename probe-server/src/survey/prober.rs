@@ -223,6 +223,33 @@ impl Prober {
         connect_and_exchange(self.address, bytes, &limits).await
     }
 
+    /// Opens a TCP connection for a probe that drives the handshake itself (the TLS 1.2
+    /// client of `wire::tls12`), with the deadline its reads keep to. The caller holds a
+    /// [`Slot`].
+    pub async fn connect(&self) -> Result<(TcpStream, crate::wire::exchange::Deadline), WireError> {
+        let limits = self.limits();
+        if limits.total_timeout.is_zero() {
+            return Err(WireError::Timeout {
+                which: "total",
+                waiting_for: "time left in the scan",
+                elapsed: Duration::ZERO,
+            });
+        }
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        let stream = tokio::time::timeout(limits.read_timeout, TcpStream::connect(self.address))
+            .await
+            .map_err(|_| WireError::Timeout {
+                which: "per-read",
+                waiting_for: "the TCP connection",
+                elapsed: limits.read_timeout,
+            })??;
+        stream.set_nodelay(true)?;
+        Ok((
+            stream,
+            crate::wire::exchange::Deadline::new(limits.read_timeout, limits.total_timeout),
+        ))
+    }
+
     /// Drops the cap to one connection at a time (once).
     fn reduce(&self) {
         if self.reduced.swap(true, Ordering::Relaxed) {

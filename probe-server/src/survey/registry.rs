@@ -6,10 +6,12 @@ use shared::ProtocolVersion;
 
 use super::attacks::{
     ccs_injection::CcsInjection, compression::Compression, fallback_scsv::FallbackScsv,
-    heartbleed::Heartbleed,
+    heartbleed::Heartbleed, ticketbleed::Ticketbleed,
 };
 use super::groups::{SignatureSchemes, Tls12Curves, Tls13Groups};
 use super::probe::Probe;
+use super::renegotiation::Renegotiation;
+use super::resumption::Tls12Resumption;
 use super::robot::Robot;
 use super::simulation::Simulation;
 use super::sslv2::Ssl2Probe;
@@ -33,6 +35,9 @@ pub(crate) const PROBES: &[&dyn Probe] = &[
     &Compression,
     &Robot,
     &Simulation,
+    &Renegotiation,
+    &Tls12Resumption,
+    &Ticketbleed,
 ];
 
 /// The progress total: every probe's weight.

@@ -277,6 +277,11 @@ impl Deadline {
     pub const fn until(per_read: Duration, end: Instant) -> Self {
         Self { per_read, end }
     }
+
+    /// The longest one read (or write) may wait.
+    pub const fn per_read(&self) -> Duration {
+        self.per_read
+    }
 }
 
 /// Reads once from `stream` into `records`. Returns the byte count (0 at EOF).

@@ -7,6 +7,7 @@
 //! - [`client_hello`] and [`extensions`]: what we send.
 //! - [`server`]: parsers for what servers send (ServerHello, Certificate,
 //!   ServerKeyExchange, CertificateStatus, ServerHelloDone, Alert, SSL 2.0 SERVER-HELLO).
+//! - [`tls12`]: a TLS 1.2 client that completes the handshake (resumption, renegotiation).
 //! - [`mod@exchange`]: the async primitive: send a hello, read the server's flight, bounded in
 //!   time and bytes.
 //!
@@ -22,6 +23,7 @@ pub mod record;
 pub mod server;
 #[cfg(test)]
 mod testdata;
+pub mod tls12;
 
 pub use client_hello::{ClientHello, Padding, Ssl2ClientHello};
 pub use error::WireError;

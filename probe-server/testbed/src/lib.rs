@@ -10,6 +10,7 @@
 //! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
 //!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
 //!   arbitrary suite lists and preference orders.
+//! - [`ticketbleed`]: a relay in front of a real server that leaks like F5's Ticketbleed.
 //! - [`hostile`]: servers that misbehave, for the probe's robustness tests.
 //! - [`dh`]: Diffie-Hellman groups (RFC 2409, RFC 7919, and a 512-bit export group).
 //!
@@ -33,6 +34,7 @@ pub mod openssl_server;
 pub mod pki;
 pub mod postgres_server;
 pub(crate) mod process;
+pub mod ticketbleed;
 pub mod tls_server;
 pub mod version;
 
@@ -46,5 +48,6 @@ pub use nginx_server::{NginxServer, NginxServerBuilder};
 pub use openssl_server::{OpensslServer, OpensslServerBuilder};
 pub use pki::{Leaf, LeafIssuer, LeafKey, LeafSpec, TestPki};
 pub use postgres_server::PostgresServer;
+pub use ticketbleed::TicketbleedServer;
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;

@@ -11,5 +11,7 @@ mod gnutls;
 mod legacy;
 mod nginx;
 mod openssl;
+mod session;
 mod simulation;
 mod support;
+mod tls12_client;

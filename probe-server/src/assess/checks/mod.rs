@@ -30,9 +30,11 @@ mod cipher_des;
 mod cipher_export;
 mod cipher_null;
 mod cipher_rc4;
+mod client_renegotiation;
 mod compression;
 mod dh_groups;
 mod drown;
+mod extended_master_secret;
 mod fallback_scsv;
 mod forward_secrecy;
 mod freak;
@@ -49,11 +51,13 @@ mod renegotiation;
 mod robot;
 mod rsa_key_exchange;
 mod server_preference;
+mod session_resumption;
 mod simulation_browser_fails;
 mod simulation_browser_no_aead;
 mod simulation_browser_no_forward_secrecy;
 mod suites;
 mod sweet32;
+mod ticketbleed;
 mod weak_dh;
 
 pub(crate) use hsts::HSTS_MIN_MAX_AGE;
@@ -106,6 +110,10 @@ pub(crate) const REGISTRY: &[Check] = &[
     beast::CHECK,
     compression::CHECK,
     renegotiation::CHECK,
+    client_renegotiation::CHECK,
+    extended_master_secret::CHECK,
+    session_resumption::CHECK,
+    ticketbleed::CHECK,
     fallback_scsv::CHECK,
     heartbleed::CHECK,
     ccs_injection::CHECK,

@@ -12,6 +12,7 @@ pub mod ccs_injection;
 pub mod compression;
 pub mod fallback_scsv;
 pub mod heartbleed;
+pub mod ticketbleed;
 
 use std::time::Duration;
 
