@@ -6,6 +6,7 @@
 
 use shared::{Grade, Report, ScanProgress};
 
+use crate::history::{self, Change, History};
 use crate::page::{BrowserPageKind, Page};
 use crate::popup::{Phase, Popup};
 use crate::probe::{FailureText, Remedy};
@@ -54,6 +55,9 @@ pub fn popup(state: &Popup, probe_url: &str) -> El {
                     .into_iter()
                     .map(|n| el("p").class("note").text(n)),
             );
+            if report.is_some() && !state.changes.is_empty() {
+                parts.push(changes(&state.changes, state.now_ms));
+            }
             if let Some(r) = report {
                 parts.extend(report_body(r, &ReportView::new(r)));
             }
@@ -228,6 +232,68 @@ fn copy_button(value: &str, what: &str) -> El {
         .attr("data-copy", value)
         .attr("aria-label", format!("Copy {what}"))
         .text("Copy")
+}
+
+/// What changed since the last visit (and an expiry that is close), first thing under the
+/// verdict: it is news.
+fn changes(list: &[Change], now_ms: u64) -> El {
+    let since_last = list.iter().any(|c| !matches!(c, Change::Expires { .. }));
+    let worse = list.iter().any(Change::is_worse);
+    let title = if since_last {
+        "Since your last visit"
+    } else {
+        "Worth knowing"
+    };
+    let class = if worse {
+        "changes tone-bad-box"
+    } else {
+        "changes"
+    };
+    section(title, class).child(el("ul").children(list.iter().map(|c| {
+        el("li")
+            .class(if c.is_worse() {
+                "change worse"
+            } else {
+                "change"
+            })
+            .text(c.sentence(now_ms))
+    })))
+}
+
+/// The options page's history: one row per site, most recently seen first.
+pub fn history_list(history: &History, now_ms: u64) -> El {
+    if history.sites.is_empty() {
+        return el("p")
+            .class("history-empty muted")
+            .text("No site checked yet.");
+    }
+    let head = el("tr").children(
+        ["Site", "Grade", "Seen", "Certificate until", "Findings"]
+            .into_iter()
+            .map(|h| el("th").text(h)),
+    );
+    let rows = history.sites().map(|s| {
+        let v = &s.last;
+        let grade = el("span")
+            .class(format!("grade-chip {}", Tone::of_grade(v.grade).class()))
+            .text(v.grade.as_str());
+        let until = v
+            .not_after
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .unwrap_or("\u{2014}");
+        el("tr")
+            .class("history-row")
+            .child(el("td").class("history-site").text(s.site.clone()))
+            .child(el("td").child(grade))
+            .child(el("td").text(history::ago(v.seen_ms, now_ms)))
+            .child(el("td").text(until))
+            .child(el("td").text(v.findings.len().to_string()))
+    });
+    el("table")
+        .class("history")
+        .child(el("thead").child(head))
+        .child(el("tbody").children(rows))
 }
 
 fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
@@ -546,6 +612,45 @@ mod tests {
             .into_iter()
             .filter_map(|e| e.get_attr("data-action"))
             .collect()
+    }
+
+    #[test]
+    fn changes_since_the_last_visit_come_first_and_the_badge_marks_a_drop() {
+        let mut history = crate::history::History::default();
+        let now = 1_800_000_000_000;
+        history.record("bad.test", &fixture("strong-a-plus"), now - 3 * 86_400_000);
+        let mut legacy = fixture("legacy-tls10-3des");
+        legacy.scanned_at = "2030-01-01T00:00:00Z".to_owned();
+        let changes = history.record("bad.test", &legacy, now);
+        let mut state = Popup::open(Page::classify(Some("https://bad.test/")));
+        state.apply(Event::Final(Box::new(legacy)));
+        state.set_changes(changes, now);
+        let tree = popup(&state, PROBE);
+        let text = text_of(&tree, "changes");
+        assert!(text.starts_with("Since your last visit"), "{text}");
+        assert!(text.contains("Grade fell from A+ to C: "), "{text}");
+        assert!(
+            text.contains("New certificate since your visit 3 days ago."),
+            "{text}"
+        );
+        assert!(
+            tree.find_class("changes")
+                .is_some_and(|c| c.has_class("tone-bad-box"))
+        );
+        let badge = state.badge(PROBE).expect("a badge");
+        assert_eq!(badge.text, "C\u{2193}");
+        assert!(badge.title.contains("fell from A+"), "{}", badge.title);
+        // The options page lists it.
+        let list = history_list(&history, now);
+        let rows = list.text_content();
+        assert!(
+            rows.contains("bad.test") && rows.contains("less than an hour ago"),
+            "{rows}"
+        );
+        assert_eq!(
+            history_list(&crate::history::History::default(), now).text_content(),
+            "No site checked yet."
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "chromium-driver",
     "fonts-dejavu-core",
     "zip",
+    "firefox-esr",
+    "libnss3-tools",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

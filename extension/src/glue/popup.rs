@@ -70,6 +70,11 @@ impl Controller {
             return;
         }
         let final_report = matches!(event, Event::Final(_));
+        let paint = match event {
+            Event::Quick(_) => Some("tls-probe:quick"),
+            Event::Final(_) => Some("tls-probe:report"),
+            _ => None,
+        };
         self.state.borrow_mut().apply(event);
         if final_report
             && let (Some(raw), Some(site)) = (
@@ -85,9 +90,36 @@ impl Controller {
                 )
                 .await;
             });
+            self.remember(run, site);
         }
         self.render();
+        if let Some(name) = paint {
+            super::measure_paint(name);
+        }
         self.update_badge();
+    }
+
+    /// Records the final report in the site's history and shows what changed since the last
+    /// visit (the badge marks a drop).
+    fn remember(self: &Rc<Self>, run: u32, site: String) {
+        let this = self.clone();
+        spawn_local(async move {
+            let mut history = browser::load_history().await;
+            let now_ms = js_sys::Date::now() as u64;
+            let changes = match this.state.borrow().report() {
+                Some(report) => history.record(&site, report, now_ms),
+                None => return,
+            };
+            if let Err(e) = browser::save_history(&history).await {
+                super::log_error("history", &e);
+            }
+            if run != this.run.get() {
+                return;
+            }
+            this.state.borrow_mut().set_changes(changes, now_ms);
+            this.render();
+            this.update_badge();
+        });
     }
 
     /// Starts a scan (`refresh` bypasses the probe's cache).

@@ -39,8 +39,8 @@ pub async fn on_tab_updated(tab_id: i32, change: JsValue, tab: JsValue) -> Resul
         return Ok(());
     };
     let url = browser::string_prop(&change, "url").or_else(|| browser::string_prop(&tab, "url"));
-    if badge::keep_on_navigation(&site, url.as_deref()) {
-        // Chromium clears a tab's badge on every navigation: put it back (on "complete"
+    if badge::keep_on_navigation(&site, url.as_deref(), browser::url_sight()) {
+        // Both browsers clear a tab's badge on every navigation: put it back (on "complete"
         // too, in case the browser cleared it after our "loading" call).
         let part = |k| browser::string_prop(&saved, k).unwrap_or_default();
         browser::set_badge_parts(tab_id, &part("text"), &part("color"), &part("title"));
