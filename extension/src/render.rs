@@ -245,7 +245,7 @@ fn changes(list: &[Change], now_ms: u64) -> El {
         "Worth knowing"
     };
     let class = if worse {
-        "changes tone-bad-box"
+        "changes worse-box"
     } else {
         "changes"
     };
@@ -337,14 +337,18 @@ fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
     }
     if !view.failing_clients.is_empty() {
         let items = view.failing_clients.iter().map(|c| {
+            let name = el("span").class("client-name").text(c.client.clone());
+            let tag = c
+                .current
+                .then(|| el("span").class("chip tone-bad").text("current browser"));
             el("li")
                 .class(if c.current {
                     "client current"
                 } else {
                     "client"
                 })
-                .child(el("span").class("client-name").text(c.client.clone()))
-                .text(format!(" — {}", c.reason))
+                .child(el("div").class("client-line").child(name).maybe(tag))
+                .child(el("p").class("client-reason").text(c.reason.clone()))
         });
         parts.push(
             section("Clients that cannot connect", "simulation").child(el("ul").children(items)),
@@ -635,7 +639,7 @@ mod tests {
         );
         assert!(
             tree.find_class("changes")
-                .is_some_and(|c| c.has_class("tone-bad-box"))
+                .is_some_and(|c| c.has_class("worse-box"))
         );
         let badge = state.badge(PROBE).expect("a badge");
         assert_eq!(badge.text, "C\u{2193}");

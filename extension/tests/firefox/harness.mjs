@@ -243,7 +243,9 @@ async function shotOfPopup(browser, name, dark) {
   try {
     await bidi.send('browsingContext.navigate', { context, url: `${base}/report.html`, wait: 'complete' });
     await bidi.send('browsingContext.setViewport', { context, viewport: { width: 400, height: 640 } });
-    await bidi.evaluate(context, `(() => { document.documentElement.innerHTML = ${JSON.stringify(html)}; return true; })()`);
+    const height = await bidi.evaluate(context, `(() => { document.documentElement.innerHTML = ${JSON.stringify(html)}; return document.documentElement.scrollHeight; })()`);
+    // The whole popup in one viewport, so that its sticky action bar sits at the bottom.
+    await bidi.send('browsingContext.setViewport', { context, viewport: { width: 400, height: Math.min(Math.max(Number(height) || 640, 200), 4000) } });
     await sleep(150);
     const { data } = await bidi.send('browsingContext.captureScreenshot', { context, origin: 'document' });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
