@@ -10,6 +10,7 @@
 //! serde-wasm-bindgen into `shared`'s types, the same definition the server writes.
 
 pub mod badge;
+pub mod browser_view;
 pub mod history;
 pub mod page;
 pub mod popup;

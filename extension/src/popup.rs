@@ -10,6 +10,7 @@
 
 use shared::{Report, ScanProgress, StreamEvent};
 
+use crate::browser_view::BrowserSide;
 use crate::history::Change;
 
 use crate::badge::Badge;
@@ -76,6 +77,8 @@ pub struct Popup {
     /// time it was worked out at (for "3 days ago").
     pub changes: Vec<Change>,
     pub now_ms: u64,
+    /// This browser's own connection to the page (Firefox), for the comparison.
+    pub browser_side: BrowserSide,
 }
 
 impl Popup {
@@ -95,6 +98,7 @@ impl Popup {
             phase,
             changes: Vec::new(),
             now_ms: 0,
+            browser_side: BrowserSide::Unknown,
         }
     }
 

@@ -6,6 +6,7 @@
 
 use shared::{Grade, Report, ScanProgress};
 
+use crate::browser_view::{self, BrowserSide, Comparison};
 use crate::history::{self, Change, History};
 use crate::page::{BrowserPageKind, Page};
 use crate::popup::{Phase, Popup};
@@ -55,11 +56,17 @@ pub fn popup(state: &Popup, probe_url: &str) -> El {
                     .into_iter()
                     .map(|n| el("p").class("note").text(n)),
             );
+            if let Some(r) = report
+                && let Some(warning) = interception_warning(&state.browser_side, r, &site)
+            {
+                parts.push(warning);
+            }
             if report.is_some() && !state.changes.is_empty() {
                 parts.push(changes(&state.changes, state.now_ms));
             }
             if let Some(r) = report {
                 parts.extend(report_body(r, &ReportView::new(r)));
+                parts.push(browser_connection(&state.browser_side, r));
             }
             parts.push(actions(state, &site));
             root.children(parts)
@@ -258,6 +265,87 @@ fn changes(list: &[Change], now_ms: u64) -> El {
             })
             .text(c.sentence(now_ms))
     })))
+}
+
+/// The prominent warning when this browser received another certificate than any the probe
+/// saw for the name.
+fn interception_warning(side: &BrowserSide, report: &Report, site: &str) -> Option<El> {
+    let BrowserSide::Saw(saw) = side else {
+        return None;
+    };
+    let Some(Comparison::OtherCertificate { issuer }) = browser_view::compare(saw, report) else {
+        return None;
+    };
+    let issuer = issuer.as_deref().unwrap_or("an unnamed issuer");
+    Some(
+        el("section")
+            .class("intercepted")
+            .attr("role", "alert")
+            .child(el("h2").text("This browser was shown another certificate than the site serves"))
+            .child(el("p").text(format!(
+                "The certificate this browser received for {site} was issued by {issuer}, and is \
+                 none of those the probe saw for the name. A TLS interception proxy, antivirus, \
+                 captive portal or a compromised network is between this browser and the site."
+            ))),
+    )
+}
+
+/// "This browser's connection": what Firefox negotiated, or how to get it.
+fn browser_connection(side: &BrowserSide, report: &Report) -> El {
+    let summary = el("summary").text("This browser\u{2019}s connection");
+    let body: Vec<El> = match side {
+        BrowserSide::Unknown => Vec::new(),
+        BrowserSide::NeedsFirefox => vec![el("p").class("muted").text(
+            "Comparing the probe\u{2019}s view with this browser\u{2019}s own connection needs \
+             Firefox: Chromium gives extensions no access to the certificate a page was served \
+             with.",
+        )],
+        BrowserSide::NeedsPermission => vec![
+            el("p").text(
+                "Firefox can show this add-on the certificate and cipher it negotiated for this \
+                 site, to compare with what the probe saw: a different certificate means \
+                 something intercepts your connection. That needs access to this site\u{2019}s \
+                 requests; it is asked for this site only, kept in the browser, never sent.",
+            ),
+            button("grant", "Compare with this browser"),
+        ],
+        BrowserSide::NeedsReload => vec![el("p").text(
+            "Reload the page, then open this popup again: Firefox shows its connection to pages \
+             loaded after the permission was granted.",
+        )],
+        BrowserSide::Saw(saw) => {
+            let same = matches!(browser_view::compare(saw, report), Some(Comparison::Same));
+            let fact = |label: &'static str, value: &Option<String>| Fact {
+                label,
+                value: value.clone().unwrap_or_default(),
+                tone: None,
+            };
+            let certificate = Fact {
+                label: "Certificate",
+                value: if same {
+                    "the one the probe saw".to_owned()
+                } else {
+                    "another one (see above)".to_owned()
+                },
+                tone: Some(if same { Tone::Good } else { Tone::Bad }),
+            };
+            let mut out = vec![facts(&[
+                fact("Protocol", &saw.protocol),
+                fact("Cipher", &saw.cipher),
+                fact("Key exchange", &saw.group),
+                certificate,
+            ])];
+            if let Some(weaker) = browser_view::weaker_protocol(saw, report) {
+                out.push(el("p").class("note").text(weaker));
+            }
+            out
+        }
+    };
+    el("details")
+        .class("browser-side")
+        .attr("data-key", "browser-side")
+        .child(summary)
+        .children(body)
 }
 
 /// The options page's history: one row per site, most recently seen first.
@@ -655,6 +743,42 @@ mod tests {
             history_list(&crate::history::History::default(), now).text_content(),
             "No site checked yet."
         );
+    }
+
+    #[test]
+    fn another_leaf_in_the_browser_is_a_prominent_warning_naming_its_issuer() {
+        use crate::browser_view::{BrowserSaw, BrowserSide};
+        let report = fixture("strong-a-plus");
+        let mut state = Popup::open(Page::classify(Some("https://strong.test/")));
+        state.apply(Event::Final(Box::new(report.clone())));
+        state.browser_side = BrowserSide::NeedsFirefox;
+        let tree = popup(&state, PROBE);
+        assert!(tree.find_class("intercepted").is_none());
+        assert!(text_of(&tree, "browser-side").contains("needs Firefox"));
+        state.browser_side = BrowserSide::NeedsPermission;
+        assert!(actions_of(&popup(&state, PROBE)).contains(&"grant"));
+        let saw = BrowserSaw {
+            site: "strong.test".to_owned(),
+            protocol: Some("TLSv1.2".to_owned()),
+            leaf_sha256: Some("00".repeat(32)),
+            issuer: Some("CN=Corporate Inspection CA".to_owned()),
+            ..BrowserSaw::default()
+        };
+        state.browser_side = BrowserSide::Saw(saw.clone());
+        let tree = popup(&state, PROBE);
+        let warning = text_of(&tree, "intercepted");
+        assert!(
+            warning.contains("issued by CN=Corporate Inspection CA"),
+            "{warning}"
+        );
+        assert!(text_of(&tree, "browser-side").contains("negotiated TLSv1.2"));
+        state.browser_side = BrowserSide::Saw(BrowserSaw {
+            leaf_sha256: Some(report.certificates[0].sha256_fingerprint.clone()),
+            ..saw
+        });
+        let tree = popup(&state, PROBE);
+        assert!(tree.find_class("intercepted").is_none());
+        assert!(text_of(&tree, "browser-side").contains("the one the probe saw"));
     }
 
     #[test]

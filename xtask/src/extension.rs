@@ -285,6 +285,9 @@ fn manifest_for(browser: &str, text: &str) -> Result<String, String> {
             {
                 action.remove("default_area");
             }
+            // Firefox's getSecurityInfo comparison; Chromium has no such API (and refuses
+            // webRequestBlocking in Manifest V3).
+            object.remove("optional_permissions");
         }
         _ => {
             if let Some(background) = background {
@@ -445,6 +448,7 @@ mod tests {
         assert_eq!(chromium["background"]["service_worker"], "background.js");
         assert!(chromium["background"].get("scripts").is_none());
         assert!(chromium["action"].get("default_area").is_none());
+        assert!(chromium.get("optional_permissions").is_none());
         let firefox: serde_json::Value =
             serde_json::from_str(&manifest_for("firefox", &text).expect("firefox")).expect("json");
         assert_eq!(
@@ -455,6 +459,7 @@ mod tests {
         assert_eq!(firefox["background"]["scripts"][0], "background.js");
         // Pinned to the toolbar: in the Extensions menu the badge would be invisible.
         assert_eq!(firefox["action"]["default_area"], "navbar");
+        assert_eq!(firefox["optional_permissions"][1], "webRequestBlocking");
         assert_eq!(firefox["permissions"], chromium["permissions"]);
     }
 }

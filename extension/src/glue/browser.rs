@@ -158,6 +158,28 @@ pub async fn clear_history() -> Result<(), JsValue> {
     .map(drop)
 }
 
+/// `storage.session` key of what the browser saw of the tab's page (Firefox only).
+pub fn seen_key(tab_id: i32) -> String {
+    format!("seen:{tab_id}")
+}
+
+/// The permissions the comparison with this browser's own connection needs (Firefox):
+/// `getSecurityInfo` answers only inside a blocking `webRequest` listener, which needs the
+/// site's origin as well.
+pub fn security_info_permissions(origin_pattern: &str) -> JsValue {
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    };
+    object(&[
+        ("permissions", list(&["webRequest", "webRequestBlocking"])),
+        ("origins", list(&[origin_pattern])),
+    ])
+}
+
 /// `storage.session` key of the tab's badge site.
 pub fn tab_key(tab_id: i32) -> String {
     format!("tab:{tab_id}")

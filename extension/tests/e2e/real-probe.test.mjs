@@ -76,6 +76,7 @@ test('a self-signed server is graded T, in the popup and on the badge', async ()
     assert.equal(await popup.text('.status'), 'Not secure');
     assert.equal(await badgeText(browser), 'T');
     await firstPaint(popup, 'chromium', 'real probe, self-signed');
+    assert.match(await popup.text('.browser-side'), /needs Firefox/);
     await popup.screenshot('real-self-signed');
   } finally {
     await popup.close();
