@@ -34,6 +34,15 @@ impl Badge {
         }
     }
 
+    /// The grade badge of a site whose grade fell since the last visit (from `from`): an
+    /// arrow after the grade, and the tooltip says so.
+    #[must_use]
+    pub fn dropped(mut self, from: Grade) -> Self {
+        self.text.push('\u{2193}');
+        self.title = format!("{} (fell from {from} since the last visit)", self.title);
+        self
+    }
+
     /// The badge while the probe works.
     pub fn probing(site: &str) -> Self {
         Self {
@@ -62,11 +71,26 @@ impl Badge {
     }
 }
 
-/// Whether a tab's badge must be cleared when the tab starts loading `new_url`, given the
-/// host whose grade it shows. The badge stays only while the tab stays on that same https
-/// site (a reload, a link within the site); `None` (URL not visible to the extension)
-/// clears it, as does any other site.
-pub fn keep_on_navigation(badge_site: &str, new_url: Option<&str>) -> bool {
+/// What the browser lets the service worker see of a tab that navigates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlSight {
+    /// Chromium: `activeTab` lasts while the tab stays on the site, so a hidden URL means
+    /// the tab went elsewhere.
+    WhileOnSite,
+    /// Firefox: `activeTab` is tied to the document, so even a reload hides the URL. A hidden
+    /// URL is then read as the same tab still on the site the popup saw (the badge names that
+    /// site in its tooltip), and a visible one of another site clears it.
+    WhileOnDocument,
+}
+
+/// Whether a tab's badge stays when the tab starts loading `new_url`, given the site whose
+/// grade it shows. The badge stays while the tab stays on that same https site (a reload, a
+/// link within the site); any other visible site clears it; a hidden URL is read as
+/// [`UrlSight`] says.
+pub fn keep_on_navigation(badge_site: &str, new_url: Option<&str>, sight: UrlSight) -> bool {
+    if new_url.is_none() {
+        return sight == UrlSight::WhileOnDocument;
+    }
     match crate::page::Page::classify(new_url) {
         crate::page::Page::Https(target) => target.label() == badge_site,
         _ => false,
@@ -101,16 +125,35 @@ mod tests {
 
     #[test]
     fn navigation_resets_the_badge_unless_the_site_stays() {
+        for sight in [UrlSight::WhileOnSite, UrlSight::WhileOnDocument] {
+            assert!(keep_on_navigation(
+                "bad.test",
+                Some("https://bad.test/other"),
+                sight
+            ));
+            assert!(keep_on_navigation(
+                "bad.test:8443",
+                Some("https://bad.test:8443/"),
+                sight
+            ));
+            assert!(!keep_on_navigation(
+                "bad.test",
+                Some("https://good.test/"),
+                sight
+            ));
+            assert!(!keep_on_navigation(
+                "bad.test",
+                Some("http://bad.test/"),
+                sight
+            ));
+        }
+        // Chromium hides the URL once the tab left the site; Firefox on every new document,
+        // a reload included.
+        assert!(!keep_on_navigation("bad.test", None, UrlSight::WhileOnSite));
         assert!(keep_on_navigation(
             "bad.test",
-            Some("https://bad.test/other")
+            None,
+            UrlSight::WhileOnDocument
         ));
-        assert!(keep_on_navigation(
-            "bad.test:8443",
-            Some("https://bad.test:8443/")
-        ));
-        assert!(!keep_on_navigation("bad.test", Some("https://good.test/")));
-        assert!(!keep_on_navigation("bad.test", Some("http://bad.test/")));
-        assert!(!keep_on_navigation("bad.test", None));
     }
 }

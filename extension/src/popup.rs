@@ -10,6 +10,9 @@
 
 use shared::{Report, ScanProgress, StreamEvent};
 
+use crate::browser_view::BrowserSide;
+use crate::history::Change;
+
 use crate::badge::Badge;
 use crate::page::{Page, Target};
 use crate::probe::ProbeFailure;
@@ -70,6 +73,12 @@ impl From<StreamEvent> for Event {
 pub struct Popup {
     pub page: Page,
     pub phase: Phase,
+    /// What changed since the last visit to this site (from [`crate::history`]), and the
+    /// time it was worked out at (for "3 days ago").
+    pub changes: Vec<Change>,
+    pub now_ms: u64,
+    /// This browser's own connection to the page (Firefox), for the comparison.
+    pub browser_side: BrowserSide,
 }
 
 impl Popup {
@@ -84,7 +93,19 @@ impl Popup {
         } else {
             Phase::NoProbe
         };
-        Self { page, phase }
+        Self {
+            page,
+            phase,
+            changes: Vec::new(),
+            now_ms: 0,
+            browser_side: BrowserSide::Unknown,
+        }
+    }
+
+    /// What the history says about the final report on screen.
+    pub fn set_changes(&mut self, changes: Vec<Change>, now_ms: u64) {
+        self.changes = changes;
+        self.now_ms = now_ms;
     }
 
     /// The probe target, when there is one.
@@ -161,7 +182,16 @@ impl Popup {
         Some(match &self.phase {
             Phase::NoProbe => return None,
             Phase::Probing { .. } => Badge::probing(&site),
-            Phase::Done { report } => Badge::grade(report.grade, &site, &view::verdict(report)),
+            Phase::Done { report } => {
+                let badge = Badge::grade(report.grade, &site, &view::verdict(report));
+                match self.changes.iter().find_map(|c| match c {
+                    Change::GradeFell { from, .. } => Some(*from),
+                    _ => None,
+                }) {
+                    Some(from) => badge.dropped(from),
+                    None => badge,
+                }
+            }
             Phase::Failed { failure, .. } => {
                 Badge::error(&site, &failure.describe(probe, &site).title)
             }

@@ -243,7 +243,7 @@ impl ProbeFailure {
 }
 
 /// The answer of `GET /healthz`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct Health {
     pub status: String,
     pub version: Option<String>,
@@ -367,10 +367,10 @@ mod tests {
 
     #[test]
     fn health_answers_are_described() {
-        let h = crate::decode::health(r#"{"status":"ok","version":"0.1.0"}"#)
+        let h = serde_json::from_str::<Health>(r#"{"status":"ok","version":"0.1.0"}"#)
             .expect("valid health JSON");
         assert_eq!(h.describe(), "Connected: probe server 0.1.0 is up.");
-        let h = crate::decode::health(r#"{"status":"degraded"}"#).expect("valid JSON");
+        let h = serde_json::from_str::<Health>(r#"{"status":"degraded"}"#).expect("valid JSON");
         assert!(h.describe().contains("degraded"));
         assert_eq!(
             parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")),

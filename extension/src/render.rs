@@ -6,6 +6,8 @@
 
 use shared::{Grade, Report, ScanProgress};
 
+use crate::browser_view::{self, BrowserSide, Comparison};
+use crate::history::{self, Change, History};
 use crate::page::{BrowserPageKind, Page};
 use crate::popup::{Phase, Popup};
 use crate::probe::{FailureText, Remedy};
@@ -54,8 +56,17 @@ pub fn popup(state: &Popup, probe_url: &str) -> El {
                     .into_iter()
                     .map(|n| el("p").class("note").text(n)),
             );
+            if let Some(r) = report
+                && let Some(warning) = interception_warning(&state.browser_side, r, &site)
+            {
+                parts.push(warning);
+            }
+            if report.is_some() && !state.changes.is_empty() {
+                parts.push(changes(&state.changes, state.now_ms));
+            }
             if let Some(r) = report {
                 parts.extend(report_body(r, &ReportView::new(r)));
+                parts.push(browser_connection(&state.browser_side, r));
             }
             parts.push(actions(state, &site));
             root.children(parts)
@@ -230,6 +241,149 @@ fn copy_button(value: &str, what: &str) -> El {
         .text("Copy")
 }
 
+/// What changed since the last visit (and an expiry that is close), first thing under the
+/// verdict: it is news.
+fn changes(list: &[Change], now_ms: u64) -> El {
+    let since_last = list.iter().any(|c| !matches!(c, Change::Expires { .. }));
+    let worse = list.iter().any(Change::is_worse);
+    let title = if since_last {
+        "Since your last visit"
+    } else {
+        "Worth knowing"
+    };
+    let class = if worse {
+        "changes worse-box"
+    } else {
+        "changes"
+    };
+    section(title, class).child(el("ul").children(list.iter().map(|c| {
+        el("li")
+            .class(if c.is_worse() {
+                "change worse"
+            } else {
+                "change"
+            })
+            .text(c.sentence(now_ms))
+    })))
+}
+
+/// The prominent warning when this browser received another certificate than any the probe
+/// saw for the name.
+fn interception_warning(side: &BrowserSide, report: &Report, site: &str) -> Option<El> {
+    let BrowserSide::Saw(saw) = side else {
+        return None;
+    };
+    let Some(Comparison::OtherCertificate { issuer }) = browser_view::compare(saw, report) else {
+        return None;
+    };
+    let issuer = issuer.as_deref().unwrap_or("an unnamed issuer");
+    Some(
+        el("section")
+            .class("intercepted")
+            .attr("role", "alert")
+            .child(el("h2").text("This browser was shown another certificate than the site serves"))
+            .child(el("p").text(format!(
+                "The certificate this browser received for {site} was issued by {issuer}, and is \
+                 none of those the probe saw for the name. A TLS interception proxy, antivirus, \
+                 captive portal or a compromised network is between this browser and the site."
+            ))),
+    )
+}
+
+/// "This browser's connection": what Firefox negotiated, or how to get it.
+fn browser_connection(side: &BrowserSide, report: &Report) -> El {
+    let summary = el("summary").text("This browser\u{2019}s connection");
+    let body: Vec<El> = match side {
+        BrowserSide::Unknown => Vec::new(),
+        BrowserSide::NeedsFirefox => vec![el("p").class("muted").text(
+            "Comparing the probe\u{2019}s view with this browser\u{2019}s own connection needs \
+             Firefox: Chromium gives extensions no access to the certificate a page was served \
+             with.",
+        )],
+        BrowserSide::NeedsPermission => vec![
+            el("p").text(
+                "Firefox can show this add-on the certificate and cipher it negotiated for this \
+                 site, to compare with what the probe saw: a different certificate means \
+                 something intercepts your connection. That needs access to this site\u{2019}s \
+                 requests; it is asked for this site only, kept in the browser, never sent.",
+            ),
+            button("grant", "Compare with this browser"),
+        ],
+        BrowserSide::NeedsReload => vec![el("p").text(
+            "Reload the page, then open this popup again: Firefox shows its connection to pages \
+             loaded after the permission was granted.",
+        )],
+        BrowserSide::Saw(saw) => {
+            let same = matches!(browser_view::compare(saw, report), Some(Comparison::Same));
+            let fact = |label: &'static str, value: &Option<String>| Fact {
+                label,
+                value: value.clone().unwrap_or_default(),
+                tone: None,
+            };
+            let certificate = Fact {
+                label: "Certificate",
+                value: if same {
+                    "the one the probe saw".to_owned()
+                } else {
+                    "another one (see above)".to_owned()
+                },
+                tone: Some(if same { Tone::Good } else { Tone::Bad }),
+            };
+            let mut out = vec![facts(&[
+                fact("Protocol", &saw.protocol),
+                fact("Cipher", &saw.cipher),
+                fact("Key exchange", &saw.group),
+                certificate,
+            ])];
+            if let Some(weaker) = browser_view::weaker_protocol(saw, report) {
+                out.push(el("p").class("note").text(weaker));
+            }
+            out
+        }
+    };
+    el("details")
+        .class("browser-side")
+        .attr("data-key", "browser-side")
+        .child(summary)
+        .children(body)
+}
+
+/// The options page's history: one row per site, most recently seen first.
+pub fn history_list(history: &History, now_ms: u64) -> El {
+    if history.sites.is_empty() {
+        return el("p")
+            .class("history-empty muted")
+            .text("No site checked yet.");
+    }
+    let head = el("tr").children(
+        ["Site", "Grade", "Seen", "Certificate until", "Findings"]
+            .into_iter()
+            .map(|h| el("th").text(h)),
+    );
+    let rows = history.sites().map(|s| {
+        let v = &s.last;
+        let grade = el("span")
+            .class(format!("grade-chip {}", Tone::of_grade(v.grade).class()))
+            .text(v.grade.as_str());
+        let until = v
+            .not_after
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .unwrap_or("\u{2014}");
+        el("tr")
+            .class("history-row")
+            .child(el("td").class("history-site").text(s.site.clone()))
+            .child(el("td").child(grade))
+            .child(el("td").text(history::ago(v.seen_ms, now_ms)))
+            .child(el("td").text(until))
+            .child(el("td").text(v.findings.len().to_string()))
+    });
+    el("table")
+        .class("history")
+        .child(el("thead").child(head))
+        .child(el("tbody").children(rows))
+}
+
 fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
     let mut parts = Vec::new();
     if let Some(note) = &view.provisional {
@@ -271,14 +425,18 @@ fn report_body(report: &Report, view: &ReportView) -> Vec<El> {
     }
     if !view.failing_clients.is_empty() {
         let items = view.failing_clients.iter().map(|c| {
+            let name = el("span").class("client-name").text(c.client.clone());
+            let tag = c
+                .current
+                .then(|| el("span").class("chip tone-bad").text("current browser"));
             el("li")
                 .class(if c.current {
                     "client current"
                 } else {
                     "client"
                 })
-                .child(el("span").class("client-name").text(c.client.clone()))
-                .text(format!(" — {}", c.reason))
+                .child(el("div").class("client-line").child(name).maybe(tag))
+                .child(el("p").class("client-reason").text(c.reason.clone()))
         });
         parts.push(
             section("Clients that cannot connect", "simulation").child(el("ul").children(items)),
@@ -546,6 +704,81 @@ mod tests {
             .into_iter()
             .filter_map(|e| e.get_attr("data-action"))
             .collect()
+    }
+
+    #[test]
+    fn changes_since_the_last_visit_come_first_and_the_badge_marks_a_drop() {
+        let mut history = crate::history::History::default();
+        let now = 1_800_000_000_000;
+        history.record("bad.test", &fixture("strong-a-plus"), now - 3 * 86_400_000);
+        let mut legacy = fixture("legacy-tls10-3des");
+        legacy.scanned_at = "2030-01-01T00:00:00Z".to_owned();
+        let changes = history.record("bad.test", &legacy, now);
+        let mut state = Popup::open(Page::classify(Some("https://bad.test/")));
+        state.apply(Event::Final(Box::new(legacy)));
+        state.set_changes(changes, now);
+        let tree = popup(&state, PROBE);
+        let text = text_of(&tree, "changes");
+        assert!(text.starts_with("Since your last visit"), "{text}");
+        assert!(text.contains("Grade fell from A+ to C: "), "{text}");
+        assert!(
+            text.contains("New certificate since your visit 3 days ago."),
+            "{text}"
+        );
+        assert!(
+            tree.find_class("changes")
+                .is_some_and(|c| c.has_class("worse-box"))
+        );
+        let badge = state.badge(PROBE).expect("a badge");
+        assert_eq!(badge.text, "C\u{2193}");
+        assert!(badge.title.contains("fell from A+"), "{}", badge.title);
+        // The options page lists it.
+        let list = history_list(&history, now);
+        let rows = list.text_content();
+        assert!(
+            rows.contains("bad.test") && rows.contains("less than an hour ago"),
+            "{rows}"
+        );
+        assert_eq!(
+            history_list(&crate::history::History::default(), now).text_content(),
+            "No site checked yet."
+        );
+    }
+
+    #[test]
+    fn another_leaf_in_the_browser_is_a_prominent_warning_naming_its_issuer() {
+        use crate::browser_view::{BrowserSaw, BrowserSide};
+        let report = fixture("strong-a-plus");
+        let mut state = Popup::open(Page::classify(Some("https://strong.test/")));
+        state.apply(Event::Final(Box::new(report.clone())));
+        state.browser_side = BrowserSide::NeedsFirefox;
+        let tree = popup(&state, PROBE);
+        assert!(tree.find_class("intercepted").is_none());
+        assert!(text_of(&tree, "browser-side").contains("needs Firefox"));
+        state.browser_side = BrowserSide::NeedsPermission;
+        assert!(actions_of(&popup(&state, PROBE)).contains(&"grant"));
+        let saw = BrowserSaw {
+            site: "strong.test".to_owned(),
+            protocol: Some("TLSv1.2".to_owned()),
+            leaf_sha256: Some("00".repeat(32)),
+            issuer: Some("CN=Corporate Inspection CA".to_owned()),
+            ..BrowserSaw::default()
+        };
+        state.browser_side = BrowserSide::Saw(saw.clone());
+        let tree = popup(&state, PROBE);
+        let warning = text_of(&tree, "intercepted");
+        assert!(
+            warning.contains("issued by CN=Corporate Inspection CA"),
+            "{warning}"
+        );
+        assert!(text_of(&tree, "browser-side").contains("negotiated TLSv1.2"));
+        state.browser_side = BrowserSide::Saw(BrowserSaw {
+            leaf_sha256: Some(report.certificates[0].sha256_fingerprint.clone()),
+            ..saw
+        });
+        let tree = popup(&state, PROBE);
+        assert!(tree.find_class("intercepted").is_none());
+        assert!(text_of(&tree, "browser-side").contains("the one the probe saw"));
     }
 
     #[test]

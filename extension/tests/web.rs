@@ -98,8 +98,8 @@ fn renders_a_whole_report_into_the_page() {
     let root = root();
     let mut popup =
         extension::popup::Popup::open(extension::page::Page::classify(Some("https://bad.test/")));
-    let report = extension::decode::report(SELF_SIGNED).expect("a report");
-    popup.apply(Event::Final(Box::new(report)));
+    let report = fetch::report_from(SELF_SIGNED, 200).expect("a report");
+    popup.apply(Event::Final(report));
     dom::render(&root, &render::popup(&popup, "http://127.0.0.1:7443")).expect("rendered");
     let text = |sel: &str| {
         root.query_selector(sel)

@@ -261,8 +261,9 @@ pub(crate) fn icons_command(args: &[String]) -> Result<(), String> {
 }
 
 /// The one manifest, tailored to `browser`: each browser's build drops the keys only the
-/// other one reads, so neither shows warnings about them (Chromium: the `gecko` settings and
-/// `background.scripts`; Firefox: `background.service_worker`).
+/// other one reads, so neither shows warnings about them (Chromium: the `gecko` settings,
+/// `background.scripts` and `action.default_area`, Firefox's placement of the button on the
+/// toolbar; Firefox: `background.service_worker`).
 fn manifest_for(browser: &str, text: &str) -> Result<String, String> {
     let mut manifest: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("manifest.json: {e}"))?;
@@ -278,6 +279,15 @@ fn manifest_for(browser: &str, text: &str) -> Result<String, String> {
                 background.remove("scripts");
             }
             object.remove("browser_specific_settings");
+            if let Some(action) = object
+                .get_mut("action")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                action.remove("default_area");
+            }
+            // Firefox's getSecurityInfo comparison; Chromium has no such API (and refuses
+            // webRequestBlocking in Manifest V3).
+            object.remove("optional_permissions");
         }
         _ => {
             if let Some(background) = background {
@@ -437,6 +447,8 @@ mod tests {
         assert!(chromium.get("browser_specific_settings").is_none());
         assert_eq!(chromium["background"]["service_worker"], "background.js");
         assert!(chromium["background"].get("scripts").is_none());
+        assert!(chromium["action"].get("default_area").is_none());
+        assert!(chromium.get("optional_permissions").is_none());
         let firefox: serde_json::Value =
             serde_json::from_str(&manifest_for("firefox", &text).expect("firefox")).expect("json");
         assert_eq!(
@@ -445,6 +457,9 @@ mod tests {
         );
         assert!(firefox["background"].get("service_worker").is_none());
         assert_eq!(firefox["background"]["scripts"][0], "background.js");
+        // Pinned to the toolbar: in the Extensions menu the badge would be invisible.
+        assert_eq!(firefox["action"]["default_area"], "navbar");
+        assert_eq!(firefox["optional_permissions"][1], "webRequestBlocking");
         assert_eq!(firefox["permissions"], chromium["permissions"]);
     }
 }

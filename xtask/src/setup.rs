@@ -17,6 +17,8 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "zip",
     "redis-server",
     "postgresql",
+    "firefox-esr",
+    "libnss3-tools",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

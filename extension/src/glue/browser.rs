@@ -5,6 +5,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::history::{self, History};
 use crate::settings::{STORAGE_KEY, Settings};
 
 /// `browser` when the browser has it, else `chrome`.
@@ -17,6 +18,16 @@ pub fn api() -> Result<JsValue, JsValue> {
         }
     }
     Err(JsValue::from_str("no extension API in this context"))
+}
+
+/// How far this browser lets the worker see a tab's URL: Firefox (the only one with
+/// `runtime.getBrowserInfo`) ties `activeTab` to the document.
+pub fn url_sight() -> crate::badge::UrlSight {
+    if get(&["runtime", "getBrowserInfo"]).is_ok() {
+        crate::badge::UrlSight::WhileOnDocument
+    } else {
+        crate::badge::UrlSight::WhileOnSite
+    }
 }
 
 /// The object at `path` below the extension API (`["storage", "sync"]`).
@@ -110,6 +121,63 @@ pub async fn save_settings(settings: &Settings) -> Result<(), JsValue> {
     )
     .await
     .map(drop)
+}
+
+/// Every site's history ([`crate::history`]) from `storage.local`; empty when there is none
+/// or it cannot be read (a history is a convenience: never a reason to fail).
+pub async fn load_history() -> History {
+    let key = JsValue::from_str(history::STORAGE_KEY);
+    let Ok(stored) = call(&["storage", "local", "get"], std::slice::from_ref(&key)).await else {
+        return History::default();
+    };
+    Reflect::get(&stored, &key)
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|v| serde_wasm_bindgen::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the history to `storage.local` (it never leaves the browser).
+pub async fn save_history(history: &History) -> Result<(), JsValue> {
+    let value = serde_wasm_bindgen::to_value(history)?;
+    call(
+        &["storage", "local", "set"],
+        &[object(&[(history::STORAGE_KEY, value)])],
+    )
+    .await
+    .map(drop)
+}
+
+/// Forgets every site's history.
+pub async fn clear_history() -> Result<(), JsValue> {
+    call(
+        &["storage", "local", "remove"],
+        &[JsValue::from_str(history::STORAGE_KEY)],
+    )
+    .await
+    .map(drop)
+}
+
+/// `storage.session` key of what the browser saw of the tab's page (Firefox only).
+pub fn seen_key(tab_id: i32) -> String {
+    format!("seen:{tab_id}")
+}
+
+/// The permissions the comparison with this browser's own connection needs (Firefox):
+/// `getSecurityInfo` answers only inside a blocking `webRequest` listener, which needs the
+/// site's origin as well.
+pub fn security_info_permissions(origin_pattern: &str) -> JsValue {
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    };
+    object(&[
+        ("permissions", list(&["webRequest", "webRequestBlocking"])),
+        ("origins", list(&[origin_pattern])),
+    ])
 }
 
 /// `storage.session` key of the tab's badge site.

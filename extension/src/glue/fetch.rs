@@ -3,15 +3,14 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Reflect, Uint8Array};
-use shared::Report;
+use js_sys::{JSON, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use shared::{ApiError, Report, ScanProgress};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
-use crate::decode;
-use crate::json::JsonError;
 use crate::popup::Event;
 use crate::probe::{self, Health, ProbeFailure};
 use crate::sse::SseParser;
@@ -111,21 +110,27 @@ pub async fn failure_of(response: &Response, deadline: &Deadline) -> ProbeFailur
             .as_deref(),
     );
     let error = match text(response, deadline).await {
-        Ok(body) => decode::api_error(&body).ok(),
+        Ok(body) => parse::<ApiError>(&body).ok(),
         Err(ProbeFailure::ClientTimeout) => return ProbeFailure::ClientTimeout,
         Err(_) => None,
     };
     ProbeFailure::from_status(response.status(), error, retry_after)
 }
 
-/// Reads a report from JSON text (see `crate::json` for why not serde).
+/// Reads JSON text into one of `shared`'s types: the browser's `JSON.parse` reads the text,
+/// serde-wasm-bindgen walks the JS value into the type the server serialised. One definition
+/// of the report on both sides, so the two can never drift.
+pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, String> {
+    let value = JSON::parse(json).map_err(|e| error_text(&e))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+/// Reads a report from JSON text.
 pub fn report_from(json: &str, status: u16) -> Result<Box<Report>, ProbeFailure> {
-    decode::report(json)
-        .map(Box::new)
-        .map_err(|e| ProbeFailure::Unexpected {
-            status,
-            detail: format!("The answer is not a report this extension can read ({e})."),
-        })
+    parse::<Box<Report>>(json).map_err(|e| ProbeFailure::Unexpected {
+        status,
+        detail: format!("The answer is not a report this extension can read ({e})."),
+    })
 }
 
 /// A plain endpoint's report, and its JSON text for the "Full JSON report" page.
@@ -137,6 +142,7 @@ pub async fn report(
         return Err(failure_of(response, deadline).await);
     }
     let body = text(response, deadline).await?;
+    super::mark("tls-probe:report:received");
     Ok((report_from(&body, response.status())?, body))
 }
 
@@ -145,21 +151,35 @@ pub async fn health(response: &Response, deadline: &Deadline) -> Result<Health, 
     let body = text(response, deadline)
         .await
         .map_err(|_| "The answer could not be read.".to_owned())?;
-    decode::health(&body).map_err(|e| format!("The answer is not a health report ({e})."))
+    parse::<Health>(&body).map_err(|e| format!("The answer is not a health report ({e})."))
 }
 
 /// An event of the stream, read by its SSE `event:` name.
+/// The `data:` JSON is a [`shared::StreamEvent`], whose `type` repeats the SSE name. It is
+/// read by that name, its report straight into [`Report`]: deserialising the internally
+/// tagged enum itself would buffer the report through serde's `Content` and put a second copy
+/// of every report deserialiser into the popup's wasm (about 150 KB).
 fn stream_event(name: &str, data: &str) -> Result<Event, ProbeFailure> {
-    let bad = |e: JsonError| ProbeFailure::Unexpected {
+    let bad = |e: String| ProbeFailure::Unexpected {
         status: 200,
         detail: format!("The probe sent an event this extension cannot read ({e})."),
     };
+    let value = || JSON::parse(data).map_err(|e| bad(error_text(&e)));
+    let report = || -> Result<Box<Report>, ProbeFailure> {
+        let report = Reflect::get(&value()?, &JsValue::from_str("report"))
+            .map_err(|e| bad(error_text(&e)))?;
+        serde_wasm_bindgen::from_value(report).map_err(|e| bad(e.to_string()))
+    };
     Ok(match name {
-        "quick" => Event::Quick(Box::new(decode::event_report(data).map_err(bad)?)),
-        "report" => Event::Final(Box::new(decode::event_report(data).map_err(bad)?)),
-        "progress" => Event::Progress(decode::progress(data).map_err(bad)?),
+        "quick" => Event::Quick(report()?),
+        "report" => Event::Final(report()?),
+        "progress" => Event::Progress(
+            serde_wasm_bindgen::from_value::<ScanProgress>(value()?)
+                .map_err(|e| bad(e.to_string()))?,
+        ),
         "error" => {
-            let error = decode::api_error(data).map_err(bad)?;
+            let error = serde_wasm_bindgen::from_value::<ApiError>(value()?)
+                .map_err(|e| bad(e.to_string()))?;
             Event::Failed(ProbeFailure::from_status(
                 error.error.http_status(),
                 Some(error),
@@ -204,6 +224,11 @@ pub async fn read_stream(
             .map_err(|e| deadline.failure(&e))?
             .to_vec();
         for message in parser.push(&bytes) {
+            match message.event.as_str() {
+                "quick" => super::mark("tls-probe:quick:received"),
+                "report" => super::mark("tls-probe:report:received"),
+                _ => {}
+            }
             let event = stream_event(&message.event, &message.data)?;
             let last = matches!(event, Event::Final(_) | Event::Failed(_));
             // The report page unwraps the report from the event's JSON.

@@ -126,6 +126,36 @@ fn on_test(doc: &Document) {
     });
 }
 
+/// Shows the history of every site (most recent first).
+async fn show_history(doc: &Document) {
+    let history = browser::load_history().await;
+    let Some(root) = doc.get_element_by_id("history") else {
+        return;
+    };
+    let tree = crate::render::history_list(&history, js_sys::Date::now() as u64);
+    if let Err(e) = dom::render(&root, &tree) {
+        super::log_error("history", &e);
+    }
+}
+
+fn on_clear_history(doc: &Document) {
+    let doc = doc.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match browser::clear_history().await {
+            Ok(()) => status(&doc, "History cleared.", true),
+            Err(e) => status(
+                &doc,
+                &format!(
+                    "Could not clear the history: {}",
+                    super::fetch::error_text(&e)
+                ),
+                false,
+            ),
+        }
+        show_history(&doc).await;
+    });
+}
+
 /// Entry point of `options.html`.
 #[wasm_bindgen]
 pub async fn start_options() -> Result<(), JsValue> {
@@ -133,7 +163,11 @@ pub async fn start_options() -> Result<(), JsValue> {
     let saved = browser::load_settings().await;
     input(&doc, "probe-url")?.set_value(&saved.probe_url);
     input(&doc, "token")?.set_value(saved.token.as_deref().unwrap_or(""));
-    for (id, handler) in [("save", on_save as fn(&Document)), ("test", on_test)] {
+    for (id, handler) in [
+        ("save", on_save as fn(&Document)),
+        ("test", on_test),
+        ("clear-history", on_clear_history),
+    ] {
         let d = doc.clone();
         let callback = Closure::<dyn Fn()>::new(move || handler(&d));
         doc.get_element_by_id(id)
@@ -151,5 +185,6 @@ pub async fn start_options() -> Result<(), JsValue> {
         form.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())?;
     }
     on_submit.forget();
+    show_history(&doc).await;
     Ok(())
 }

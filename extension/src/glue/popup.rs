@@ -70,6 +70,11 @@ impl Controller {
             return;
         }
         let final_report = matches!(event, Event::Final(_));
+        let paint = match event {
+            Event::Quick(_) => Some("tls-probe:quick"),
+            Event::Final(_) => Some("tls-probe:report"),
+            _ => None,
+        };
         self.state.borrow_mut().apply(event);
         if final_report
             && let (Some(raw), Some(site)) = (
@@ -85,9 +90,89 @@ impl Controller {
                 )
                 .await;
             });
+            self.remember(run, site);
         }
         self.render();
+        if let Some(name) = paint {
+            super::measure_paint(name);
+        }
         self.update_badge();
+    }
+
+    /// Records the final report in the site's history and shows what changed since the last
+    /// visit (the badge marks a drop).
+    fn remember(self: &Rc<Self>, run: u32, site: String) {
+        let this = self.clone();
+        spawn_local(async move {
+            let mut history = browser::load_history().await;
+            let now_ms = js_sys::Date::now() as u64;
+            let changes = match this.state.borrow().report() {
+                Some(report) => history.record(&site, report, now_ms),
+                None => return,
+            };
+            if let Err(e) = browser::save_history(&history).await {
+                super::log_error("history", &e);
+            }
+            if run != this.run.get() {
+                return;
+            }
+            this.state.borrow_mut().set_changes(changes, now_ms);
+            this.render();
+            this.update_badge();
+        });
+    }
+
+    /// The origin pattern of the tab's site (`https://host/*`; match patterns carry no port).
+    fn origin_pattern(&self) -> Option<String> {
+        let target = self.state.borrow().target().cloned()?;
+        let host = if target.host.contains(':') {
+            format!("[{}]", target.host)
+        } else {
+            target.host
+        };
+        Some(format!("https://{host}/*"))
+    }
+
+    /// Looks up what this browser saw of the page: Firefox only, once granted for the site.
+    fn load_browser_side(self: &Rc<Self>) {
+        use crate::browser_view::{BrowserSaw, BrowserSide};
+        let this = self.clone();
+        spawn_local(async move {
+            let side = if browser::url_sight() == crate::badge::UrlSight::WhileOnSite {
+                BrowserSide::NeedsFirefox
+            } else {
+                let Some(pattern) = this.origin_pattern() else {
+                    return;
+                };
+                let granted = browser::call(
+                    &["permissions", "contains"],
+                    &[browser::security_info_permissions(&pattern)],
+                )
+                .await
+                .is_ok_and(|v| v.is_truthy());
+                let site = this.state.borrow().target().map(crate::page::Target::label);
+                let saw = match (this.tab_id, granted) {
+                    (Some(id), true) => {
+                        let key = browser::seen_key(id);
+                        browser::call(&["storage", "session", "get"], &[JsValue::from_str(&key)])
+                            .await
+                            .ok()
+                            .and_then(|all| Reflect::get(&all, &JsValue::from_str(&key)).ok())
+                            .filter(JsValue::is_object)
+                            .and_then(|v| serde_wasm_bindgen::from_value::<BrowserSaw>(v).ok())
+                            .filter(|saw| Some(&saw.site) == site.as_ref())
+                    }
+                    _ => None,
+                };
+                match (granted, saw) {
+                    (false, _) => BrowserSide::NeedsPermission,
+                    (true, None) => BrowserSide::NeedsReload,
+                    (true, Some(saw)) => BrowserSide::Saw(saw),
+                }
+            };
+            this.state.borrow_mut().browser_side = side;
+            this.render();
+        });
     }
 
     /// Starts a scan (`refresh` bypasses the probe's cache).
@@ -175,6 +260,25 @@ impl Controller {
         };
         match target.get_attribute("data-action").as_deref() {
             Some("recheck") if self.state.borrow_mut().recheck() => self.probe(true),
+            Some("grant") => {
+                // Synchronously, inside the click: permissions.request needs the gesture.
+                let Some(pattern) = self.origin_pattern() else {
+                    return;
+                };
+                let promise = browser::call_sync(
+                    &["permissions", "request"],
+                    &[browser::security_info_permissions(&pattern)],
+                );
+                let this = self.clone();
+                spawn_local(async move {
+                    if let Ok(p) = promise
+                        && let Ok(p) = p.dyn_into::<js_sys::Promise>()
+                    {
+                        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                    }
+                    this.load_browser_side();
+                });
+            }
             Some("options") => {
                 spawn_local(async {
                     if let Err(e) = browser::call(&["runtime", "openOptionsPage"], &[]).await {
@@ -232,6 +336,7 @@ pub async fn start_popup() -> Result<(), JsValue> {
                 &[object(&[("name", format!("popup:{id}").into())])],
             );
         }
+        controller.load_browser_side();
         controller.probe(false);
     } else {
         controller.render();

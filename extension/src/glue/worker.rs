@@ -39,8 +39,8 @@ pub async fn on_tab_updated(tab_id: i32, change: JsValue, tab: JsValue) -> Resul
         return Ok(());
     };
     let url = browser::string_prop(&change, "url").or_else(|| browser::string_prop(&tab, "url"));
-    if badge::keep_on_navigation(&site, url.as_deref()) {
-        // Chromium clears a tab's badge on every navigation: put it back (on "complete"
+    if badge::keep_on_navigation(&site, url.as_deref(), browser::url_sight()) {
+        // Both browsers clear a tab's badge on every navigation: put it back (on "complete"
         // too, in case the browser cleared it after our "loading" call).
         let part = |k| browser::string_prop(&saved, k).unwrap_or_default();
         browser::set_badge_parts(tab_id, &part("text"), &part("color"), &part("title"));
@@ -85,4 +85,63 @@ pub fn on_connect(port: JsValue) -> Result<(), JsValue> {
         Reflect::get(&event, &JsValue::from_str("addListener"))?.dyn_into()?;
     add.call1(&event, &on_disconnect)?;
     Ok(())
+}
+
+/// `webRequest.onHeadersReceived` (Firefox, once the person granted the optional
+/// `webRequest` permissions for a site from the popup): keeps what the browser's own
+/// connection to the tab's page was (`getSecurityInfo`, which Firefox answers only inside a
+/// blocking listener), for the popup to compare with the probe's view. Nothing is sent
+/// anywhere; the entry lives in `storage.session` for the tab.
+#[wasm_bindgen]
+pub async fn on_headers_received(details: JsValue) -> Result<JsValue, JsValue> {
+    let done = || object(&[]);
+    let (Some(request_id), Some(url)) = (
+        browser::string_prop(&details, "requestId"),
+        browser::string_prop(&details, "url"),
+    ) else {
+        return Ok(done());
+    };
+    let Some(tab_id) = Reflect::get(&details, &JsValue::from_str("tabId"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .filter(|id| *id >= 0.0)
+        .map(|id| id as i32)
+    else {
+        return Ok(done());
+    };
+    let Some(site) = crate::page::Page::classify(Some(&url))
+        .target()
+        .map(crate::page::Target::label)
+    else {
+        return Ok(done());
+    };
+    let info = browser::call(
+        &["webRequest", "getSecurityInfo"],
+        &[
+            JsValue::from_str(&request_id),
+            object(&[("certificateChain", false.into())]),
+        ],
+    )
+    .await?;
+    let leaf = Reflect::get(&info, &JsValue::from_str("certificates"))
+        .and_then(|c| Reflect::get(&c, &0.into()))
+        .unwrap_or(JsValue::UNDEFINED);
+    let fingerprint = Reflect::get(&leaf, &JsValue::from_str("fingerprint"))
+        .ok()
+        .and_then(|f| browser::string_prop(&f, "sha256"));
+    let saw = crate::browser_view::BrowserSaw {
+        site,
+        protocol: browser::string_prop(&info, "protocolVersion"),
+        cipher: browser::string_prop(&info, "cipherSuite"),
+        group: browser::string_prop(&info, "keaGroupName"),
+        leaf_sha256: fingerprint,
+        issuer: browser::string_prop(&leaf, "issuer"),
+    };
+    let value = serde_wasm_bindgen::to_value(&saw)?;
+    browser::call(
+        &["storage", "session", "set"],
+        &[object(&[(&browser::seen_key(tab_id), value)])],
+    )
+    .await?;
+    Ok(done())
 }

@@ -1,7 +1,7 @@
 // The popup against a stand-in probe: every state, deterministically.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openSite, openPopup, badgeText, startFakeProbe, freePort, sleep } from './harness.mjs';
+import { launch, openSite, openPopup, badgeText, startFakeProbe, freePort, sleep, firstPaint } from './harness.mjs';
 import http from 'node:http';
 
 let browser;
@@ -49,6 +49,8 @@ test('streamed scan: quick verdict, progress, then the final grade and badge', a
   assert.equal(await popup.text('.status'), 'Not secure');
   assert.equal(await popup.evaluate(`document.querySelector('.progress')`), null);
   assert.equal(await badgeText(browser), 'T');
+  await firstPaint(popup, 'chromium', 'stream, self-signed', 'tls-probe:quick');
+  await firstPaint(popup, 'chromium', 'stream, self-signed');
   await popup.screenshot('popup-self-signed');
   await popup.screenshot('popup-self-signed-dark', { dark: true });
   await popup.close();
@@ -87,6 +89,7 @@ test('no stream: the plain endpoint answers; Re-check refreshes', async () => {
   assert.match(await popup.text('.caps'), /What holds the grade at C.*rises to B/);
   assert.match(await popup.text('.findings'), /Accepts obsolete TLS 1\.0/);
   assert.equal(await badgeText(browser), 'C');
+  await firstPaint(popup, 'chromium', 'plain, legacy');
   await popup.screenshot('popup-legacy-c');
   await popup.evaluate(`(() => { const f = document.querySelector('details.finding'); f.open = true; document.querySelector('.findings').scrollIntoView(); })()`);
   await popup.screenshot('popup-legacy-findings');

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess, sleep } from './harness.mjs';
+import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess, sleep, firstPaint } from './harness.mjs';
 
 const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
 
@@ -75,6 +75,8 @@ test('a self-signed server is graded T, in the popup and on the badge', async ()
     assert.match(await popup.text('.verdict'), /[Ss]elf-signed|not trusted|unknown issuer/);
     assert.equal(await popup.text('.status'), 'Not secure');
     assert.equal(await badgeText(browser), 'T');
+    await firstPaint(popup, 'chromium', 'real probe, self-signed');
+    assert.match(await popup.text('.browser-side'), /needs Firefox/);
     await popup.screenshot('real-self-signed');
   } finally {
     await popup.close();
