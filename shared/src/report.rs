@@ -63,6 +63,11 @@ pub struct Report {
     /// describes the worst of them (`target.ip`). Empty when one address was scanned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<EndpointResult>,
+    /// What the site asks of clients and CAs beyond the handshake: CAA and HTTPS records,
+    /// the HSTS preload list, OCSP Must-Staple. Absent when nothing of it was looked at.
+    /// Added in schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::Policy>,
 }
 
 /// How much of the scan ran.
@@ -495,7 +500,7 @@ pub struct CheckError {
     /// "protocol-ssl3", "protocol-tls10", "protocol-tls11", "protocol-tls12",
     /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
     /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
-    /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation"). Clients should show names they do not
+    /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation", "dns-policy"). Clients should show names they do not
     /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
@@ -543,6 +548,8 @@ pub enum Step {
     ChainCompletion,
     /// The handshake simulation's confirmations.
     Simulation,
+    /// The name's CAA and HTTPS records.
+    DnsPolicy,
 }
 
 impl Step {
@@ -574,6 +581,7 @@ impl Step {
             Self::Ocsp => "ocsp",
             Self::ChainCompletion => "chain-completion",
             Self::Simulation => "simulation",
+            Self::DnsPolicy => "dns-policy",
         }
     }
 }
