@@ -15,6 +15,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "chromium-driver",
     "fonts-dejavu-core",
     "zip",
+    "dnsmasq-base",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

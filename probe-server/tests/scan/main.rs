@@ -7,4 +7,5 @@ mod certificates;
 mod cli;
 mod endpoints;
 mod http;
+mod policy;
 mod support;
