@@ -20,8 +20,9 @@ pub fn requires_staple(cert: &X509Certificate<'_>) -> bool {
         .any(|ext| features(ext.value).is_some_and(|f| f.contains(&STATUS_REQUEST)))
 }
 
-/// The feature numbers of a TLS Feature extension value: `SEQUENCE OF INTEGER`.
-fn features(value: &[u8]) -> Option<Vec<u64>> {
+/// The feature numbers of a TLS Feature extension value: `SEQUENCE OF INTEGER`; `None`
+/// when it is anything else.
+pub fn features(value: &[u8]) -> Option<Vec<u64>> {
     let (rest, object) = parse_der(value).ok()?;
     if !rest.is_empty() {
         return None;
