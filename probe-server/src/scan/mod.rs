@@ -303,6 +303,8 @@ impl Scanner {
             );
         }
         if !full {
+            // A quick scan asks no DNS records: this is the preload list alone.
+            let (facts, _) = site.clone().await;
             if judged.is_none() {
                 // No modern client could connect: fetch the chain with one raw hello.
                 let prober = survey::prober::Prober::new(
@@ -331,7 +333,7 @@ impl Scanner {
                     started,
                     &connections,
                 )
-                .with_site(site::without_dns(site, request)),
+                .with_site(facts),
             );
             return Ok(quick);
         }
@@ -345,7 +347,7 @@ impl Scanner {
                     started,
                     &connections,
                 )
-                .with_site(site::without_dns(site, request)),
+                .with_site(site::so_far(site)),
             );
             let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
         }

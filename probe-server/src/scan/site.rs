@@ -30,23 +30,30 @@ impl Scanner {
                 .boxed()
                 .shared();
         };
-        let preload = Some(hsts_preload::lookup(name));
+        // The first lookup unpacks the bundled list (CPU work): off the async threads.
+        let preload = {
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || hsts_preload::lookup(&name))
+        };
         let mapped =
             connect_to::lookup(&self.egress.connect_to, target.host(), target.port()).is_some();
-        if request.mode != ScanMode::Full || mapped {
-            let facts = SiteFacts {
-                dns: None,
-                hsts_preload: preload,
-            };
-            return futures_util::future::ready((facts, None)).boxed().shared();
-        }
-        let resolver = Arc::clone(&self.egress.resolver);
-        let (name, port) = (name.clone(), target.port());
-        let timeout = self.timeouts.connect;
-        let task = tokio::spawn(async move {
-            dns_policy::look_up(resolver.as_ref(), &name, port, timeout).await
+        let dns = (request.mode == ScanMode::Full && !mapped).then(|| {
+            let resolver = Arc::clone(&self.egress.resolver);
+            let (name, port) = (name.clone(), target.port());
+            let timeout = self.timeouts.connect;
+            tokio::spawn(async move {
+                dns_policy::look_up(resolver.as_ref(), &name, port, timeout).await
+            })
         });
         async move {
+            let preload = preload.await.ok();
+            let Some(task) = dns else {
+                let facts = SiteFacts {
+                    dns: None,
+                    hsts_preload: preload,
+                };
+                return (facts, None);
+            };
             let (dns, error) = match task.await {
                 Ok(Ok(dns)) => (Some(dns), None),
                 // A test table knows addresses only: nothing looked up, nothing failed.
@@ -71,16 +78,11 @@ impl Scanner {
     }
 }
 
-/// The facts a quick report can carry without waiting for DNS.
-pub(super) fn without_dns(lookup: &SiteLookup, request: &ScanRequest) -> SiteFacts {
-    if let Some((facts, _)) = lookup.peek() {
-        return facts.clone();
-    }
-    SiteFacts {
-        dns: None,
-        hsts_preload: match request.target.host() {
-            Host::Name(name) => Some(hsts_preload::lookup(name)),
-            Host::Ip(_) => None,
-        },
-    }
+/// The facts the provisional report of a full scan carries: what is known by now (it does
+/// not wait for DNS).
+pub(super) fn so_far(lookup: &SiteLookup) -> SiteFacts {
+    lookup
+        .peek()
+        .map(|(facts, _)| facts.clone())
+        .unwrap_or_default()
 }
