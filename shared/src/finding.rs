@@ -133,6 +133,12 @@ finding_ids! {
     CertRevoked = "cert-revoked",
     /// The server staples no OCSP response.
     NoOcspStapling = "no-ocsp-stapling",
+    /// The leaf demands OCSP stapling (Must-Staple) but the server staples nothing.
+    MustStapleWithoutStaple = "must-staple-without-staple",
+    /// The name's CAA records do not allow the CA that issued the leaf.
+    CaaIssuerNotAllowed = "caa-issuer-not-allowed",
+    /// Neither the name nor any parent publishes CAA records.
+    NoCaa = "no-caa",
     // HTTP.
     /// No Strict-Transport-Security header.
     NoHsts = "no-hsts",

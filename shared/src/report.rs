@@ -63,6 +63,11 @@ pub struct Report {
     /// describes the worst of them (`target.ip`). Empty when one address was scanned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<EndpointResult>,
+    /// What the site asks of clients and CAs beyond the handshake: CAA and HTTPS records,
+    /// the HSTS preload list, OCSP Must-Staple. Absent when nothing of it was looked at.
+    /// Added in schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::Policy>,
 }
 
 /// How much of the scan ran.
@@ -496,7 +501,7 @@ pub struct CheckError {
     /// "protocol-tls13", "groups", "curves", "signature-algorithms", "compression",
     /// "fallback-scsv", "heartbleed", "ccs-injection", "robot", "concurrency",
     /// "dh-groups", "certificate", "ocsp", "chain-completion", "simulation", "renegotiation",
-    /// "tls12-resumption", "ticketbleed"). Clients should show names they do not
+    /// "tls12-resumption", "ticketbleed", "dns-policy"). Clients should show names they do not
     /// know as they are: later versions add steps.
     pub check: String,
     /// Why it could not run.
@@ -550,6 +555,8 @@ pub enum Step {
     Tls12Resumption,
     /// Ticketbleed (CVE-2016-9244).
     Ticketbleed,
+    /// The name's CAA and HTTPS records.
+    DnsPolicy,
 }
 
 impl Step {
@@ -584,6 +591,7 @@ impl Step {
             Self::Renegotiation => "renegotiation",
             Self::Tls12Resumption => "tls12-resumption",
             Self::Ticketbleed => "ticketbleed",
+            Self::DnsPolicy => "dns-policy",
         }
     }
 }

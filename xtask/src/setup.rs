@@ -19,6 +19,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "postgresql",
     "firefox-esr",
     "libnss3-tools",
+    "dnsmasq-base",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

@@ -37,6 +37,9 @@ pub(crate) struct Observations {
     pub attacks: AttackProbes,
     /// How real clients would fare: the handshake simulation (full scan; empty otherwise).
     pub simulations: Vec<HandshakeSimulation>,
+    /// CAA and HTTPS records, the HSTS preload list, Must-Staple (CAA judged against the
+    /// leaf's issuer already).
+    pub policy: shared::Policy,
 }
 
 impl Observations {

@@ -38,6 +38,16 @@ pub(crate) struct Assembly {
     /// The handshake simulation (full scans).
     simulations: Vec<shared::HandshakeSimulation>,
     errors: Vec<CheckError>,
+    /// The name's DNS records and preload entry (see [`Assembly::with_site`]).
+    site: SiteFacts,
+}
+
+/// What the scan learnt about the name rather than the endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SiteFacts {
+    /// CAA and HTTPS records (full scans of a name), not yet judged against the leaf.
+    pub dns: Option<shared::DnsPolicy>,
+    pub hsts_preload: Option<shared::HstsPreload>,
 }
 
 impl Assembly {
@@ -83,6 +93,7 @@ impl Assembly {
             attacks: AttackProbes::default(),
             simulations: Vec::new(),
             errors: stage.errors.clone(),
+            site: SiteFacts::default(),
         }
     }
 
@@ -169,7 +180,39 @@ impl Assembly {
             attacks: survey.attacks,
             simulations,
             errors,
+            site: SiteFacts::default(),
         }
+    }
+
+    /// The same, with what the scan learnt about the name.
+    pub(crate) fn with_site(mut self, site: SiteFacts) -> Self {
+        self.site = site;
+        self
+    }
+}
+
+/// The site's policy facts, CAA judged against the leaf's issuer.
+fn policy(site: SiteFacts, certificates: &[CertificateInfo], host: &str) -> shared::Policy {
+    let leaf = certificates.first();
+    let dns = site.dns.map(|mut dns| {
+        if let Some(leaf) = leaf {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            let names = &leaf.summary.subject_alt_names;
+            // Covered only through a wildcard: CAA's issuewild governs.
+            let wildcard = !names.iter().any(|n| n.eq_ignore_ascii_case(&host))
+                && host.split_once('.').is_some_and(|(_, parent)| {
+                    names
+                        .iter()
+                        .any(|n| n.eq_ignore_ascii_case(&format!("*.{parent}")))
+                });
+            crate::pki::caa::judge(&mut dns.caa, leaf.der.as_ref(), wildcard);
+        }
+        dns
+    });
+    shared::Policy {
+        dns,
+        hsts_preload: site.hsts_preload,
+        must_staple: leaf.is_some_and(|l| l.must_staple),
     }
 }
 
@@ -189,7 +232,9 @@ fn no_trust() -> Trust {
 
 /// Observations → checks → rating → report.
 pub(crate) fn assemble(a: Assembly) -> Report {
+    let policy = policy(a.site, &a.certificates, &a.target.host);
     let observations = Observations {
+        policy,
         now: OffsetDateTime::now_utc(),
         mode: a.mode,
         target: a.target,
@@ -248,5 +293,6 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         simulations: observations.simulations,
         findings,
         errors: a.errors,
+        policy: Some(observations.policy).filter(|p| *p != shared::Policy::default()),
     }
 }

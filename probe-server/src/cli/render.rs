@@ -151,6 +151,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     }
 
+    if let Some(policy) = &report.policy {
+        write_policy(&mut out, &p, policy);
+    }
     if let Some(compliance) = &report.compliance {
         write_compliance(&mut out, &p, compliance);
     }
@@ -384,6 +387,79 @@ fn write_simulations(out: &mut String, p: &Painter, simulations: &[HandshakeSimu
     }
 }
 
+/// The site's policy facts: Must-Staple, HSTS preload, CAA and HTTPS records.
+fn write_policy(out: &mut String, p: &Painter, policy: &shared::Policy) {
+    if policy.must_staple {
+        row(
+            out,
+            p,
+            "Must-Staple",
+            "the leaf demands a stapled OCSP response",
+        );
+    }
+    if let Some(preload) = &policy.hsts_preload {
+        let text = match &preload.entry {
+            Some(entry) if preload.include_subdomains => {
+                p.good(&format!("listed (entry {entry}, with subdomains)"))
+            }
+            Some(entry) => p.good(&format!("listed (entry {entry})")),
+            None => "not listed".to_owned(),
+        };
+        row(
+            out,
+            p,
+            "HSTS preload",
+            &format!(
+                "{text} {}",
+                p.dim(&format!("(list of {})", preload.list_date))
+            ),
+        );
+    }
+    let Some(dns) = &policy.dns else {
+        return;
+    };
+    let caa = match &dns.caa.found_at {
+        None => p.warn("none (every CA may issue)"),
+        Some(at) => {
+            let records: Vec<String> = dns
+                .caa
+                .records
+                .iter()
+                .map(|r| {
+                    let flag = if r.critical { "128 " } else { "" };
+                    format!("{flag}{} \"{}\"", r.tag, r.value)
+                })
+                .collect();
+            let verdict = match dns.caa.issuer_allowed {
+                Some(true) => p.good(" · allows the leaf's CA"),
+                Some(false) => p.bad(" · does not allow the leaf's CA"),
+                None => String::new(),
+            };
+            format!("at {at}: {}{verdict}", records.join(", "))
+        }
+    };
+    row(out, p, "CAA", &caa);
+    if dns.https.is_empty() {
+        row(out, p, "HTTPS RR", "none");
+    }
+    for record in &dns.https {
+        let mut text = format!("{} {}", record.priority, record.target);
+        if !record.alpn.is_empty() {
+            let _ = write!(text, " alpn={}", record.alpn.join(","));
+        }
+        if let Some(port) = record.port {
+            let _ = write!(text, " port={port}");
+        }
+        if record.ech {
+            let _ = write!(text, " ech");
+        }
+        row(out, p, "HTTPS RR", &text);
+    }
+    if dns.ech_advertised {
+        row(out, p, "ECH", &p.good("advertised in DNS"));
+    }
+}
+
 fn client_label(s: &HandshakeSimulation) -> String {
     format!("{} {} / {}", s.client, s.version, s.platform)
 }
@@ -550,5 +626,63 @@ mod tests {
             text.lines().filter(|l| l.contains(" / ")).count(),
             report.simulations.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use shared::{Caa, CaaRecord, DnsPolicy, HstsPreload, HttpsRecord, Policy};
+
+    use super::*;
+
+    #[test]
+    fn the_policy_section_shows_caa_https_ech_preload_and_must_staple() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../../shared/fixtures/full-nginx.json"))
+                .expect("a fixture report");
+        report.policy = Some(Policy {
+            dns: Some(DnsPolicy {
+                caa: Caa {
+                    found_at: Some("example.test".into()),
+                    records: vec![CaaRecord {
+                        critical: false,
+                        tag: "issue".into(),
+                        value: "digicert.com".into(),
+                    }],
+                    issuer_domains: vec!["letsencrypt.org".into()],
+                    issuer_allowed: Some(false),
+                },
+                https: vec![HttpsRecord {
+                    priority: 1,
+                    target: ".".into(),
+                    alpn: vec!["h2".into(), "h3".into()],
+                    port: None,
+                    ech: true,
+                }],
+                ech_advertised: true,
+            }),
+            hsts_preload: Some(HstsPreload {
+                listed: true,
+                entry: Some("example.test".into()),
+                include_subdomains: true,
+                list_source: "test".into(),
+                list_date: "2025-01-01".into(),
+            }),
+            must_staple: true,
+        });
+        let text = render(&report, false);
+        for expected in [
+            "Must-Staple",
+            "listed (entry example.test, with subdomains)",
+            "(list of 2025-01-01)",
+            "at example.test: issue \"digicert.com\" · does not allow the leaf's CA",
+            "1 . alpn=h2,h3 ech",
+            "advertised in DNS",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
+        }
     }
 }

@@ -38,6 +38,8 @@ pub struct CertificateInfo {
     /// DER of the subject and issuer names, to match issuers to subjects exactly.
     pub subject_der: Vec<u8>,
     pub issuer_der: Vec<u8>,
+    /// The certificate asks for a stapled OCSP response (TLS Feature, RFC 7633).
+    pub must_staple: bool,
 }
 
 impl CertificateInfo {
@@ -85,6 +87,7 @@ impl CertificateInfo {
             signature_hash,
             subject_der: cert.subject().as_raw().to_vec(),
             issuer_der: cert.issuer().as_raw().to_vec(),
+            must_staple: super::must_staple::requires_staple(&cert),
         })
     }
 }

@@ -3,7 +3,9 @@
 //! fetching a missing issuer is the scan's job (it is a connection, and every connection
 //! goes through [`crate::target::egress`]).
 
+pub mod caa;
 pub mod certificate;
+pub mod must_staple;
 pub mod ocsp;
 pub mod trust;
 

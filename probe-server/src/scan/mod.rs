@@ -12,6 +12,7 @@
 mod chain;
 mod endpoints;
 pub mod settings;
+mod site;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -164,6 +165,8 @@ impl Scanner {
     ) -> Result<Report, ProbeError> {
         let started = Instant::now();
         let target = &request.target;
+        // The name's DNS records, asked while everything else runs.
+        let site = self.site_lookup(request);
         let resolved = self
             .egress
             .target(target.host(), target.port(), self.timeouts.connect)
@@ -187,17 +190,18 @@ impl Scanner {
         };
         if let [only] = chosen.as_slice() {
             return self
-                .scan_endpoint(request, &names, only, started, updates)
+                .scan_endpoint(request, &names, only, started, updates, &site)
                 .await;
         }
         // Every address at once, each under its own connection cap; the stream follows the
         // preferred address (the first), which is also what the quick verdict describes.
         let scans = chosen.iter().enumerate().map(|(i, endpoint)| {
             let names = &names;
+            let site = &site;
             async move {
                 let updates = if i == 0 { updates } else { None };
                 let outcome = self
-                    .scan_endpoint(request, names, endpoint, started, updates)
+                    .scan_endpoint(request, names, endpoint, started, updates, site)
                     .await;
                 (endpoint.address.ip(), outcome)
             }
@@ -214,6 +218,7 @@ impl Scanner {
         endpoint: &Endpoint,
         started: Instant,
         updates: Option<&UpdateSender>,
+        site: &site::SiteLookup,
     ) -> Result<Report, ProbeError> {
         let scanned_at = OffsetDateTime::now_utc();
         let target = &request.target;
@@ -298,6 +303,8 @@ impl Scanner {
             );
         }
         if !full {
+            // A quick scan asks no DNS records: this is the preload list alone.
+            let (facts, _) = site.clone().await;
             if judged.is_none() {
                 // No modern client could connect: fetch the chain with one raw hello.
                 let prober = survey::prober::Prober::new(
@@ -317,25 +324,31 @@ impl Scanner {
                         .await,
                 );
             }
-            let quick = assemble(Assembly::quick(
-                &stage,
-                judged.as_ref(),
-                target_info,
-                scanned_at,
-                started,
-                &connections,
-            ));
+            let quick = assemble(
+                Assembly::quick(
+                    &stage,
+                    judged.as_ref(),
+                    target_info,
+                    scanned_at,
+                    started,
+                    &connections,
+                )
+                .with_site(facts),
+            );
             return Ok(quick);
         }
         if let (Some(judged), Some(updates)) = (judged.as_ref(), updates) {
-            let quick = assemble(Assembly::quick(
-                &stage,
-                Some(judged),
-                target_info.clone(),
-                scanned_at,
-                started,
-                &connections,
-            ));
+            let quick = assemble(
+                Assembly::quick(
+                    &stage,
+                    Some(judged),
+                    target_info.clone(),
+                    scanned_at,
+                    started,
+                    &connections,
+                )
+                .with_site(site::so_far(site)),
+            );
             let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
         }
         let Some(mut survey) = survey else {
@@ -364,15 +377,20 @@ impl Scanner {
                     .await,
             );
         }
-        Ok(assemble(Assembly::full(
-            &stage,
-            judged.as_ref(),
-            survey,
-            target_info,
-            scanned_at,
-            started,
-            &connections,
-        )))
+        let (facts, dns_error) = site.clone().await;
+        stage.errors.extend(dns_error);
+        Ok(assemble(
+            Assembly::full(
+                &stage,
+                judged.as_ref(),
+                survey,
+                target_info,
+                scanned_at,
+                started,
+                &connections,
+            )
+            .with_site(facts),
+        ))
     }
 }
 

@@ -8,7 +8,9 @@
 
 pub mod address_policy;
 pub mod connect_to;
+pub mod dns_policy;
 pub mod egress;
+pub mod hsts_preload;
 pub mod names;
 pub mod resolve;
 

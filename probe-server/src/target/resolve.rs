@@ -17,15 +17,31 @@ use std::time::Duration;
 
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{ResolverBuilder, TokioResolver};
 use tokio::sync::Semaphore;
 
 /// A boxed future of a lookup.
 pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>>;
 
+/// A boxed future of a lookup of other records than addresses.
+pub type RecordsFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<RData>>> + Send + 'a>>;
+
 /// Resolves a host name to its addresses.
 pub trait Resolve: Send + Sync + std::fmt::Debug {
     fn lookup<'a>(&'a self, host: &'a str) -> LookupFuture<'a>;
+
+    /// The records of type `kind` at `name` (CAA, HTTPS, ...): empty when the name or such
+    /// records do not exist. A resolver that knows only addresses (the test tables) says
+    /// so with `Unsupported`, and the scan reports the records as not looked up.
+    fn records<'a>(&'a self, _name: &'a str, _kind: RecordType) -> RecordsFuture<'a> {
+        Box::pin(async {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this resolver answers addresses only",
+            ))
+        })
+    }
 }
 
 /// How long one DNS query may take before the next attempt, and how many attempts a name
@@ -129,6 +145,28 @@ impl Resolve for SystemResolver {
                 }
             }
             Ok(addresses)
+        })
+    }
+
+    fn records<'a>(&'a self, name: &'a str, kind: RecordType) -> RecordsFuture<'a> {
+        Box::pin(async move {
+            let _place = self
+                .in_flight
+                .acquire()
+                .await
+                .map_err(|_| io::Error::other("the resolver is closed"))?;
+            let absolute = format!("{}.", name.trim_end_matches('.'));
+            match self.resolver.lookup(absolute.as_str(), kind).await {
+                // CNAMEs on the way are followed by the resolver; keep only the asked type.
+                Ok(answer) => Ok(answer
+                    .answers()
+                    .iter()
+                    .filter(|r| r.record_type() == kind)
+                    .map(|r| r.data.clone())
+                    .collect()),
+                Err(e) if e.is_nx_domain() || e.is_no_records_found() => Ok(Vec::new()),
+                Err(e) => Err(io::Error::other(format!("DNS lookup failed: {e}"))),
+            }
         })
     }
 }

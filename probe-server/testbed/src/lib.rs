@@ -24,6 +24,7 @@
 mod background;
 mod crypto;
 pub mod dh;
+pub mod dns_server;
 pub mod error;
 pub mod gnutls_server;
 pub mod hostile;
@@ -39,6 +40,7 @@ pub mod tls_server;
 pub mod version;
 
 pub use dh::{DhGroup, DhParams};
+pub use dns_server::{DnsServer, DnsServerBuilder};
 pub use error::TestbedError;
 pub use gnutls_server::{GnutlsServer, GnutlsServerBuilder};
 pub use hostile::{Hostile, HostileServer};

@@ -45,6 +45,8 @@ pub struct LeafSpec {
     pub sha1_signature: bool,
     /// Authority Information Access caIssuers URL (for chain-completion tests).
     pub ca_issuers_url: Option<String>,
+    /// OCSP Must-Staple: the TLS Feature extension with status_request (RFC 7633).
+    pub must_staple: bool,
 }
 
 impl LeafSpec {
@@ -59,6 +61,7 @@ impl LeafSpec {
             issuer: LeafIssuer::Intermediate,
             sha1_signature: false,
             ca_issuers_url: None,
+            must_staple: false,
         }
     }
 
@@ -336,6 +339,15 @@ impl TestPki {
                 .push(CustomExtension::from_oid_content(
                     &[1, 3, 6, 1, 5, 5, 7, 1, 1],
                     aia_ca_issuers(url),
+                ));
+        }
+        if spec.must_staple {
+            // TLSFeature ::= SEQUENCE OF INTEGER { status_request (5) }
+            params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                    vec![0x30, 0x03, 0x02, 0x01, 0x05],
                 ));
         }
 

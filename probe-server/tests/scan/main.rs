@@ -9,4 +9,5 @@ mod cli;
 mod endpoints;
 mod history;
 mod http;
+mod policy;
 mod support;

@@ -10,6 +10,7 @@ use crate::assess::observations::Observations;
 
 mod aead;
 mod beast;
+mod caa;
 mod ccs_injection;
 mod cert_expired;
 mod cert_expiring_soon;
@@ -42,6 +43,7 @@ mod heartbleed;
 pub(crate) mod hsts;
 mod https_redirect;
 mod logjam;
+mod must_staple;
 mod ocsp_stapling;
 mod poodle;
 mod pq_key_exchange;
@@ -85,6 +87,8 @@ pub(crate) const REGISTRY: &[Check] = &[
     cert_weak_key::CHECK,
     cert_weak_signature::CHECK,
     ocsp_stapling::CHECK,
+    must_staple::CHECK,
+    caa::CHECK,
     hsts::CHECK,
     https_redirect::CHECK,
     protocol_versions::CHECK,
@@ -256,6 +260,7 @@ pub(crate) mod testing {
             signature_hash: SignatureHash::Strong,
             subject_der: Vec::new(),
             issuer_der: Vec::new(),
+            must_staple: false,
         }
     }
 
@@ -319,6 +324,7 @@ pub(crate) mod testing {
             features: shared::Features::default(),
             attacks: crate::assess::observations::AttackProbes::default(),
             simulations: Vec::new(),
+            policy: shared::Policy::default(),
         }
     }
 
