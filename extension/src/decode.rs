@@ -405,6 +405,7 @@ fn protocol_support(o: Obj<'_>) -> ProtocolSupport {
         supported: o.opt_bool("supported"),
         cipher_suites: o.list("cipher_suites", cipher_suite),
         server_preference: o.opt_bool("server_preference"),
+        intolerance: o.opt_str("intolerance"),
     }
 }
 

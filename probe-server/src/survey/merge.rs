@@ -55,6 +55,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             .map(|id| sslv2::describe(*id))
             .collect(),
         server_preference: None,
+        intolerance: None,
     }];
     for (version, survey) in [
         (ProtocolVersion::Ssl3, &ssl3),
@@ -77,6 +78,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
                 })
                 .collect(),
             server_preference: survey.server_preference,
+            intolerance: survey.intolerance.clone(),
         });
     }
 

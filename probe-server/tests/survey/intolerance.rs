@@ -1,7 +1,8 @@
 //! Servers that refuse a hello for its form rather than what it asks (testbed responders:
 //! a suite-count limit, status_request intolerance, a hello-length limit): the survey retries
 //! with plain hellos of at most 64 suites, finds the version supported with its exact suites
-//! in the server's order, and the report comes out although the verified handshake fails.
+//! in the server's order, and the report comes out although the verified handshake fails,
+//! with `hello-intolerance` saying how the full hello was refused.
 
 use shared::ProtocolVersion as V;
 use testbed::legacy::Intolerance;
@@ -10,7 +11,7 @@ use testbed::{
     TestPki,
 };
 
-use crate::support::{blocking, full_scan, suites, supported};
+use crate::support::{blocking, full_scan, ids, suites, supported};
 
 /// TLS 1.2 only, seven RSA-certificate suites in server order.
 const SUITES: [u16; 7] = [0xc02f, 0x009e, 0xc013, 0x0033, 0x009c, 0x002f, 0x0035];

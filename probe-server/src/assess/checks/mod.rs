@@ -37,6 +37,7 @@ mod fallback_scsv;
 mod forward_secrecy;
 mod freak;
 mod heartbleed;
+mod hello_intolerance;
 pub(crate) mod hsts;
 mod https_redirect;
 mod logjam;
@@ -111,6 +112,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     ccs_injection::CHECK,
     robot::CHECK,
     pq_key_exchange::CHECK,
+    hello_intolerance::CHECK,
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
@@ -291,6 +293,7 @@ pub(crate) mod testing {
                     },
                     cipher_suites: Vec::new(),
                     server_preference: None,
+                    intolerance: None,
                 })
                 .collect(),
             http: Some(HttpInfo {
