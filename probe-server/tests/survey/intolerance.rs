@@ -11,7 +11,7 @@ use testbed::{
     TestPki,
 };
 
-use crate::support::{blocking, full_scan, ids, suites, supported};
+use crate::support::{blocking, full_scan, ids, suites, supported, vulnerability};
 
 /// TLS 1.2 only, seven RSA-certificate suites in server order.
 const SUITES: [u16; 7] = [0xc02f, 0x009e, 0xc013, 0x0033, 0x009c, 0x002f, 0x0035];
@@ -57,5 +57,42 @@ async fn every_intolerance_still_gives_the_exact_suites() {
             !report.certificates.is_empty(),
             "{intolerance:?}: the chain"
         );
+        let how = report.protocol(V::Tls12).unwrap().intolerance.as_deref();
+        assert!(
+            how.is_some_and(|h| h.contains("plain hellos of at most 64 suites")),
+            "{intolerance:?}: {how:?}"
+        );
+        assert!(
+            ids(&report).contains("hello-intolerance"),
+            "{intolerance:?}"
+        );
     }
+}
+
+/// A server that closes the connection, without an alert, on a hello it cannot serve (JSSE
+/// with an ECDSA certificate offered only RSA key exchange): ROBOT says "no RSA key
+/// exchange", not an error.
+#[tokio::test(flavor = "multi_thread")]
+async fn robot_on_a_server_that_closes_on_rsa_only_hellos_is_not_vulnerable() {
+    let pki = TestPki::new();
+    let certificate = ServerCertificate::from_leaf(&pki.leaf(&LeafSpec {
+        key: LeafKey::EcdsaP256,
+        ..LeafSpec::valid("ecdsa-silent.test")
+    }))
+    .unwrap();
+    let spec = LegacyServerSpec {
+        versions: vec![TV::Tls12],
+        cipher_suites: vec![0xc02b, 0xc009],
+        intolerance: Intolerance::SilentRefusal,
+        ..LegacyServerSpec::new(certificate)
+    };
+    let server = blocking(move || LegacyServer::start(spec).unwrap()).await;
+    let report = full_scan(&pki, "ecdsa-silent.test", server.addr(), None).await;
+    assert_eq!(suites(&report, V::Tls12), [0xc02b, 0xc009]);
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        shared::VulnerabilityStatus::NotVulnerable,
+        "{:?}",
+        report.vulnerabilities.iter().find(|v| v.id == "robot")
+    );
 }

@@ -233,6 +233,9 @@ pub enum Intolerance {
     /// Closes the connection when the hello's body is longer than this many bytes (the
     /// 255/511-byte limits of old appliances).
     LongHello(usize),
+    /// Closes the connection without an alert when it refuses a hello (no common version or
+    /// suite), as JSSE does to a hello offering only suites its certificate cannot serve.
+    SilentRefusal,
 }
 
 /// How a [`LegacyServer`] behaves.
@@ -521,6 +524,7 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
     }
     let negotiated = match negotiate(&hello, spec) {
         Ok(negotiated) => negotiated,
+        Err(_) if spec.intolerance == Intolerance::SilentRefusal => return Ok(()),
         Err((version, description)) => {
             let reply = wire::alert_record(version, alert::FATAL, description);
             return wire::send(stream, &reply).await;
