@@ -145,7 +145,7 @@ where
         .copied()
         .filter(|g| candidates.contains(g))
         .collect();
-    let first_half = &likely_here[..likely_here.len().div_ceil(2)];
+    let first_half = &likely_here[..likely_here.len() / 2];
     let (low, high): (Vec<u16>, Vec<u16>) = candidates.iter().partition(|g| first_half.contains(g));
     let reversed: Vec<u16> = candidates.iter().rev().copied().collect();
     let (favourite, low, high) = tokio::join!(
