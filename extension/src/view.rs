@@ -186,6 +186,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::DhNotSafePrime => "Diffie-Hellman prime is not a safe prime",
         FindingId::DhCommonPrime => "Widely shared weak Diffie-Hellman prime",
         FindingId::NoPqKeyExchange => "No post-quantum key exchange",
+        FindingId::HelloIntolerance => "Refuses large or extended hellos",
         FindingId::Heartbleed => "Vulnerable to Heartbleed",
         FindingId::CcsInjection => "Vulnerable to CCS injection",
         FindingId::PoodleSslv3 => "Vulnerable to POODLE",

@@ -192,6 +192,9 @@ finding_ids! {
     DhCommonPrime = "dh-common-prime",
     /// No post-quantum hybrid key exchange.
     NoPqKeyExchange = "no-pq-key-exchange",
+    /// The server refuses a version's hello for its form (too many suites, too long, an
+    /// OCSP/SCT request) though plainer hellos of that version work.
+    HelloIntolerance = "hello-intolerance",
     // Known attacks and protocol features.
     /// CVE-2014-0160.
     Heartbleed = "heartbleed",

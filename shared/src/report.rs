@@ -184,6 +184,12 @@ pub struct ProtocolSupport {
     /// True when the server picks the suite by its own order, false when it follows the
     /// client's; null when not determined.
     pub server_preference: Option<bool>,
+    /// How the server refused a hello offering every suite of this version, when plain
+    /// hellos of at most 64 suites (no OCSP/SCT requests, short lists, under 256 bytes) then
+    /// showed the version supported: a hello intolerance (suite-count limit, long-hello or
+    /// extension intolerance). Absent when none was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intolerance: Option<String>,
 }
 
 /// An accepted cipher suite and what it is made of.

@@ -70,6 +70,7 @@ impl Assembly {
                 },
                 cipher_suites: Vec::new(),
                 server_preference: None,
+                intolerance: None,
             })
             .collect();
         let connection = stage.connection.clone();

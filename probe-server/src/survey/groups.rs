@@ -51,7 +51,7 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
             )),
         }
     };
-    enumerate(candidates, ask).await
+    enumerate(candidates, LIKELY_TLS13, ask).await
 }
 
 /// The curves a TLS 1.2 server uses with `ecdhe_suites`.
@@ -80,7 +80,8 @@ pub async fn tls12_curves(prober: &Prober, ecdhe_suites: &[u16]) -> GroupSurvey 
             other => Err(format!("unexpected answer: {other:?}")),
         }
     };
-    enumerate(candidates, ask).await
+    let likely = candidates.clone();
+    enumerate(candidates, &likely, ask).await
 }
 
 fn named_curve(flight: &ServerFlight) -> Option<u16> {
@@ -90,35 +91,222 @@ fn named_curve(flight: &ServerFlight) -> Option<u16> {
     }
 }
 
-/// The offer-and-remove loop, then the reversed offer that tells whose order it is.
-async fn enumerate<F, Fut>(mut remaining: Vec<u16>, ask: F) -> GroupSurvey
+/// The groups servers most often accept, the most often preferred first (the default lists
+/// of OpenSSL 3, BoringSSL, Go and GnuTLS). The enumeration splits its candidates so that
+/// each of its two chains gets about half of these, and guesses from this order how the two
+/// chains' answers interleave; a guess only chooses which comparison to ask, the answers
+/// decide the order.
+const LIKELY_TLS13: &[u16] = &[
+    groups::ids::X25519_MLKEM768,
+    groups::ids::X25519,
+    groups::ids::SECP256R1,
+    groups::ids::X448,
+    groups::ids::SECP521R1,
+    groups::ids::SECP384R1,
+    groups::ids::FFDHE2048,
+    groups::ids::FFDHE3072,
+    groups::ids::FFDHE4096,
+    groups::ids::FFDHE6144,
+    groups::ids::FFDHE8192,
+    groups::ids::SECP256R1_MLKEM768,
+    groups::ids::SECP384R1_MLKEM1024,
+];
+
+/// Enumerates the groups among `candidates` that `ask` (one hello offering a list, answered
+/// by the group the server picks, `None` for a refusal) finds, in the server's order.
+///
+/// The one-chain walk (offer all, remove the pick, again) takes one round trip per group.
+/// Instead, at once: two chains over two halves of the candidates (split by `likely`, see
+/// [`LIKELY_TLS13`]), and one hello offering every candidate reversed.
+/// - A server that follows the client's order picks, in each chain, our earliest; reversed,
+///   our last. Then the groups are the chains' picks in our order (as many connections as
+///   the walk and its reversed check).
+/// - A server with its own order picks its favourite whatever our order: each chain lists its
+///   half in the server's order, and the reversed hello names the favourite of all. The two
+///   lists are merged by asking the server to choose between two groups, only where two
+///   neighbours of the merged order come from different chains and no answer says yet which
+///   comes first (once every such pair is answered, the order is exact: each neighbour pair
+///   is then known, and a preference is a total order). With a usual server that is one or
+///   two hellos.
+async fn enumerate<F, Fut>(candidates: Vec<u16>, likely: &[u16], ask: F) -> GroupSurvey
 where
     F: Fn(Vec<u16>) -> Fut,
     Fut: std::future::Future<Output = Result<Option<u16>, String>>,
 {
     let mut survey = GroupSurvey::default();
-    while !remaining.is_empty() {
-        match ask(remaining.clone()).await {
-            Ok(Some(group)) => {
-                remaining.retain(|g| *g != group);
-                survey.groups.push(group);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                survey.error = Some(e);
-                break;
+    let position = |g: u16| {
+        candidates
+            .iter()
+            .position(|c| *c == g)
+            .unwrap_or(usize::MAX)
+    };
+    let likely_here: Vec<u16> = likely
+        .iter()
+        .copied()
+        .filter(|g| candidates.contains(g))
+        .collect();
+    let first_half = &likely_here[..likely_here.len() / 2];
+    let (low, high): (Vec<u16>, Vec<u16>) = candidates.iter().partition(|g| first_half.contains(g));
+    let reversed: Vec<u16> = candidates.iter().rev().copied().collect();
+    let (favourite, low, high) = tokio::join!(
+        Box::pin(ask(reversed)),
+        Box::pin(chain(low, &ask)),
+        Box::pin(chain(high, &ask))
+    );
+    survey.error = low.1.or(high.1);
+    let (low, high) = (low.0, high.0);
+    let mut by_position: Vec<u16> = low.iter().chain(&high).copied().collect();
+    by_position.sort_by_key(|g| position(*g));
+    if by_position.len() < 2 {
+        survey.groups = by_position;
+        return survey;
+    }
+    let increasing = |list: &[u16]| list.windows(2).all(|w| position(w[0]) < position(w[1]));
+    let follows_us = increasing(&low) && increasing(&high);
+    let favourite = match favourite {
+        Ok(Some(g)) if by_position.contains(&g) => Some(g),
+        Ok(Some(g)) => {
+            survey.error.get_or_insert_with(|| {
+                format!("the server named group 0x{g:04x} but accepted no hello offering it")
+            });
+            None
+        }
+        Ok(None) => None,
+        Err(e) => {
+            survey.error.get_or_insert(e);
+            None
+        }
+    };
+    let last = by_position.last().copied();
+    if follows_us && favourite.is_some() && favourite == last {
+        // Our last, reversed: the client's order, unless that group is alone in its chain
+        // (then it may be the server's favourite, which a chain picks first): one hello tells.
+        let alone = low == [last.unwrap_or_default()] || high == [last.unwrap_or_default()];
+        let clients = !alone
+            || matches!(ask(vec![by_position[0], last.unwrap_or_default()]).await,
+                Ok(Some(g)) if g == by_position[0]);
+        if clients {
+            survey.groups = by_position;
+            survey.server_preference = Some(false);
+            return survey;
+        }
+    }
+    let mut known: Vec<(u16, u16)> = Vec::new();
+    if let Some(top) = favourite {
+        known.extend(by_position.iter().filter(|g| **g != top).map(|g| (top, *g)));
+    }
+    let rank = |g: u16| {
+        likely
+            .iter()
+            .position(|l| *l == g)
+            .unwrap_or(likely.len() + position(g))
+    };
+    // Bounded: each round learns at least one pair, of at most |low| x |high|.
+    for _ in 0..=low.len() * high.len() {
+        let (merged, open) = merge(&low, &high, &known, rank);
+        if open.is_empty() {
+            survey.groups = merged;
+            survey.server_preference = favourite.map(|_| true);
+            return survey;
+        }
+        let answers = futures_util::future::join_all(open.iter().map(|&(a, b)| {
+            let mut offer = vec![a, b];
+            offer.sort_by_key(|g| position(*g));
+            ask(offer)
+        }))
+        .await;
+        for ((a, b), answer) in open.into_iter().zip(answers) {
+            match answer {
+                Ok(Some(w)) if w == a => known.push((a, b)),
+                Ok(Some(w)) if w == b => known.push((b, a)),
+                other => {
+                    survey.error.get_or_insert_with(|| match other {
+                        Err(e) => e,
+                        _ => format!(
+                            "asked to choose between 0x{a:04x} and 0x{b:04x}, both accepted \
+                             before, the server answered {other:?}"
+                        ),
+                    });
+                    survey.groups = merged;
+                    return survey;
+                }
             }
         }
     }
-    if survey.groups.len() >= 2 {
-        let reversed: Vec<u16> = survey.groups.iter().rev().copied().collect();
-        survey.server_preference = match ask(reversed.clone()).await {
-            Ok(Some(g)) if Some(&g) == survey.groups.first() => Some(true),
-            Ok(Some(g)) if Some(&g) == reversed.first() => Some(false),
-            _ => None,
-        };
-    }
+    // Not reached with a server that has an order; one that has none gets the last merge.
+    survey.groups = merge(&low, &high, &known, rank).0;
     survey
+}
+
+/// Merges two lists each in the server's order, choosing between their heads by a `known`
+/// (winner, loser) answer or else by `rank`; also returns the neighbours from different
+/// lists that were chosen by rank alone (the comparisons still to ask).
+fn merge(
+    low: &[u16],
+    high: &[u16],
+    known: &[(u16, u16)],
+    rank: impl Fn(u16) -> usize,
+) -> (Vec<u16>, Vec<(u16, u16)>) {
+    let (mut i, mut j) = (0, 0);
+    let mut merged = Vec::with_capacity(low.len() + high.len());
+    let mut open = Vec::new();
+    while i < low.len() && j < high.len() {
+        let (a, b) = (low[i], high[j]);
+        let low_first = if known.contains(&(a, b)) {
+            true
+        } else if known.contains(&(b, a)) {
+            false
+        } else {
+            open.push((a, b));
+            rank(a) <= rank(b)
+        };
+        merged.push(if low_first { a } else { b });
+        if low_first {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&low[i..]);
+    merged.extend_from_slice(&high[j..]);
+    // Only a guess whose two groups end up neighbours needs an answer: the others follow
+    // from the neighbours' by transitivity.
+    open.retain(|(a, b)| {
+        merged
+            .windows(2)
+            .any(|w| (w[0] == *a && w[1] == *b) || (w[0] == *b && w[1] == *a))
+    });
+    (merged, open)
+}
+
+/// Offers `remaining`, notes the pick, offers the rest, until the server refuses: the picks
+/// in order, and what went wrong if something did.
+async fn chain<F, Fut>(mut remaining: Vec<u16>, ask: &F) -> (Vec<u16>, Option<String>)
+where
+    F: Fn(Vec<u16>) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<u16>, String>>,
+{
+    let mut found = Vec::new();
+    // Bounded: each round removes one group or stops.
+    while !remaining.is_empty() {
+        match ask(remaining.clone()).await {
+            Ok(Some(group)) if remaining.contains(&group) => {
+                remaining.retain(|g| *g != group);
+                found.push(group);
+            }
+            Ok(Some(group)) => {
+                return (
+                    found,
+                    Some(format!(
+                        "the server picked 0x{group:04x}, which was not offered"
+                    )),
+                );
+            }
+            Ok(None) => break,
+            Err(e) => return (found, Some(e)),
+        }
+    }
+    (found, None)
 }
 
 /// The report's form of the groups.
@@ -284,5 +472,115 @@ impl Probe for SignatureSchemes {
             };
             Box::new(move |observed: &mut Observed| observed.signature_schemes = found) as Recording
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::iana::groups::ids::*;
+
+    /// The answers of a server that accepts `accepted` (in its order of preference) and
+    /// picks by that order or, with `client_order`, by the order offered.
+    fn answers(accepted: &[u16], client_order: bool, offer: &[u16]) -> Option<u16> {
+        if client_order {
+            offer.iter().copied().find(|g| accepted.contains(g))
+        } else {
+            accepted.iter().copied().find(|g| offer.contains(g))
+        }
+    }
+
+    fn candidates() -> Vec<u16> {
+        groups::GROUPS
+            .iter()
+            .filter(|g| g.tls13())
+            .map(|g| g.id)
+            .collect()
+    }
+
+    /// Enumerates a server as [`answers`] models it: the survey and the hellos it took.
+    fn run(accepted: &[u16], client_order: bool) -> (GroupSurvey, usize) {
+        let hellos = AtomicUsize::new(0);
+        let ask = |offer: Vec<u16>| {
+            hellos.fetch_add(1, Ordering::Relaxed);
+            let pick = answers(accepted, client_order, &offer);
+            async move { Ok(pick) }
+        };
+        let survey = block_on(enumerate(candidates(), LIKELY_TLS13, ask));
+        (survey, hellos.load(Ordering::Relaxed))
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    }
+
+    const OPENSSL_30: &[u16] = &[
+        X25519, SECP256R1, X448, SECP521R1, SECP384R1, FFDHE2048, FFDHE3072, FFDHE4096, FFDHE6144,
+        FFDHE8192,
+    ];
+
+    #[test]
+    fn server_order_is_exact_and_costs_little_more_than_the_walk() {
+        let (survey, hellos) = run(OPENSSL_30, false);
+        assert_eq!(survey.groups, OPENSSL_30);
+        assert_eq!(survey.server_preference, Some(true));
+        assert_eq!(survey.error, None);
+        // The walk: ten picks, a refusal, the reversed check. Here: the reversed hello, two
+        // chains (ten picks, two refusals) and one comparison (ffdhe2048 / ffdhe3072).
+        assert_eq!(hellos, 14);
+    }
+
+    #[test]
+    fn client_order_costs_what_the_walk_costs() {
+        let (survey, hellos) = run(OPENSSL_30, true);
+        let mut expected = OPENSSL_30.to_vec();
+        expected.sort_unstable();
+        assert_eq!(survey.groups, expected, "our order: code points");
+        assert_eq!(survey.server_preference, Some(false));
+        assert_eq!(hellos, OPENSSL_30.len() + 3);
+    }
+
+    #[test]
+    fn every_order_of_a_few_groups_comes_out_exactly() {
+        // Orders no guess foresees: reversed, interleaved, exotic groups first.
+        let orders: &[&[u16]] = &[
+            &[FFDHE8192, FFDHE2048, SECP384R1, X25519],
+            &[
+                SECP384R1, FFDHE3072, SECP256R1, FFDHE4096, X25519, FFDHE2048,
+            ],
+            &[0x0029, X25519, 0x0022, SECP256R1, X25519_MLKEM768],
+            &[FFDHE6144, X448],
+            &[X25519],
+            &[
+                FFDHE8192, FFDHE6144, FFDHE4096, FFDHE3072, FFDHE2048, X448, SECP521R1,
+            ],
+        ];
+        for accepted in orders {
+            let (survey, hellos) = run(accepted, false);
+            assert_eq!(&survey.groups, accepted, "server order {accepted:x?}");
+            let expected = (accepted.len() >= 2).then_some(true);
+            assert_eq!(survey.server_preference, expected, "{accepted:x?}");
+            assert!(
+                hellos <= accepted.len() * accepted.len() + 4,
+                "{hellos} hellos"
+            );
+            let (survey, _) = run(accepted, true);
+            let mut sorted = accepted.to_vec();
+            sorted.sort_unstable();
+            assert_eq!(survey.groups, sorted, "client order {accepted:x?}");
+        }
+    }
+
+    #[test]
+    fn a_server_with_nothing_in_common_costs_three_hellos() {
+        let (survey, hellos) = run(&[], false);
+        assert!(survey.groups.is_empty());
+        assert_eq!(survey.server_preference, None);
+        assert_eq!(hellos, 3);
     }
 }

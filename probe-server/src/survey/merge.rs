@@ -58,6 +58,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             .map(|id| sslv2::describe(*id))
             .collect(),
         server_preference: None,
+        intolerance: None,
     }];
     for (version, survey) in [
         (ProtocolVersion::Ssl3, &ssl3),
@@ -80,6 +81,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
                 })
                 .collect(),
             server_preference: survey.server_preference,
+            intolerance: survey.intolerance.clone(),
         });
     }
 

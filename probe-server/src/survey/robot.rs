@@ -358,7 +358,11 @@ async fn handshake(
         .map_err(|e| Skip::Failed(format!("no handshake to test with: {e}")))?;
     let Some(server_hello) = ex.flight.server_hello.as_ref() else {
         return Err(match ex.flight.end {
-            FlightEnd::Alert(_) => Skip::NoRsa,
+            // A refusal: an alert, or a connection closed without a word (JSSE with only an
+            // ECDSA certificate does that to a hello offering only RSA key exchange). The
+            // version was answered before (the probe runs where the enumeration's first
+            // hello was accepted), so the close is about the RSA-only offer.
+            FlightEnd::Alert(_) | FlightEnd::Eof => Skip::NoRsa,
             ref end => Skip::Failed(format!("no handshake to test with ({end:?})")),
         });
     };

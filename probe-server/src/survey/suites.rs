@@ -40,6 +40,9 @@ pub struct VersionSurvey {
     pub error: Option<String>,
     /// Flights of accepted handshakes (for features: renegotiation_info, tickets, ...).
     pub flights: Vec<ServerFlight>,
+    /// How the server refused the hello offering every suite, when plain, smaller hellos
+    /// then showed the version supported (a hello intolerance, not a version refusal).
+    pub intolerance: Option<String>,
 }
 
 /// Every suite `version` can negotiate, in code-point order.
@@ -52,7 +55,6 @@ pub fn hello(version: ProtocolVersion, suites: &[u16]) -> ClientHello {
     ClientHello::for_version(version, suites)
 }
 
-/// Enumerates the suites `version` accepts.
 /// What one hello's answer means for the enumeration of `version`.
 enum Step {
     /// The server picked this suite, which was offered.
@@ -109,8 +111,124 @@ fn accepted(suite: u16, flight: &ServerFlight) -> Accepted {
     }
 }
 
+/// The most suites one hello of the retry offers (nmap's ssl-enum-ciphers uses chunks of 64
+/// too): 128 bytes of suites keep a plain hello under 256 bytes, below every size limit
+/// seen (wolfSSL refuses more than 150 suites; F5 devices hang on 256-511 bytes).
+pub const RETRY_CHUNK: usize = 64;
+
+/// How the hellos of an enumeration are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// [`ClientHello::for_version`], every suite at once.
+    Full,
+    /// [`ClientHello::plain`], at most [`RETRY_CHUNK`] suites: for a server that refused
+    /// the full hello in a way that may be about the hello itself.
+    Plain,
+}
+
+fn styled(style: Style, version: ProtocolVersion, suites: &[u16]) -> ClientHello {
+    match style {
+        Style::Full => hello(version, suites),
+        Style::Plain => hello(version, suites).plain(),
+    }
+}
+
+/// True when a refusal of a hello offering every suite may be about the hello (its size,
+/// its number of suites, an extension) rather than the version: anything but the answers a
+/// tolerant server gives to a version or suites it does not have (protocol_version,
+/// handshake_failure, insufficient_security) and a ServerHello.
+fn may_be_intolerance(flight: &ServerFlight) -> bool {
+    use crate::wire::server::alert;
+    match flight.verdict() {
+        Verdict::Refused(crate::wire::Refusal::Alert(a)) => !matches!(
+            a.description,
+            alert::PROTOCOL_VERSION | alert::HANDSHAKE_FAILURE | alert::INSUFFICIENT_SECURITY
+        ),
+        Verdict::Refused(crate::wire::Refusal::Closed) | Verdict::Failed(_) => true,
+        _ => false,
+    }
+}
+
+/// How a refused hello was refused, for the record.
+fn refusal_name(flight: &ServerFlight) -> String {
+    match flight.verdict() {
+        Verdict::Refused(crate::wire::Refusal::Alert(a)) => {
+            format!("a {} alert", crate::wire::server::alert_name(a.description))
+        }
+        Verdict::Refused(crate::wire::Refusal::Closed) => "a closed connection".into(),
+        Verdict::Failed(e) => format!("no answer ({e})"),
+        other => format!("{other:?}"),
+    }
+}
+
 /// Enumerates the suites `version` accepts; `first` hears at once whether the first hello
 /// was accepted (`Some(true)`), refused (`Some(false)`) or unanswered (`None`).
+///
+/// When the hello offering every suite is refused in a way that may be about the hello
+/// itself (see [`may_be_intolerance`]), the suites are offered again in plain hellos of at
+/// most [`RETRY_CHUNK`] suites, one chain per chunk at once; if any is accepted, the
+/// version is supported by an intolerant server (`intolerance` says how) and the order is
+/// found with plain hellos offering only the suites found. A tolerant server never sees
+/// these hellos.
+pub async fn survey_version(
+    prober: &Prober,
+    version: ProtocolVersion,
+    first: impl FnOnce(Option<bool>),
+) -> VersionSurvey {
+    let all = candidates(version);
+    let flight = prober.send(&hello(version, &all)).await;
+    if version >= ProtocolVersion::Tls10 && may_be_intolerance(&flight) {
+        let chunks = all.chunks(RETRY_CHUNK).map(<[u16]>::to_vec);
+        let found = futures_util::future::join_all(
+            chunks.map(|chunk| Box::pin(chain(prober, version, Style::Plain, chunk))),
+        )
+        .await;
+        let mut suites: Vec<u16> = found
+            .iter()
+            .flat_map(|c| c.accepted.iter().map(|a| a.suite))
+            .collect();
+        if !suites.is_empty() {
+            suites.sort_unstable();
+            let how = refusal_name(&flight);
+            let mut result = if suites.len() <= RETRY_CHUNK {
+                order(prober, version, Style::Plain, suites, first).await
+            } else {
+                // Too many to offer at once: the picks, without an order.
+                first(Some(true));
+                let mut result = VersionSurvey {
+                    supported: Some(true),
+                    ..VersionSurvey::default()
+                };
+                for chain in found {
+                    result.absorb(chain);
+                }
+                result.accepted.sort_by_key(|a| a.suite);
+                result
+            };
+            result.intolerance = Some(format!(
+                "a hello offering all {} suites got {how}; plain hellos of at most {RETRY_CHUNK} \
+                 suites were answered",
+                all.len()
+            ));
+            return result;
+        }
+    }
+    order_from(prober, version, Style::Full, all, flight, first).await
+}
+
+/// The enumeration over `all`, in hellos of `style`.
+async fn order(
+    prober: &Prober,
+    version: ProtocolVersion,
+    style: Style,
+    all: Vec<u16>,
+    first: impl FnOnce(Option<bool>),
+) -> VersionSurvey {
+    let flight = prober.send(&styled(style, version, &all)).await;
+    order_from(prober, version, style, all, flight, first).await
+}
+
+/// The enumeration over `all`, given the answer to the hello offering all of them.
 ///
 /// 1. Every suite, in code-point order: the server picks one (or refuses the version).
 /// 2. Every suite, reversed. The same pick means the server chooses by its own order; then
@@ -118,14 +236,15 @@ fn accepted(suite: u16, flight: &ServerFlight) -> Accepted {
 ///    means it follows the client: the two picks are the lowest and highest suites it
 ///    accepts, and the rest is enumerated in two chains at once — as many connections as one
 ///    chain (each chain ends in one refusal), in half the time.
-pub async fn survey_version(
+async fn order_from(
     prober: &Prober,
     version: ProtocolVersion,
+    style: Style,
+    all: Vec<u16>,
+    flight: ServerFlight,
     first: impl FnOnce(Option<bool>),
 ) -> VersionSurvey {
-    let all = candidates(version);
     let mut result = VersionSurvey::default();
-    let flight = prober.send(&hello(version, &all)).await;
     let step = classify(&flight, version, &all);
     first(match step {
         Step::Picked(_) => Some(true),
@@ -148,12 +267,12 @@ pub async fn survey_version(
     result.flights.push(flight);
 
     let reversed: Vec<u16> = all.iter().rev().copied().collect();
-    let flight = prober.send(&hello(version, &reversed)).await;
+    let flight = prober.send(&styled(style, version, &reversed)).await;
     let rest: Vec<u16> = all.iter().copied().filter(|s| *s != lowest).collect();
     match classify(&flight, version, &reversed) {
         Step::Picked(again) if again == lowest => {
             // The server's own order: walk it.
-            let walked = chain(prober, version, rest).await;
+            let walked = chain(prober, version, style, rest).await;
             result.absorb(walked);
             if result.accepted.len() >= 2 {
                 result.server_preference = Some(true);
@@ -167,8 +286,8 @@ pub async fn survey_version(
             let rest: Vec<u16> = rest.into_iter().filter(|s| *s != highest).collect();
             let (low, high) = rest.split_at(rest.len() / 2);
             let (a, b) = tokio::join!(
-                Box::pin(chain(prober, version, low.to_vec())),
-                Box::pin(chain(prober, version, high.to_vec()))
+                Box::pin(chain(prober, version, style, low.to_vec())),
+                Box::pin(chain(prober, version, style, high.to_vec()))
             );
             result.absorb(a);
             result.absorb(b);
@@ -176,7 +295,7 @@ pub async fn survey_version(
         }
         // A server that takes the list one way round but not the other: walk the rest.
         Step::Refused | Step::OtherVersion(_) | Step::Failed(_) => {
-            let walked = chain(prober, version, rest).await;
+            let walked = chain(prober, version, style, rest).await;
             result.absorb(walked);
         }
     }
@@ -203,11 +322,16 @@ impl VersionSurvey {
 
 /// Offers `remaining`, notes the suite picked, offers the rest, until the server refuses:
 /// the picks, in the server's order.
-async fn chain(prober: &Prober, version: ProtocolVersion, mut remaining: Vec<u16>) -> Chain {
+async fn chain(
+    prober: &Prober,
+    version: ProtocolVersion,
+    style: Style,
+    mut remaining: Vec<u16>,
+) -> Chain {
     let mut found = Chain::default();
     // Bounded: each round removes one suite or stops.
     while !remaining.is_empty() {
-        let flight = prober.send(&hello(version, &remaining)).await;
+        let flight = prober.send(&styled(style, version, &remaining)).await;
         match classify(&flight, version, &remaining) {
             Step::Picked(suite) => {
                 remaining.retain(|s| *s != suite);

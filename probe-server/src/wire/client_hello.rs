@@ -203,6 +203,38 @@ impl ClientHello {
         hello
     }
 
+    /// The same hello with only what a question about versions and suites needs: no
+    /// status_request, SCT, session ticket, EMS or ALPN; short group and signature lists and
+    /// a single x25519 key share. The retry for servers that refuse a full hello because of
+    /// its size, its extensions or an OCSP/SCT request (under 256 bytes with 64 suites).
+    #[must_use]
+    pub fn plain(mut self) -> Self {
+        for typ in [
+            ext::STATUS_REQUEST,
+            ext::SCT,
+            ext::SESSION_TICKET,
+            ext::EXTENDED_MASTER_SECRET,
+            ext::ALPN,
+            ext::PADDING,
+        ] {
+            self.remove_extension(typ);
+        }
+        let tls13 = self.extension(ext::KEY_SHARE).is_some();
+        let groups: &[u16] = &[ids::X25519, ids::SECP256R1, ids::SECP384R1, ids::SECP521R1];
+        if self.extension(ext::SUPPORTED_GROUPS).is_some() {
+            self = self.with_groups(groups, 1);
+        }
+        if self.extension(ext::SIGNATURE_ALGORITHMS).is_some() {
+            let mut schemes = signature_schemes::BROWSER_DEFAULT.to_vec();
+            if !tls13 {
+                // SHA-1 and SHA-224 signatures, which old TLS 1.2 servers may only have.
+                schemes.extend([0x0201, 0x0203, 0x0303, 0x0301]);
+            }
+            self.set_extension(ClientExtension::SignatureAlgorithms(schemes));
+        }
+        self
+    }
+
     /// Sets (or replaces) the server_name extension, as the first extension.
     pub fn with_server_name(mut self, host: &str) -> Self {
         self.remove_extension(ext::SERVER_NAME);

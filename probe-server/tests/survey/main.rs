@@ -8,6 +8,7 @@
 mod chains;
 mod compliance;
 mod gnutls;
+mod intolerance;
 mod legacy;
 mod nginx;
 mod openssl;

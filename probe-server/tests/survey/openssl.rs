@@ -352,3 +352,55 @@ async fn a_1024_bit_rsa_certificate_is_weak() {
     assert!(report.trust.trusted);
     assert!(report.connection.is_none());
 }
+
+/// The TLS 1.3 groups in the server's exact order, for OpenSSL's default list and for an
+/// order no guess of the parallel enumeration foresees (as `openssl s_server -groups` sets
+/// it: OpenSSL names the first of its list that the client offers in its HelloRetryRequest).
+#[tokio::test(flavor = "multi_thread")]
+async fn tls13_groups_come_out_in_the_servers_exact_order() {
+    let pki = TestPki::new();
+    for (list, expected) in [
+        (
+            None,
+            &[
+                "x25519",
+                "secp256r1",
+                "x448",
+                "secp521r1",
+                "secp384r1",
+                "ffdhe2048",
+                "ffdhe3072",
+                "ffdhe4096",
+                "ffdhe6144",
+                "ffdhe8192",
+            ][..],
+        ),
+        (
+            Some("ffdhe4096:secp384r1:ffdhe2048:X25519:secp521r1"),
+            &["ffdhe4096", "secp384r1", "ffdhe2048", "x25519", "secp521r1"][..],
+        ),
+    ] {
+        let leaf = pki.leaf(&LeafSpec::valid("groups.test"));
+        let server = blocking(move || {
+            let builder = OpensslServer::builder(&leaf).versions(&[TV::Tls13]);
+            match list {
+                Some(list) => builder.groups(list),
+                None => builder,
+            }
+            .start()
+            .unwrap()
+        })
+        .await;
+        let report = full_scan(&pki, "groups.test", server.addr(), None).await;
+        let groups: Vec<&str> = report
+            .key_exchange
+            .groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect();
+        assert_eq!(groups, expected, "{list:?}: {:?}", report.errors);
+        assert_eq!(report.key_exchange.server_group_preference, Some(true));
+    }
+}

@@ -40,6 +40,7 @@ mod fallback_scsv;
 mod forward_secrecy;
 mod freak;
 mod heartbleed;
+mod hello_intolerance;
 pub(crate) mod hsts;
 mod https_redirect;
 mod logjam;
@@ -123,6 +124,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     ccs_injection::CHECK,
     robot::CHECK,
     pq_key_exchange::CHECK,
+    hello_intolerance::CHECK,
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
@@ -304,6 +306,7 @@ pub(crate) mod testing {
                     },
                     cipher_suites: Vec::new(),
                     server_preference: None,
+                    intolerance: None,
                 })
                 .collect(),
             http: Some(HttpInfo {

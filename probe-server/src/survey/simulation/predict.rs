@@ -610,6 +610,7 @@ mod tests {
             supported: Some(true),
             cipher_suites: vec![suite],
             server_preference: None,
+            intolerance: None,
         }];
         let view = ServerView::from_report(&protocols, &KeyExchange::default());
         assert_eq!(view.versions[0].suites[0].dh_bits, Some(1024));

@@ -27,6 +27,8 @@ pub(crate) struct ClientHello {
     pub(crate) sslv2_format: bool,
     /// The SSL 2.0 cipher kinds (3 bytes each, as u32) of an SSL 2.0-format hello.
     pub(crate) sslv2_cipher_kinds: Vec<u32>,
+    /// The length of a TLS hello's body (after the handshake header); 0 for SSL 2.0.
+    pub(crate) length: usize,
 }
 
 impl ClientHello {
@@ -60,6 +62,7 @@ impl ClientHello {
             cipher_suites,
             compression_methods,
             extensions,
+            length: body.len(),
             ..Self::default()
         })
     }
@@ -101,6 +104,7 @@ impl ClientHello {
             extensions: Vec::new(),
             sslv2_format: true,
             sslv2_cipher_kinds: kinds,
+            length: 0,
         })
     }
 

@@ -218,6 +218,26 @@ pub enum RsaPadding {
     Flaky,
 }
 
+/// How a server refuses a hello for its form rather than what it asks (SSL Labs' "Protocol
+/// details" intolerances), as real stacks do; the probe must retry with a plainer hello.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intolerance {
+    /// Answers every well-formed hello.
+    None,
+    /// A fatal `decode_error` for a hello offering more than this many suites (wolfSSL's
+    /// limit is 150: `WOLFSSL_MAX_SUITE_SZ` 300 bytes).
+    SuiteCount(usize),
+    /// Closes the connection without a word when the hello asks for OCSP stapling
+    /// (status_request), as some wolfSSL and appliance configurations do.
+    StatusRequest,
+    /// Closes the connection when the hello's body is longer than this many bytes (the
+    /// 255/511-byte limits of old appliances).
+    LongHello(usize),
+    /// Closes the connection without an alert when it refuses a hello (no common version or
+    /// suite), as JSSE does to a hello offering only suites its certificate cannot serve.
+    SilentRefusal,
+}
+
 /// How a [`LegacyServer`] behaves.
 #[derive(Clone, Debug)]
 pub struct LegacyServerSpec {
@@ -251,6 +271,8 @@ pub struct LegacyServerSpec {
     pub rsa_padding: RsaPadding,
     /// How long one connection may last.
     pub connection_lifetime: Duration,
+    /// Hellos it refuses for their form.
+    pub intolerance: Intolerance,
 }
 
 impl LegacyServerSpec {
@@ -283,6 +305,7 @@ impl LegacyServerSpec {
             early_ccs: EarlyCcs::Reject,
             rsa_padding: RsaPadding::Uniform,
             connection_lifetime: Duration::from_secs(30),
+            intolerance: Intolerance::None,
         }
     }
 
@@ -488,8 +511,20 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
         }
     }
     let Some(hello) = hello else { return Ok(()) };
+    match spec.intolerance {
+        Intolerance::SuiteCount(most) if hello.cipher_suites.len() > most => {
+            let reply = wire::alert_record(0x0303, alert::FATAL, alert::DECODE_ERROR);
+            return wire::send(stream, &reply).await;
+        }
+        Intolerance::StatusRequest if hello.extension(ext::STATUS_REQUEST).is_some() => {
+            return Ok(());
+        }
+        Intolerance::LongHello(most) if hello.length > most => return Ok(()),
+        _ => {}
+    }
     let negotiated = match negotiate(&hello, spec) {
         Ok(negotiated) => negotiated,
+        Err(_) if spec.intolerance == Intolerance::SilentRefusal => return Ok(()),
         Err((version, description)) => {
             let reply = wire::alert_record(version, alert::FATAL, description);
             return wire::send(stream, &reply).await;

@@ -50,6 +50,8 @@ pub(crate) mod ext {
     pub(crate) const EC_POINT_FORMATS: u16 = 11;
     /// RFC 5246 §7.4.1.4.1.
     pub(crate) const SIGNATURE_ALGORITHMS: u16 = 13;
+    /// RFC 6066 §8 (OCSP stapling).
+    pub(crate) const STATUS_REQUEST: u16 = 5;
     /// RFC 6520 §2.
     pub(crate) const HEARTBEAT: u16 = 15;
     /// RFC 5746 §3.2.
