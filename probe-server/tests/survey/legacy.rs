@@ -84,7 +84,7 @@ async fn fallback_scsv_honoured_or_ignored() {
                 .iter()
                 .any(|c| c.finding_id.as_str() == "no-fallback-scsv")
         );
-        assert_eq!(report.rating.rules_version, "ssllabs-2009r/probe-3");
+        assert_eq!(report.rating.rules_version, shared::RATING_RULES_VERSION);
         assert_eq!(cap(&report, "poodle-sslv3"), Some(Grade::C));
     }
 }
