@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::groups::GroupSurvey;
 use super::suites::VersionSurvey;
+use crate::wire::tls12::Handshake;
 
 /// One value, published once, awaited by any number of probes.
 #[derive(Debug)]
@@ -63,6 +64,11 @@ pub(crate) struct Published {
     pub(crate) tls13_groups: Slot<GroupSurvey>,
     /// `None` when the curves were not listed (TLS 1.3 lists the groups).
     pub(crate) tls12_curves: Slot<Option<GroupSurvey>>,
+    /// The renegotiation probe's completed TLS 1.2 handshake (tickets offered), published
+    /// before it renegotiates: the ticket that resumption by ticket and Ticketbleed offer,
+    /// so that they need no full handshake of their own (published whenever TLS 1.2 is
+    /// supported, an error included).
+    pub(crate) tls12_ticketed: Slot<Result<Handshake, String>>,
 }
 
 impl Published {

@@ -12,13 +12,24 @@ use super::outcome::RenegotiationSeen;
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
 use super::tls12;
-use crate::wire::tls12::{ClientConfig, Renegotiation as Answer};
+use crate::wire::tls12::{ClientConfig, Handshake, Renegotiation as Answer};
 
-/// One connection: a full handshake, then a renegotiation in it.
-pub(crate) async fn renegotiation(prober: &Prober) -> Result<RenegotiationSeen, String> {
+/// One connection: a full handshake, then a renegotiation in it. The first handshake (and
+/// its ticket) goes to `publish` before the renegotiation, for the probes that resume it.
+pub(crate) async fn renegotiation(
+    prober: &Prober,
+    publish: impl FnOnce(Result<Handshake, String>),
+) -> Result<RenegotiationSeen, String> {
     let _slot = prober.slot().await;
     let config = tls12::config(prober);
-    let (mut connection, first) = tls12::connect(prober, &config).await?;
+    let (mut connection, first) = match tls12::connect(prober, &config).await {
+        Ok(connected) => connected,
+        Err(e) => {
+            publish(Err(e.clone()));
+            return Err(e);
+        }
+    };
+    publish(Ok(first.clone()));
     let extension = first.server_hello.renegotiation_info.is_some();
     let again = ClientConfig {
         renegotiation_info: extension,
@@ -61,8 +72,9 @@ impl Probe for Renegotiation {
 
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
+            let slot = &context.published.tls12_ticketed;
             let seen = match context.firsts.wait(ProtocolVersion::Tls12).await {
-                Some(true) => Some(renegotiation(context.prober).await),
+                Some(true) => Some(renegotiation(context.prober, |h| slot.publish(h)).await),
                 _ => None,
             };
             Box::new(move |observed: &mut Observed| observed.renegotiation = seen) as Recording

@@ -1,6 +1,7 @@
 //! TLS 1.2 session resumption, really resumed: a full handshake, then a second connection
 //! offering its session — once by session id (a full handshake without tickets, since a
-//! server issuing a ticket may give no session id), once by ticket (RFC 5077). Resumed
+//! server issuing a ticket may give no session id), once by ticket (RFC 5077; the ticket of
+//! the renegotiation probe's handshake, which is published for this). Resumed
 //! means an abbreviated handshake completed with the server's Finished checked. The full
 //! handshakes also say whether the Extended Master Secret (RFC 7627) is negotiated.
 
@@ -11,10 +12,14 @@ use super::outcome::ResumptionSeen;
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
 use super::tls12;
-use crate::wire::tls12::{ClientConfig, Resume};
+use crate::wire::tls12::{ClientConfig, Handshake, Resume};
 
-/// Up to four connections, two at a time.
-pub(crate) async fn resumption(prober: &Prober) -> Result<ResumptionSeen, String> {
+/// Up to three connections of its own, two at a time: the ticket comes from `ticketed`, the
+/// renegotiation probe's full handshake.
+pub(crate) async fn resumption(
+    prober: &Prober,
+    ticketed: impl std::future::Future<Output = Result<Handshake, String>>,
+) -> Result<ResumptionSeen, String> {
     let base = tls12::config(prober);
     let by_id = async {
         let config = ClientConfig {
@@ -33,7 +38,7 @@ pub(crate) async fn resumption(prober: &Prober) -> Result<ResumptionSeen, String
         Ok((first.extended_master_secret, Some(resumed)))
     };
     let by_ticket = async {
-        let first = tls12::handshake(prober, &base).await?;
+        let first = ticketed.await?;
         let Some(ticket) = &first.ticket else {
             return Ok::<_, String>((None, None));
         };
@@ -70,7 +75,11 @@ impl Probe for Tls12Resumption {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let seen = match context.firsts.wait(ProtocolVersion::Tls12).await {
-                Some(true) => Some(resumption(context.prober).await),
+                Some(true) => {
+                    let ticketed =
+                        async { (*context.published.tls12_ticketed.get().await).clone() };
+                    Some(resumption(context.prober, ticketed).await)
+                }
                 _ => None,
             };
             Box::new(move |observed: &mut Observed| observed.tls12_resumption = seen) as Recording

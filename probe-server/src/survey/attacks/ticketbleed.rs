@@ -9,15 +9,18 @@ use shared::{ProtocolVersion, Step};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
-use crate::survey::tls12;
 use crate::wire::ClientHello;
 use crate::wire::client_hello::random_bytes;
 use crate::wire::extensions::{ClientExtension, ext};
-use crate::wire::tls12::suites;
+use crate::wire::tls12::{Handshake, suites};
 
-/// Two connections: one for the ticket, one to offer it with a 1-byte session id.
-pub async fn ticketbleed(prober: &Prober) -> ProbeOutcome {
-    let first = match tls12::handshake(prober, &tls12::config(prober)).await {
+/// One connection of its own, offering with a 1-byte session id the ticket of `ticketed`
+/// (the renegotiation probe's full handshake).
+pub(crate) async fn ticketbleed(
+    prober: &Prober,
+    ticketed: impl std::future::Future<Output = Result<Handshake, String>>,
+) -> ProbeOutcome {
+    let first = match ticketed.await {
         Ok(first) => first,
         Err(e) => {
             return ProbeOutcome::Inconclusive(format!("no session ticket to test with: {e}"));
@@ -70,7 +73,11 @@ impl Probe for Ticketbleed {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.wait(ProtocolVersion::Tls12).await {
-                Some(true) => Some(ticketbleed(context.prober).await),
+                Some(true) => {
+                    let ticketed =
+                        async { (*context.published.tls12_ticketed.get().await).clone() };
+                    Some(ticketbleed(context.prober, ticketed).await)
+                }
                 _ => None,
             };
             Box::new(move |observed: &mut Observed| observed.ticketbleed = outcome) as Recording
