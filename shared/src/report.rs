@@ -309,6 +309,26 @@ pub struct Features {
     pub ocsp_stapling: Option<bool>,
     /// The ALPN protocols the server accepts, among h2 and http/1.1.
     pub alpn: Option<Vec<String>>,
+    /// The server completed a renegotiation the client asked for inside a TLS 1.2
+    /// connection (exercised, not inferred; a denial-of-service surface). Schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_renegotiation: Option<bool>,
+    /// A completed TLS 1.2 handshake negotiated the Extended Master Secret (RFC 7627).
+    /// Schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_master_secret: Option<bool>,
+    /// A TLS 1.2 session was resumed by its session id (abbreviated handshake completed, the
+    /// server's Finished checked); null when the server gave no session id or it was not
+    /// tested. Schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumption_by_session_id: Option<bool>,
+    /// A TLS 1.2 session was resumed by its ticket (RFC 5077), completed as above; null when
+    /// the server issued no ticket or it was not tested. Schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumption_by_ticket: Option<bool>,
+    /// The TLS 1.2 ticket's lifetime hint, in seconds. Schema 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_lifetime_hint: Option<u32>,
 }
 
 /// A known attack and whether the server is exposed.

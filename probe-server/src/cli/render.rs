@@ -151,6 +151,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     }
 
+    if let Some(sessions) = sessions(&report.features) {
+        row(&mut out, &p, "TLS 1.2", &sessions);
+    }
     if let Some(policy) = &report.policy {
         write_policy(&mut out, &p, policy);
     }
@@ -201,6 +204,43 @@ pub fn render(report: &Report, colour: bool) -> String {
         ))
     );
     out
+}
+
+/// What the completed TLS 1.2 handshakes showed, in one line: resumption (by session id, by
+/// ticket, the ticket's lifetime), the Extended Master Secret, client renegotiation; `None`
+/// when none of it was tested.
+fn sessions(features: &shared::Features) -> Option<String> {
+    let yes_no = |b: bool, yes: &str, no: &str| if b { yes.to_owned() } else { no.to_owned() };
+    let mut parts = Vec::new();
+    let ways: Vec<String> = [
+        (features.resumption_by_session_id, "by session id"),
+        (features.resumption_by_ticket, "by ticket"),
+    ]
+    .into_iter()
+    .filter_map(|(seen, how)| seen.map(|resumed| yes_no(resumed, how, &format!("not {how}"))))
+    .collect();
+    if !ways.is_empty() {
+        let mut text = format!("resumes {}", ways.join(", "));
+        if let Some(hint) = features.ticket_lifetime_hint {
+            let _ = write!(text, " (ticket lifetime {hint} s)");
+        }
+        parts.push(text);
+    }
+    if let Some(ems) = features.extended_master_secret {
+        parts.push(yes_no(
+            ems,
+            "Extended Master Secret",
+            "no Extended Master Secret",
+        ));
+    }
+    if let Some(accepted) = features.client_renegotiation {
+        parts.push(yes_no(
+            accepted,
+            "accepts client-initiated renegotiation",
+            "refuses client-initiated renegotiation",
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// One line saying what the grade means.
@@ -600,6 +640,29 @@ mod tests {
         );
         // Colours do not change the words.
         assert!(render(&report, true).contains("not compliant: 1 deviation"));
+    }
+
+    #[test]
+    fn the_tls12_row_says_how_sessions_resume_and_renegotiation_is_answered() {
+        let mut features = shared::Features::default();
+        assert_eq!(sessions(&features), None, "nothing tested, no row");
+        features.resumption_by_session_id = Some(false);
+        features.resumption_by_ticket = Some(true);
+        features.ticket_lifetime_hint = Some(7200);
+        features.extended_master_secret = Some(true);
+        features.client_renegotiation = Some(false);
+        assert_eq!(
+            sessions(&features).unwrap(),
+            "resumes not by session id, by ticket (ticket lifetime 7200 s) · Extended Master \
+             Secret · refuses client-initiated renegotiation"
+        );
+        let mut r = report();
+        r.features = features;
+        assert!(
+            render(&r, false).contains("TLS 1.2"),
+            "{}",
+            render(&r, false)
+        );
     }
 
     #[test]

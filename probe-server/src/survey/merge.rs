@@ -195,6 +195,26 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
         session_tickets: any(|f| f.server_hello.as_ref().is_some_and(|sh| sh.session_ticket)),
         ocsp_stapling: any(|f| f.certificate_status.is_some()),
         alpn: None,
+        client_renegotiation: match &renegotiation {
+            Some(Ok(seen)) => Some(seen.accepted),
+            _ => None,
+        },
+        extended_master_secret: match &tls12_resumption {
+            Some(Ok(seen)) => Some(seen.extended_master_secret),
+            _ => None,
+        },
+        resumption_by_session_id: match &tls12_resumption {
+            Some(Ok(seen)) => seen.session_id,
+            _ => None,
+        },
+        resumption_by_ticket: match &tls12_resumption {
+            Some(Ok(seen)) => seen.ticket,
+            _ => None,
+        },
+        ticket_lifetime_hint: match &tls12_resumption {
+            Some(Ok(seen)) => seen.ticket_lifetime_hint,
+            _ => None,
+        },
     };
     let fallback = match fallback {
         Some(outcome) => Some(outcome),
