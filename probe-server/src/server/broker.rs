@@ -28,7 +28,10 @@ use super::cache::{
     CacheConfig, Cached, Flight, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
 };
 use super::egress;
-use super::limits::{Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Ticket};
+use super::limits::{
+    Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Taken, Ticket,
+};
+use super::shared::RedisShared;
 use super::metrics::{Gauges, Metrics, Refusal};
 use crate::error::ProbeError;
 use crate::scan::{ScanRequest, ScanUpdate, Scanner};
@@ -84,6 +87,16 @@ pub struct ScanBroker {
 pub const HISTORY_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl ScanBroker {
+    /// Shares the report cache and the rate limits with the other replicas through Redis.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<RedisShared>>) -> Self {
+        self.cache = self.cache.with_shared(shared.clone());
+        self.clients = self.clients.with_shared(shared.clone(), "client");
+        self.targets = self.targets.with_shared(shared.clone(), "target");
+        self.refreshes = self.refreshes.with_shared(shared, "refresh");
+        self
+    }
+
     /// Records every full scan in `store`.
     #[must_use]
     pub fn with_store(mut self, store: Option<crate::store::Store>) -> Self {
@@ -132,6 +145,18 @@ impl ScanBroker {
                     return Ok(Answer::Cached(cached));
                 }
             }
+            // Then what the other replicas scanned, unless one runs here already.
+            if keys
+                .iter()
+                .all(|k| !matches!(self.cache.lookup(k, true, now), Lookup::Running(_)))
+            {
+                for k in &keys {
+                    if let Some(cached) = self.cache.lookup_shared(k).await {
+                        self.metrics.cache_hit();
+                        return Ok(Answer::Cached(cached));
+                    }
+                }
+            }
         }
         for k in &keys {
             if let Lookup::Running(flight) = self.cache.lookup(k, true, now) {
@@ -154,7 +179,7 @@ impl ScanBroker {
         // once the flight is registered, so that requests for the same target that come
         // meanwhile join it rather than each looking the name up.
         let permit = self.caps.reserve(&client).ok_or_else(|| self.at_cap())?;
-        let mut refunds = self.take_client_tokens(ask.refresh, client, now)?;
+        let mut refunds = self.take_client_tokens(ask.refresh, client, now).await?;
         let ticket = match self.admission.enter() {
             Ok(ticket) => ticket,
             Err(why) => {
@@ -216,10 +241,14 @@ impl ScanBroker {
     }
 
     /// The per-target rate limit for a scan that connects where `egress` says, or 429.
-    fn take_target_token(&self, egress: &Endpoint, target: &Target) -> Result<String, ApiFailure> {
+    async fn take_target_token(
+        &self,
+        egress: &Endpoint,
+        target: &Target,
+    ) -> Result<(String, Taken), ApiFailure> {
         let key = egress::rate_key(egress);
-        match self.targets.take(&key, Instant::now()) {
-            Ok(()) => Ok(key),
+        match self.targets.take_shared(&key, Instant::now()).await {
+            Ok(taken) => Ok((key, taken)),
             Err(wait) => {
                 self.metrics.refused(Refusal::TargetRateLimited);
                 Err(ApiFailure::new(
@@ -253,7 +282,7 @@ impl ScanBroker {
 
     /// A token from the client's limits (and its refresh limit), or 429 (giving back those
     /// already taken).
-    fn take_client_tokens(
+    async fn take_client_tokens(
         &self,
         refresh: bool,
         client: ClientKey,
@@ -261,7 +290,8 @@ impl ScanBroker {
     ) -> Result<Refunds, ApiFailure> {
         let mut taken = Refunds::default();
         if refresh {
-            if let Err(wait) = self.refreshes.take(&client, now) {
+            let taken_refresh = self.refreshes.take_shared(&client, now).await;
+            if let Err(wait) = taken_refresh {
                 self.metrics.refused(Refusal::RefreshRateLimited);
                 return Err(ApiFailure::new(
                     ErrorCode::RateLimited,
@@ -270,9 +300,10 @@ impl ScanBroker {
                 )
                 .retry_after(wait));
             }
-            taken.refresh = Some(client);
+            taken.refresh = taken_refresh.ok().map(|t| (client, t));
         }
-        if let Err(wait) = self.clients.take(&client, now) {
+        let taken_client = self.clients.take_shared(&client, now).await;
+        if let Err(wait) = taken_client {
             taken.refund(self);
             self.metrics.refused(Refusal::ClientRateLimited);
             return Err(
@@ -280,7 +311,7 @@ impl ScanBroker {
                     .retry_after(wait),
             );
         }
-        taken.client = Some(client);
+        taken.client = taken_client.ok().map(|t| (client, t));
         Ok(taken)
     }
 
@@ -338,6 +369,10 @@ impl ScanBroker {
             let mut guard = guard;
             let (outcome, about_the_target) =
                 guard.broker.run(&guard.flight, ticket, &request).await;
+            if about_the_target {
+                // In Redis before anyone is told, so that the next request anywhere hits.
+                guard.broker.cache.store_shared(&guard.key, &outcome).await;
+            }
             guard.finish(outcome, about_the_target);
         });
     }
@@ -351,14 +386,14 @@ impl ScanBroker {
         let outcome = match egress::resolve_egress(&self.scanner, &request.target).await {
             Err(error) => Err(ApiFailure::from(error)),
             Ok(egress) => {
-                let target_key = match self.take_target_token(&egress, &request.target) {
+                let target_key = match self.take_target_token(&egress, &request.target).await {
                     Ok(key) => key,
                     Err(failure) => return (Err(failure), false),
                 };
                 let _slot = match ticket.admit().await {
                     Ok(slot) => slot,
                     Err(why) => {
-                        self.targets.refund(&target_key);
+                        self.targets.refund_taken(&target_key.0, target_key.1);
                         return (Err(self.not_admitted(why)), false);
                     }
                 };
@@ -485,21 +520,21 @@ impl ScanBroker {
 /// Tokens taken for a scan that may yet not start.
 #[derive(Debug, Default)]
 struct Refunds {
-    refresh: Option<ClientKey>,
-    client: Option<ClientKey>,
-    target: Option<String>,
+    refresh: Option<(ClientKey, Taken)>,
+    client: Option<(ClientKey, Taken)>,
+    target: Option<(String, Taken)>,
 }
 
 impl Refunds {
     fn refund(&mut self, broker: &ScanBroker) {
-        if let Some(client) = self.refresh.take() {
-            broker.refreshes.refund(&client);
+        if let Some((client, taken)) = self.refresh.take() {
+            broker.refreshes.refund_taken(&client, taken);
         }
-        if let Some(client) = self.client.take() {
-            broker.clients.refund(&client);
+        if let Some((client, taken)) = self.client.take() {
+            broker.clients.refund_taken(&client, taken);
         }
-        if let Some(target) = self.target.take() {
-            broker.targets.refund(&target);
+        if let Some((target, taken)) = self.target.take() {
+            broker.targets.refund_taken(&target, taken);
         }
     }
 }
