@@ -932,8 +932,14 @@ mod tests {
         let settings = ServeOptions::default().into_settings().unwrap();
         assert_eq!(settings.serve.redis, None);
         let toml = "redis = \"redis://127.0.0.1:6379/0\"";
-        let settings = ServeOptions::from_toml(toml).unwrap().into_settings().unwrap();
-        assert_eq!(settings.serve.redis.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        let settings = ServeOptions::from_toml(toml)
+            .unwrap()
+            .into_settings()
+            .unwrap();
+        assert_eq!(
+            settings.serve.redis.as_deref(),
+            Some("redis://127.0.0.1:6379/0")
+        );
         let bad = ServeOptions {
             redis: Some("http://cache".into()),
             ..ServeOptions::default()

@@ -31,8 +31,8 @@ use super::egress;
 use super::limits::{
     Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Taken, Ticket,
 };
-use super::shared::RedisShared;
 use super::metrics::{Gauges, Metrics, Refusal};
+use super::shared::RedisShared;
 use crate::error::ProbeError;
 use crate::scan::{ScanRequest, ScanUpdate, Scanner};
 use crate::target::Target;

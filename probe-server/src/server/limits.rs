@@ -167,9 +167,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             return Ok(Taken::Local);
         }
         if let Some((shared, kind)) = &self.shared
-            && let Some(answer) = shared
-                .take(kind, &key.to_string(), self.per_minute)
-                .await
+            && let Some(answer) = shared.take(kind, &key.to_string(), self.per_minute).await
         {
             return answer.map(|()| Taken::Shared);
         }

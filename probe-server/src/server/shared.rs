@@ -211,7 +211,9 @@ impl RedisShared {
         Some(if admitted == 1 {
             Ok(())
         } else {
-            Err(Duration::from_millis(u64::try_from(left.max(1)).unwrap_or(1)))
+            Err(Duration::from_millis(
+                u64::try_from(left.max(1)).unwrap_or(1),
+            ))
         })
     }
 
@@ -299,7 +301,8 @@ mod tests {
         let report = decode(&encode(&Ok(Bytes::from_static(b"{\"a\":1}")))).unwrap();
         assert_eq!(report.outcome.unwrap(), Bytes::from_static(b"{\"a\":1}"));
         assert!(report.age < Duration::from_secs(5));
-        let failure = ApiFailure::new(ErrorCode::Timeout, "slow").retry_after(Duration::from_secs(7));
+        let failure =
+            ApiFailure::new(ErrorCode::Timeout, "slow").retry_after(Duration::from_secs(7));
         let back = decode(&encode(&Err(failure))).unwrap().outcome.unwrap_err();
         assert_eq!(back.code(), ErrorCode::Timeout);
         assert_eq!(back.error.message, "slow");

@@ -33,6 +33,7 @@ pub mod openssl_server;
 pub mod pki;
 pub mod postgres_server;
 pub(crate) mod process;
+pub mod redis_server;
 pub mod tls_server;
 pub mod version;
 
@@ -46,5 +47,6 @@ pub use nginx_server::{NginxServer, NginxServerBuilder};
 pub use openssl_server::{OpensslServer, OpensslServerBuilder};
 pub use pki::{Leaf, LeafIssuer, LeafKey, LeafSpec, TestPki};
 pub use postgres_server::PostgresServer;
+pub use redis_server::RedisServer;
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;
