@@ -455,7 +455,7 @@ pub struct ServeOptions {
 
     // ---- Replicas ----
     /// A Redis that replicas behind one load balancer share (redis://[:password@]host[:port][/db]):
-    /// the report cache and every rate limit then hold for all of them. Redis down or slow
+    /// the report cache, every rate limit and single-flight then hold for all of them. Redis down or slow
     /// (no answer in 500 ms): each replica falls back to its own structures, logs it once,
     /// counts probe_redis_fallbacks_total, and shares again when Redis answers.
     /// [default: none: this process's own cache and limits]

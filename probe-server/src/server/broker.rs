@@ -80,6 +80,21 @@ pub struct ScanBroker {
     runtime: tokio::runtime::Handle,
     /// Where full scans are recorded.
     store: Option<crate::store::Store>,
+    /// How long a replica's cluster-wide scan lock holds (`--redis`): the longest a scan may
+    /// wait in the queue and run, and some margin. A holder that dies blocks its target no
+    /// longer than this.
+    lease: Duration,
+}
+
+/// How often a replica following another's scan (`--redis`) looks for its outcome.
+const FOLLOW_POLL: Duration = Duration::from_millis(50);
+
+/// Who scans a target, with `--redis`.
+enum Lead {
+    /// This replica, holding the lock with this fencing token (`None`: without Redis).
+    Leader(Option<i64>),
+    /// Another replica did; its outcome.
+    Followed(Outcome),
 }
 
 /// The longest a scan's answer waits for its history row to be written: a slow or
@@ -112,6 +127,7 @@ impl ScanBroker {
         runtime: tokio::runtime::Handle,
     ) -> Self {
         Self {
+            lease: scanner.timeouts.scan + limits.queue_wait + Duration::from_secs(5),
             scanner: Arc::new(scanner),
             cache: ReportCache::new(cache),
             admission: Admission::new(limits),
@@ -367,14 +383,83 @@ impl ScanBroker {
         };
         self.runtime.spawn(async move {
             let mut guard = guard;
-            let (outcome, about_the_target) =
-                guard.broker.run(&guard.flight, ticket, &request).await;
-            if about_the_target {
-                // In Redis before anyone is told, so that the next request anywhere hits.
-                guard.broker.cache.store_shared(&guard.key, &outcome).await;
-            }
+            let broker = guard.broker.clone();
+            let (outcome, about_the_target) = match broker.lead_or_follow(&guard.key).await {
+                Lead::Followed(outcome) => {
+                    broker.metrics.joined();
+                    (outcome, true)
+                }
+                Lead::Leader(token) => {
+                    let (outcome, about_the_target) =
+                        broker.run(&guard.flight, ticket, &request).await;
+                    if about_the_target {
+                        // In Redis before anyone is told, so that the next request anywhere
+                        // hits, and before the lock goes, so that no follower misses it.
+                        broker.cache.store_shared(&guard.key, &outcome).await;
+                    }
+                    if let (Some(token), Some(shared)) = (token, broker.cache.shared()) {
+                        shared.unlock(&guard.key, token).await;
+                    }
+                    (outcome, about_the_target)
+                }
+            };
             guard.finish(outcome, about_the_target);
         });
+    }
+
+    /// With `--redis`: one scan of `key` cluster-wide. Takes the target's lock, or — another
+    /// replica holding it — waits for that replica's outcome in the shared cache, or for its
+    /// lock to go (finished without a stored outcome, or its holder died and the lease ran
+    /// out), and then tries to take it. Redis not answering: this replica scans.
+    async fn lead_or_follow(&self, key: &ScanKey) -> Lead {
+        let Some(shared) = self.cache.shared() else {
+            return Lead::Leader(None);
+        };
+        // Bounded: a lease, some margin, and the polls are spaced.
+        let deadline = Instant::now() + self.lease + Duration::from_secs(5);
+        // What Redis holds now (a refresh's old report, say) is not the outcome waited for:
+        // only another stored after it is.
+        let before = match shared.get_stamped(key).await {
+            None => return Lead::Leader(None),
+            Some(found) => found.map(|(stamp, _)| stamp),
+        };
+        let stored_since_start = |found: Option<(u64, Cached)>| {
+            found
+                .filter(|(stamp, _)| Some(*stamp) != before)
+                .map(|(_, cached)| cached)
+        };
+        while Instant::now() < deadline {
+            match shared.lock(key, self.lease).await {
+                None => return Lead::Leader(None),
+                Some(Some(token)) => return Lead::Leader(Some(token)),
+                Some(None) => {}
+            }
+            while Instant::now() < deadline {
+                tokio::time::sleep(FOLLOW_POLL).await;
+                match shared.get_stamped(key).await {
+                    None => return Lead::Leader(None),
+                    Some(found) => {
+                        if let Some(cached) = stored_since_start(found) {
+                            return Lead::Followed(cached.outcome);
+                        }
+                    }
+                }
+                match shared.is_locked(key).await {
+                    None => return Lead::Leader(None),
+                    Some(true) => {}
+                    Some(false) => {
+                        // Stored and released between the two reads?
+                        if let Some(Some(found)) = shared.get_stamped(key).await
+                            && let Some(cached) = stored_since_start(Some(found))
+                        {
+                            return Lead::Followed(cached.outcome);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Lead::Leader(None)
     }
 
     /// The scan's outcome, and whether it says something about the target (and may be

@@ -197,6 +197,11 @@ impl ReportCache {
         self
     }
 
+    /// The replicas' Redis, if shared.
+    pub fn shared(&self) -> Option<&Arc<RedisShared>> {
+        self.shared.as_ref()
+    }
+
     /// A fresh outcome another replica (or this one) stored in Redis; `None` without
     /// `--redis`, on a miss, or when Redis does not answer.
     pub async fn lookup_shared(&self, key: &ScanKey) -> Option<Cached> {

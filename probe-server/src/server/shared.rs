@@ -1,5 +1,6 @@
-//! State shared by replicas through Redis (`serve --redis`): the report cache and the rate-limit
-//! windows. Without `--redis` none of this exists and the in-process structures
+//! State shared by replicas through Redis (`serve --redis`): the report cache, the rate-limit
+//! windows, and the scan locks that make single-flight cluster-wide (see
+//! `ScanBroker::lead_or_follow`). Without `--redis` none of this exists and the in-process structures
 //! ([`ReportCache`](super::cache::ReportCache), [`RateLimiter`](super::limits::RateLimiter))
 //! are the whole story; with it they ask Redis first and keep their local state as the
 //! fallback.
@@ -58,6 +59,21 @@ if n > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 ";
 
+/// Takes the scan lock of a target for ARGV[1] ms if nobody holds it, with a fencing token
+/// from one counter (KEYS[2]) so that a holder whose lease ran out cannot release the lock of
+/// the next. Returns the token, or 0 when another replica holds the lock.
+const LOCK: &str = r"
+local token = redis.call('INCR', KEYS[2])
+if redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[1]) then return token end
+return 0
+";
+
+/// Releases the lock if it is still the one taken with token ARGV[1].
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
 /// The Redis side of the shared state (see the module docs).
 pub struct RedisShared {
     client: redis::Client,
@@ -69,6 +85,8 @@ pub struct RedisShared {
     skip_until: Mutex<Option<Instant>>,
     take: Script,
     refund: Script,
+    lock: Script,
+    unlock: Script,
 }
 
 impl std::fmt::Debug for RedisShared {
@@ -99,6 +117,8 @@ impl RedisShared {
             skip_until: Mutex::new(None),
             take: Script::new(TAKE),
             refund: Script::new(REFUND),
+            lock: Script::new(LOCK),
+            unlock: Script::new(UNLOCK),
         }))
     }
 
@@ -166,6 +186,12 @@ impl RedisShared {
 
     /// The cached outcome for `key`: `None` when Redis did not answer, `Some(None)` on a miss.
     pub async fn get_report(&self, key: &ScanKey) -> Option<Option<Cached>> {
+        Some(self.get_stamped(key).await?.map(|(_, cached)| cached))
+    }
+
+    /// [`get_report`](Self::get_report), with when the outcome was stored (ms since the
+    /// epoch, as the replica that stored it saw it): what tells one outcome from the next.
+    pub async fn get_stamped(&self, key: &ScanKey) -> Option<Option<(u64, Cached)>> {
         let name = report_key(key);
         let value: Option<Vec<u8>> = self
             .run("get report", |mut c| async move { c.get(name).await })
@@ -228,6 +254,50 @@ impl RedisShared {
     }
 }
 
+impl RedisShared {
+    /// Takes the cluster-wide scan lock of `key` for `lease`: `None` when Redis did not
+    /// answer, `Some(None)` when another replica holds it, else the lock's fencing token.
+    pub async fn lock(&self, key: &ScanKey, lease: Duration) -> Option<Option<i64>> {
+        let name = lock_key(key);
+        let millis = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+        let token: i64 = self
+            .run("take a scan lock", |mut c| async move {
+                self.lock
+                    .key(name)
+                    .key(format!("{PREFIX}fence"))
+                    .arg(millis)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Some((token > 0).then_some(token))
+    }
+
+    /// Whether some replica holds the scan lock of `key` (`None`: Redis did not answer).
+    pub async fn is_locked(&self, key: &ScanKey) -> Option<bool> {
+        let name = lock_key(key);
+        self.run(
+            "read a scan lock",
+            |mut c| async move { c.exists(name).await },
+        )
+        .await
+    }
+
+    /// Releases the scan lock of `key` if it is still the one `token` took.
+    pub async fn unlock(&self, key: &ScanKey, token: i64) {
+        let name = lock_key(key);
+        let _: Option<i64> = self
+            .run("release a scan lock", |mut c| async move {
+                self.unlock.key(name).arg(token).invoke_async(&mut c).await
+            })
+            .await;
+    }
+}
+
+fn lock_key(key: &ScanKey) -> String {
+    format!("{PREFIX}lock:{}", &report_key(key)[PREFIX.len()..])
+}
+
 fn report_key(key: &ScanKey) -> String {
     let endpoint = key.endpoint.map(|e| e.to_string()).unwrap_or_default();
     format!(
@@ -273,9 +343,10 @@ fn encode(outcome: &Outcome) -> Vec<u8> {
 }
 
 /// The inverse of [`encode`]; `None` for anything else (another version's value: a miss).
-fn decode(value: &[u8]) -> Option<Cached> {
+fn decode(value: &[u8]) -> Option<(u64, Cached)> {
     let stamp: [u8; 8] = value.get(..8)?.try_into().ok()?;
-    let age = Duration::from_millis(unix_millis().saturating_sub(u64::from_be_bytes(stamp)));
+    let stamp = u64::from_be_bytes(stamp);
+    let age = Duration::from_millis(unix_millis().saturating_sub(stamp));
     let body = value.get(9..)?;
     let outcome = match value.get(8)? {
         b'R' => Ok(Bytes::copy_from_slice(body)),
@@ -288,7 +359,7 @@ fn decode(value: &[u8]) -> Option<Cached> {
         }
         _ => return None,
     };
-    Some(Cached { outcome, age })
+    Some((stamp, Cached { outcome, age }))
 }
 
 #[cfg(test)]
@@ -298,12 +369,17 @@ mod tests {
 
     #[test]
     fn outcomes_survive_the_round_trip_and_junk_is_a_miss() {
-        let report = decode(&encode(&Ok(Bytes::from_static(b"{\"a\":1}")))).unwrap();
+        let (stamp, report) = decode(&encode(&Ok(Bytes::from_static(b"{\"a\":1}")))).unwrap();
+        assert!(stamp > 0);
         assert_eq!(report.outcome.unwrap(), Bytes::from_static(b"{\"a\":1}"));
         assert!(report.age < Duration::from_secs(5));
         let failure =
             ApiFailure::new(ErrorCode::Timeout, "slow").retry_after(Duration::from_secs(7));
-        let back = decode(&encode(&Err(failure))).unwrap().outcome.unwrap_err();
+        let back = decode(&encode(&Err(failure)))
+            .unwrap()
+            .1
+            .outcome
+            .unwrap_err();
         assert_eq!(back.code(), ErrorCode::Timeout);
         assert_eq!(back.error.message, "slow");
         assert_eq!(back.retry_after, Some(7));

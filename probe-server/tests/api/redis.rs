@@ -11,7 +11,9 @@ use probe_server::target::resolve::StaticResolver;
 use shared::{ErrorCode, Report};
 use testbed::{RedisServer, TestPki};
 
-use crate::helpers::{AppSpec, Tarpit, TestApp, closed_port, error_of, good_server, spawn_app};
+use crate::helpers::{
+    AppSpec, SlowRelay, Tarpit, TestApp, closed_port, error_of, good_server, spawn_app,
+};
 
 fn loopback() -> IpAddr {
     IpAddr::from([127, 0, 0, 1])
@@ -198,4 +200,129 @@ async fn a_redis_that_never_answers_holds_no_request() {
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(fallbacks(&metrics) >= 1, "{metrics}");
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_requests_across_replicas_make_one_scan() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    let server = good_server(&pki, "once.test").await;
+    // Each connection held a moment, so that the ten requests overlap the scan.
+    let relay = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], server.port())),
+        Duration::from_millis(200),
+    )
+    .await;
+    let (a, b) = replicas(&pki, &redis, &["once.test"]).await;
+    let url = format!("/api/v1/probe?host=once.test&port={}&refresh=1", relay.port);
+
+    // One scan alone, for its count of connections (and an older report in Redis, which the
+    // followers below must not take for the new one).
+    let response = a.get(&url).await;
+    assert_eq!(response.status(), 200);
+    let one_scan = relay.connections();
+    assert!(one_scan >= 1);
+
+    let a = Arc::new(a);
+    let b = Arc::new(b);
+    let mut asks = Vec::new();
+    for i in 0..10 {
+        let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let url = url.clone();
+        asks.push(tokio::spawn(async move {
+            let response = app.get(&url).await;
+            let status = response.status().as_u16();
+            let report: Report = response.json().await.unwrap();
+            (status, report.scanned_at)
+        }));
+    }
+    let mut answers = Vec::new();
+    for ask in asks {
+        answers.push(ask.await.unwrap());
+    }
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
+    assert_eq!(
+        relay.connections(),
+        2 * one_scan,
+        "the ten requests made one scan between them"
+    );
+    let first = &answers[0].1;
+    assert!(
+        answers.iter().all(|(_, at)| at == first),
+        "one report for all"
+    );
+    let (Ok(a), Ok(b)) = (Arc::try_unwrap(a), Arc::try_unwrap(b)) else {
+        panic!("the apps are still shared");
+    };
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_killed_mid_scan_leaves_the_target_to_another_after_its_lease() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    // Replica A, the real binary, scans `dead.test` through a relay that holds every
+    // connection: it takes the target's lock and is killed -9 in the middle of the scan.
+    let hold = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], closed_port())),
+        Duration::from_secs(60),
+    )
+    .await;
+    let root = pki.root_pem().display().to_string();
+    let rule = format!("dead.test:443:127.0.0.1:{}", hold.port);
+    let redis_url = redis.url();
+    // Lease: the scan timeout, the queue wait and 5 s, so 3 + 1 + 5 = 9 s.
+    let mut a = crate::cli::serve(
+        &[
+            "--allow-private",
+            "--ca-file",
+            &root,
+            "--connect-to",
+            &rule,
+            "--timeout",
+            "3",
+            "--queue-wait",
+            "1",
+            "--redis",
+            &redis_url,
+        ],
+        &[],
+    )
+    .await;
+    let asked = tokio::spawn({
+        let url = a.url("/api/v1/probe?host=dead.test&quick=1");
+        async move { reqwest::get(url).await }
+    });
+    for _ in 0..500 {
+        if hold.connections() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(hold.connections() > 0, "A started its scan");
+    a.child.start_kill().unwrap();
+    a.child.wait().await.unwrap();
+    assert!(asked.await.unwrap().is_err(), "A died before answering");
+
+    // Replica B (in-process) reaches the real site: it waits out A's lease, then scans.
+    let server = good_server(&pki, "dead.test").await;
+    let mut spec = AppSpec::new(&pki).unlimited();
+    spec.connect_to = vec![format!("dead.test:443:127.0.0.1:{}", server.port())];
+    spec.redis = Some(redis.url());
+    let b = spawn_app(spec).await;
+    let response = tokio::time::timeout(
+        Duration::from_secs(60),
+        b.get("/api/v1/probe?host=dead.test&quick=1"),
+    )
+    .await
+    .expect("the dead replica's lock does not block the target for good");
+    assert_eq!(response.status(), 200);
+    let report: Report = response.json().await.unwrap();
+    assert!(report.trust.trusted);
+    assert!(server.connections() > 0, "B scanned it itself");
+    b.stop().await;
 }
