@@ -453,6 +453,21 @@ pub struct ServeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 
+    // ---- Replicas ----
+    /// A Redis that replicas behind one load balancer share (redis://[:password@]host[:port][/db]):
+    /// the report cache, every rate limit and single-flight then hold for all of them. Redis down or slow
+    /// (no answer in 500 ms): each replica falls back to its own structures, logs it once,
+    /// counts probe_redis_fallbacks_total, and shares again when Redis answers.
+    /// [default: none: this process's own cache and limits]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROBE_REDIS",
+        help_heading = "Replicas"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<String>,
+
     // ---- Logging ----
     /// Log format, to standard error. [default: human]
     #[arg(
@@ -763,6 +778,9 @@ impl ServeOptions {
             handle_signals: true,
         };
 
+        if let Some(url) = &self.redis {
+            crate::server::shared::check_url(url).map_err(ConfigError)?;
+        }
         let history = match (self.history, self.database, self.data_dir) {
             (Some(false), Some(_), _) | (Some(false), _, Some(_)) => {
                 return Err(ConfigError(
@@ -798,6 +816,7 @@ impl ServeOptions {
                 cache,
                 http,
                 store: None,
+                redis: self.redis,
             },
             log_format: self.log_format.unwrap_or_default(),
             log_filter: self
@@ -906,6 +925,27 @@ mod tests {
         ] {
             assert!(options.into_settings().is_err());
         }
+    }
+
+    #[test]
+    fn redis_is_off_by_default_and_a_bad_url_is_refused() {
+        let settings = ServeOptions::default().into_settings().unwrap();
+        assert_eq!(settings.serve.redis, None);
+        let toml = "redis = \"redis://127.0.0.1:6379/0\"";
+        let settings = ServeOptions::from_toml(toml)
+            .unwrap()
+            .into_settings()
+            .unwrap();
+        assert_eq!(
+            settings.serve.redis.as_deref(),
+            Some("redis://127.0.0.1:6379/0")
+        );
+        let bad = ServeOptions {
+            redis: Some("http://cache".into()),
+            ..ServeOptions::default()
+        };
+        let error = bad.into_settings().unwrap_err().to_string();
+        assert!(error.contains("--redis"), "{error}");
     }
 
     #[test]

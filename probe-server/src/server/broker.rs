@@ -28,8 +28,11 @@ use super::cache::{
     CacheConfig, Cached, Flight, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
 };
 use super::egress;
-use super::limits::{Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Ticket};
+use super::limits::{
+    Admission, ClientCaps, Limits, NotAdmitted, RateLimiter, ScanPermit, Taken, Ticket,
+};
 use super::metrics::{Gauges, Metrics, Refusal};
+use super::shared::RedisShared;
 use crate::error::ProbeError;
 use crate::scan::{ScanRequest, ScanUpdate, Scanner};
 use crate::target::Target;
@@ -77,6 +80,21 @@ pub struct ScanBroker {
     runtime: tokio::runtime::Handle,
     /// Where full scans are recorded.
     store: Option<crate::store::Store>,
+    /// How long a replica's cluster-wide scan lock holds (`--redis`): the longest a scan may
+    /// wait in the queue and run, and some margin. A holder that dies blocks its target no
+    /// longer than this.
+    lease: Duration,
+}
+
+/// How often a replica following another's scan (`--redis`) looks for its outcome.
+const FOLLOW_POLL: Duration = Duration::from_millis(50);
+
+/// Who scans a target, with `--redis`.
+enum Lead {
+    /// This replica, holding the lock with this fencing token (`None`: without Redis).
+    Leader(Option<i64>),
+    /// Another replica did; its outcome.
+    Followed(Outcome),
 }
 
 /// The longest a scan's answer waits for its history row to be written: a slow or
@@ -84,6 +102,16 @@ pub struct ScanBroker {
 pub const HISTORY_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl ScanBroker {
+    /// Shares the report cache and the rate limits with the other replicas through Redis.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<RedisShared>>) -> Self {
+        self.cache = self.cache.with_shared(shared.clone());
+        self.clients = self.clients.with_shared(shared.clone(), "client");
+        self.targets = self.targets.with_shared(shared.clone(), "target");
+        self.refreshes = self.refreshes.with_shared(shared, "refresh");
+        self
+    }
+
     /// Records every full scan in `store`.
     #[must_use]
     pub fn with_store(mut self, store: Option<crate::store::Store>) -> Self {
@@ -99,6 +127,7 @@ impl ScanBroker {
         runtime: tokio::runtime::Handle,
     ) -> Self {
         Self {
+            lease: scanner.timeouts.scan + limits.queue_wait + Duration::from_secs(5),
             scanner: Arc::new(scanner),
             cache: ReportCache::new(cache),
             admission: Admission::new(limits),
@@ -132,6 +161,18 @@ impl ScanBroker {
                     return Ok(Answer::Cached(cached));
                 }
             }
+            // Then what the other replicas scanned, unless one runs here already.
+            if keys
+                .iter()
+                .all(|k| !matches!(self.cache.lookup(k, true, now), Lookup::Running(_)))
+            {
+                for k in &keys {
+                    if let Some(cached) = self.cache.lookup_shared(k).await {
+                        self.metrics.cache_hit();
+                        return Ok(Answer::Cached(cached));
+                    }
+                }
+            }
         }
         for k in &keys {
             if let Lookup::Running(flight) = self.cache.lookup(k, true, now) {
@@ -154,7 +195,7 @@ impl ScanBroker {
         // once the flight is registered, so that requests for the same target that come
         // meanwhile join it rather than each looking the name up.
         let permit = self.caps.reserve(&client).ok_or_else(|| self.at_cap())?;
-        let mut refunds = self.take_client_tokens(ask.refresh, client, now)?;
+        let mut refunds = self.take_client_tokens(ask.refresh, client, now).await?;
         let ticket = match self.admission.enter() {
             Ok(ticket) => ticket,
             Err(why) => {
@@ -216,10 +257,14 @@ impl ScanBroker {
     }
 
     /// The per-target rate limit for a scan that connects where `egress` says, or 429.
-    fn take_target_token(&self, egress: &Endpoint, target: &Target) -> Result<String, ApiFailure> {
+    async fn take_target_token(
+        &self,
+        egress: &Endpoint,
+        target: &Target,
+    ) -> Result<(String, Taken), ApiFailure> {
         let key = egress::rate_key(egress);
-        match self.targets.take(&key, Instant::now()) {
-            Ok(()) => Ok(key),
+        match self.targets.take_shared(&key, Instant::now()).await {
+            Ok(taken) => Ok((key, taken)),
             Err(wait) => {
                 self.metrics.refused(Refusal::TargetRateLimited);
                 Err(ApiFailure::new(
@@ -253,7 +298,7 @@ impl ScanBroker {
 
     /// A token from the client's limits (and its refresh limit), or 429 (giving back those
     /// already taken).
-    fn take_client_tokens(
+    async fn take_client_tokens(
         &self,
         refresh: bool,
         client: ClientKey,
@@ -261,7 +306,8 @@ impl ScanBroker {
     ) -> Result<Refunds, ApiFailure> {
         let mut taken = Refunds::default();
         if refresh {
-            if let Err(wait) = self.refreshes.take(&client, now) {
+            let taken_refresh = self.refreshes.take_shared(&client, now).await;
+            if let Err(wait) = taken_refresh {
                 self.metrics.refused(Refusal::RefreshRateLimited);
                 return Err(ApiFailure::new(
                     ErrorCode::RateLimited,
@@ -270,9 +316,10 @@ impl ScanBroker {
                 )
                 .retry_after(wait));
             }
-            taken.refresh = Some(client);
+            taken.refresh = taken_refresh.ok().map(|t| (client, t));
         }
-        if let Err(wait) = self.clients.take(&client, now) {
+        let taken_client = self.clients.take_shared(&client, now).await;
+        if let Err(wait) = taken_client {
             taken.refund(self);
             self.metrics.refused(Refusal::ClientRateLimited);
             return Err(
@@ -280,7 +327,7 @@ impl ScanBroker {
                     .retry_after(wait),
             );
         }
-        taken.client = Some(client);
+        taken.client = taken_client.ok().map(|t| (client, t));
         Ok(taken)
     }
 
@@ -336,10 +383,83 @@ impl ScanBroker {
         };
         self.runtime.spawn(async move {
             let mut guard = guard;
-            let (outcome, about_the_target) =
-                guard.broker.run(&guard.flight, ticket, &request).await;
+            let broker = guard.broker.clone();
+            let (outcome, about_the_target) = match broker.lead_or_follow(&guard.key).await {
+                Lead::Followed(outcome) => {
+                    broker.metrics.joined();
+                    (outcome, true)
+                }
+                Lead::Leader(token) => {
+                    let (outcome, about_the_target) =
+                        broker.run(&guard.flight, ticket, &request).await;
+                    if about_the_target {
+                        // In Redis before anyone is told, so that the next request anywhere
+                        // hits, and before the lock goes, so that no follower misses it.
+                        broker.cache.store_shared(&guard.key, &outcome).await;
+                    }
+                    if let (Some(token), Some(shared)) = (token, broker.cache.shared()) {
+                        shared.unlock(&guard.key, token).await;
+                    }
+                    (outcome, about_the_target)
+                }
+            };
             guard.finish(outcome, about_the_target);
         });
+    }
+
+    /// With `--redis`: one scan of `key` cluster-wide. Takes the target's lock, or — another
+    /// replica holding it — waits for that replica's outcome in the shared cache, or for its
+    /// lock to go (finished without a stored outcome, or its holder died and the lease ran
+    /// out), and then tries to take it. Redis not answering: this replica scans.
+    async fn lead_or_follow(&self, key: &ScanKey) -> Lead {
+        let Some(shared) = self.cache.shared() else {
+            return Lead::Leader(None);
+        };
+        // Bounded: a lease, some margin, and the polls are spaced.
+        let deadline = Instant::now() + self.lease + Duration::from_secs(5);
+        // What Redis holds now (a refresh's old report, say) is not the outcome waited for:
+        // only another stored after it is.
+        let before = match shared.get_stamped(key).await {
+            None => return Lead::Leader(None),
+            Some(found) => found.map(|(stamp, _)| stamp),
+        };
+        let stored_since_start = |found: Option<(u64, Cached)>| {
+            found
+                .filter(|(stamp, _)| Some(*stamp) != before)
+                .map(|(_, cached)| cached)
+        };
+        while Instant::now() < deadline {
+            match shared.lock(key, self.lease).await {
+                None => return Lead::Leader(None),
+                Some(Some(token)) => return Lead::Leader(Some(token)),
+                Some(None) => {}
+            }
+            while Instant::now() < deadline {
+                tokio::time::sleep(FOLLOW_POLL).await;
+                match shared.get_stamped(key).await {
+                    None => return Lead::Leader(None),
+                    Some(found) => {
+                        if let Some(cached) = stored_since_start(found) {
+                            return Lead::Followed(cached.outcome);
+                        }
+                    }
+                }
+                match shared.is_locked(key).await {
+                    None => return Lead::Leader(None),
+                    Some(true) => {}
+                    Some(false) => {
+                        // Stored and released between the two reads?
+                        if let Some(Some(found)) = shared.get_stamped(key).await
+                            && let Some(cached) = stored_since_start(Some(found))
+                        {
+                            return Lead::Followed(cached.outcome);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Lead::Leader(None)
     }
 
     /// The scan's outcome, and whether it says something about the target (and may be
@@ -351,14 +471,14 @@ impl ScanBroker {
         let outcome = match egress::resolve_egress(&self.scanner, &request.target).await {
             Err(error) => Err(ApiFailure::from(error)),
             Ok(egress) => {
-                let target_key = match self.take_target_token(&egress, &request.target) {
+                let target_key = match self.take_target_token(&egress, &request.target).await {
                     Ok(key) => key,
                     Err(failure) => return (Err(failure), false),
                 };
                 let _slot = match ticket.admit().await {
                     Ok(slot) => slot,
                     Err(why) => {
-                        self.targets.refund(&target_key);
+                        self.targets.refund_taken(&target_key.0, target_key.1);
                         return (Err(self.not_admitted(why)), false);
                     }
                 };
@@ -485,21 +605,21 @@ impl ScanBroker {
 /// Tokens taken for a scan that may yet not start.
 #[derive(Debug, Default)]
 struct Refunds {
-    refresh: Option<ClientKey>,
-    client: Option<ClientKey>,
-    target: Option<String>,
+    refresh: Option<(ClientKey, Taken)>,
+    client: Option<(ClientKey, Taken)>,
+    target: Option<(String, Taken)>,
 }
 
 impl Refunds {
     fn refund(&mut self, broker: &ScanBroker) {
-        if let Some(client) = self.refresh.take() {
-            broker.refreshes.refund(&client);
+        if let Some((client, taken)) = self.refresh.take() {
+            broker.refreshes.refund_taken(&client, taken);
         }
-        if let Some(client) = self.client.take() {
-            broker.clients.refund(&client);
+        if let Some((client, taken)) = self.client.take() {
+            broker.clients.refund_taken(&client, taken);
         }
-        if let Some(target) = self.target.take() {
-            broker.targets.refund(&target);
+        if let Some((target, taken)) = self.target.take() {
+            broker.targets.refund_taken(&target, taken);
         }
     }
 }

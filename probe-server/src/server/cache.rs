@@ -7,6 +7,10 @@
 //! cache hit costs no serialisation. The cache is bounded by size; the oldest entries go
 //! first.
 //!
+//! With `--redis` the finished outcomes are also stored in Redis ([`RedisShared`]), so a
+//! report scanned through one replica is a hit on the others; this cache stays the fallback
+//! when Redis does not answer, and the flights stay local.
+//!
 //! A flight keeps every update it has seen (the quick report, progress), so a request that
 //! joins late still gets the whole story; they are few and small.
 
@@ -19,6 +23,7 @@ use shared::ScanProgress;
 use tokio::sync::watch;
 
 use super::api_error::ApiFailure;
+use super::shared::RedisShared;
 use crate::scan::ScanRequest;
 use crate::target::Target;
 
@@ -169,6 +174,8 @@ struct Inner {
 pub struct ReportCache {
     config: CacheConfig,
     inner: Mutex<Inner>,
+    /// The replicas' shared cache (`--redis`), asked after this one.
+    shared: Option<Arc<RedisShared>>,
 }
 
 /// Bookkeeping bytes counted per entry besides its JSON.
@@ -179,7 +186,38 @@ impl ReportCache {
         Self {
             config,
             inner: Mutex::new(Inner::default()),
+            shared: None,
         }
+    }
+
+    /// Also stores outcomes in, and looks them up from, the replicas' Redis.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<RedisShared>>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// The replicas' Redis, if shared.
+    pub fn shared(&self) -> Option<&Arc<RedisShared>> {
+        self.shared.as_ref()
+    }
+
+    /// A fresh outcome another replica (or this one) stored in Redis; `None` without
+    /// `--redis`, on a miss, or when Redis does not answer.
+    pub async fn lookup_shared(&self, key: &ScanKey) -> Option<Cached> {
+        self.shared.as_ref()?.get_report(key).await.flatten()
+    }
+
+    /// Stores `outcome` in Redis for the other replicas, for as long as this cache keeps it.
+    pub async fn store_shared(&self, key: &ScanKey, outcome: &Outcome) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let ttl = match outcome {
+            Ok(_) => self.config.ttl,
+            Err(_) => self.config.failure_ttl,
+        };
+        shared.put_report(key, outcome, ttl).await;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

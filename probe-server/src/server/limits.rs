@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::shared::RedisShared;
+
 /// The limits, with their defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
@@ -57,11 +59,26 @@ impl Default for Limits {
 }
 
 /// Token buckets by key: `per_minute` tokens a minute, at most `per_minute` saved up.
+///
+/// With `--redis` ([`RateLimiter::with_shared`]) the limit is kept in Redis instead, for all
+/// replicas at once, as a one-minute window per key (an atomic script: count, expiry, refusal);
+/// these buckets are the fallback while Redis does not answer.
 #[derive(Debug)]
 pub struct RateLimiter<K> {
     per_minute: u32,
     max_keys: usize,
     buckets: Mutex<HashMap<K, Bucket>>,
+    /// The replicas' Redis and this limiter's name in it.
+    shared: Option<(Arc<RedisShared>, &'static str)>,
+}
+
+/// Where a token was taken, so that a refund goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// This replica's buckets.
+    Local,
+    /// The replicas' Redis.
+    Shared,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,7 +93,15 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             per_minute,
             max_keys: max_keys.max(1),
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Keeps the limit in the replicas' Redis under `kind` (these buckets as the fallback).
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<RedisShared>>, kind: &'static str) -> Self {
+        self.shared = shared.map(|s| (s, kind));
+        self
     }
 
     fn capacity(&self) -> f64 {
@@ -129,6 +154,40 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(bucket) = buckets.get_mut(key) {
             bucket.tokens = (bucket.tokens + 1.0).min(self.capacity());
+        }
+    }
+
+    /// Takes a token for `key` from Redis when shared and Redis answers, else from these
+    /// buckets; or says how long until one is there.
+    pub async fn take_shared(&self, key: &K, now: Instant) -> Result<Taken, Duration>
+    where
+        K: std::fmt::Display,
+    {
+        if self.per_minute == 0 {
+            return Ok(Taken::Local);
+        }
+        if let Some((shared, kind)) = &self.shared
+            && let Some(answer) = shared.take(kind, &key.to_string(), self.per_minute).await
+        {
+            return answer.map(|()| Taken::Shared);
+        }
+        self.take(key, now).map(|()| Taken::Local)
+    }
+
+    /// Gives back a token taken (by [`take_shared`](Self::take_shared)) where it was taken; a
+    /// shared one in a task of its own, so that a drop never waits on Redis.
+    pub fn refund_taken(&self, key: &K, taken: Taken)
+    where
+        K: std::fmt::Display,
+    {
+        match (taken, &self.shared) {
+            (Taken::Shared, Some((shared, kind))) if self.per_minute != 0 => {
+                let (shared, kind, key) = (shared.clone(), *kind, key.to_string());
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(async move { shared.refund(kind, &key).await });
+                }
+            }
+            _ => self.refund(key),
         }
     }
 

@@ -8,6 +8,7 @@
 //! | `probe_cache_hits_total` | counter | answers served from the cache |
 //! | `probe_cache_misses_total` | counter | requests that started a scan |
 //! | `probe_singleflight_joins_total` | counter | requests that joined a scan already running |
+//! | `probe_redis_fallbacks_total` | counter | Redis calls (`--redis`) answered by the local structures instead: Redis failed, was slow, or was being skipped after a failure |
 //! | `probe_refusals_total{reason}` | counter | requests refused before any scan, by reason |
 //! | `probe_http_responses_total{class}` | counter | HTTP responses, by status class |
 //! | `probe_scans_in_flight` | gauge | scans running now |
@@ -126,6 +127,7 @@ pub struct Metrics {
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     joins: AtomicU64,
+    redis_fallbacks: AtomicU64,
     refusals: [AtomicU64; Refusal::ALL.len()],
     /// 1xx to 5xx.
     responses: [AtomicU64; 5],
@@ -167,6 +169,11 @@ impl Metrics {
 
     pub fn joined(&self) {
         self.joins.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A Redis call (`--redis`) failed or was skipped: the local structures answered.
+    pub fn redis_fallback(&self) {
+        self.redis_fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn refused(&self, why: Refusal) {
@@ -250,6 +257,11 @@ impl Metrics {
                 "probe_singleflight_joins_total",
                 "Requests that joined a scan of the same target already running.",
                 &self.joins,
+            ),
+            (
+                "probe_redis_fallbacks_total",
+                "Redis calls (--redis) answered by the local cache and rate limits instead.",
+                &self.redis_fallbacks,
             ),
         ] {
             header(&mut out, name, "counter", help);

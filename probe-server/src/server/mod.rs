@@ -20,6 +20,7 @@ pub mod egress;
 pub mod limits;
 pub mod metrics;
 mod routes;
+pub mod shared;
 mod stream;
 
 use std::net::{SocketAddr, TcpListener};
@@ -92,6 +93,9 @@ pub struct ServeConfig {
     pub http: HttpConfig,
     /// Where every full scan is recorded (`None`: nowhere) and `/api/v1/history` reads.
     pub store: Option<crate::store::Store>,
+    /// The Redis the replicas share their report cache and rate limits through (`--redis`);
+    /// `None`: this process's own structures only.
+    pub redis: Option<String>,
 }
 
 impl ServeConfig {
@@ -105,6 +109,7 @@ impl ServeConfig {
             cache: CacheConfig::default(),
             http: HttpConfig::default(),
             store: None,
+            redis: None,
         }
     }
 
@@ -167,6 +172,12 @@ impl Application {
         let address = listener.local_addr()?;
         let shutdown_timeout = config.shutdown_timeout();
         let metrics = Arc::new(Metrics::default());
+        let shared = config
+            .redis
+            .as_deref()
+            .map(|url| shared::RedisShared::new(url, metrics.clone()))
+            .transpose()
+            .map_err(std::io::Error::other)?;
         let broker = Arc::new(
             ScanBroker::new(
                 config.scanner,
@@ -175,7 +186,8 @@ impl Application {
                 metrics.clone(),
                 runtime,
             )
-            .with_store(config.store.clone()),
+            .with_store(config.store.clone())
+            .with_shared(shared),
         );
         let state = web::Data::new(AppState {
             broker,

@@ -15,14 +15,14 @@ use tokio::process::{Child, Command};
 use crate::helpers::{SlowRelay, error_of, good_server};
 
 /// A `probe-server serve` process, its address, and its log lines so far.
-struct Served {
-    child: Child,
+pub(crate) struct Served {
+    pub(crate) child: Child,
     address: SocketAddr,
     logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl Served {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
@@ -64,7 +64,7 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 /// Starts `serve` on a free port with JSON logs, and waits until it listens.
-async fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+pub(crate) async fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
     let mut all = vec!["serve", "--listen", "127.0.0.1:0", "--log-format", "json"];
     all.extend_from_slice(args);
     let mut child = command(&all, env)

@@ -72,6 +72,8 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) listen: SocketAddr,
     /// The history (none by default).
     pub(crate) store: Option<probe_server::store::Store>,
+    /// The replicas' Redis (`--redis`; none by default).
+    pub(crate) redis: Option<String>,
 }
 
 impl<'a> AppSpec<'a> {
@@ -93,6 +95,7 @@ impl<'a> AppSpec<'a> {
             },
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             store: None,
+            redis: None,
         }
     }
 
@@ -133,6 +136,7 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
     config.cache = spec.cache;
     config.http = spec.http;
     config.store = spec.store;
+    config.redis = spec.redis;
     let app = Application::build(config).unwrap();
     let mut address = app.address();
     if address.ip().is_unspecified() {

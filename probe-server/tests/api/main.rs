@@ -12,5 +12,6 @@ mod limits;
 mod ops;
 mod paths;
 mod probe;
+mod redis;
 mod ssrf;
 mod stream;
