@@ -2,7 +2,7 @@
 // chrome.action.openPopup() and read over the DevTools protocol, and local servers only.
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -54,6 +54,32 @@ export function startProcess(cmd, args, opts = {}) {
       }
     },
   };
+}
+
+// The real probe server the e2e suites start (built by `cargo build -p probe-server`).
+export const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
+
+/** The real probe, serving on a free loopback port with `args`; `url` is its address. */
+export async function startProbe(args) {
+  if (!fs.existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`cargo build -p probe-server\``);
+  const port = await freePort();
+  const proc = startProcess(PROBE, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  await waitForPort(port).catch((e) => { throw new Error(`${e.message}\n${proc.output()}`); });
+  return { ...proc, url: `http://127.0.0.1:${port}` };
+}
+
+/** A self-signed P-256 certificate for `name` in `dir`: `{ cert, key }` paths. */
+export function selfSigned(dir, name) {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '30',
+    '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`,
+  ], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 export function fixture(name) {

@@ -2,13 +2,10 @@
 // defect: a self-signed certificate served by `openssl s_server`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess, sleep, firstPaint } from './harness.mjs';
-
-const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
+import { launch, openSite, openPopup, badgeText, freePort, waitForPort, startProcess, startProbe, selfSigned, sleep, firstPaint } from './harness.mjs';
 
 let browser;
 let tls;
@@ -16,23 +13,9 @@ let open;
 let strict;
 let dir;
 
-async function startProbe(args) {
-  const port = await freePort();
-  const proc = startProcess(PROBE, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  await waitForPort(port).catch((e) => { throw new Error(`${e.message}\n${proc.output()}`); });
-  return { ...proc, url: `http://127.0.0.1:${port}` };
-}
-
 before(async () => {
-  if (!fs.existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`cargo build -p probe-server\``);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-probe-e2e-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
-    '-subj', '/CN=bad.test', '-addext', 'subjectAltName=DNS:bad.test',
-  ], { stdio: 'ignore' });
+  selfSigned(dir, 'bad.test');
   const tlsPort = await freePort();
   tls = startProcess('openssl', [
     's_server', '-accept', `127.0.0.1:${tlsPort}`, '-cert', path.join(dir, 'cert.pem'),

@@ -7,10 +7,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, freePort, waitForPort, startProcess, startFakeProbe, firstPaint } from '../e2e/harness.mjs';
+import { waitForPort, startProcess, startProbe, selfSigned, startFakeProbe, firstPaint } from '../e2e/harness.mjs';
 import { launchFirefox } from './harness.mjs';
-
-const PROBE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/probe-server');
 
 let browser;
 let tls;
@@ -23,23 +21,9 @@ let browserSide;
 let probeSide;
 let elsewhere;
 
-async function startProbe(args) {
-  const port = await freePort();
-  const proc = startProcess(PROBE, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  await waitForPort(port).catch((e) => { throw new Error(`${e.message}\n${proc.output()}`); });
-  return { ...proc, url: `http://127.0.0.1:${port}` };
-}
-
 before(async () => {
-  if (!fs.existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`cargo build -p probe-server\``);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-probe-ff-e2e-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
-    '-subj', '/CN=bad.test', '-addext', 'subjectAltName=DNS:bad.test',
-  ], { stdio: 'ignore' });
+  selfSigned(dir, 'bad.test');
   // Port 443 of this namespace's loopback: the tab's address is plain https://bad.test/.
   tls = startProcess('openssl', [
     's_server', '-accept', '127.0.0.1:443', '-cert', path.join(dir, 'cert.pem'),

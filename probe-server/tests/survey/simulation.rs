@@ -477,28 +477,23 @@ async fn chromium_and_go_negotiate_what_the_simulation_says() {
     })
     .await;
     let report = full_scan(&pki, "chromium.test", server.addr(), None).await;
-    let sim = connected(simulation(&report, "Chromium", "156"));
     let real = chromium(server.addr(), "chromium.test")
         .await
         .unwrap_or_else(|out| panic!("Chromium did not load the page:\n{out}"));
-    // nginx names TLS 1.3 suites by their IANA names and groups by OpenSSL's.
-    assert_eq!(sim.0, V::Tls13, "{sim:?} vs {real:?}");
-    assert_eq!(real.0, "TLSv1.3");
-    assert_eq!(sim.1, real.1);
-    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
+    // nginx names TLS 1.3 suites by their IANA names, as the report does.
+    assert_agrees(
+        &report,
+        ("Chromium", "156"),
+        &real,
+        (V::Tls13, "TLSv1.3"),
+        None,
+    );
 
     // Go 1.27: the same server, its own hello (ML-KEM shares first, which OpenSSL 3.0 skips).
-    let sim = connected(simulation(&report, "Go", "1.27"));
     let real = go(server.addr(), "chromium.test", pki.root_pem())
         .await
         .unwrap_or_else(|out| panic!("the Go client did not connect:\n{out}"));
-    assert_eq!(
-        (sim.0, real.0.as_str()),
-        (V::Tls13, "TLSv1.3"),
-        "{sim:?} vs {real:?}"
-    );
-    assert_eq!(sim.1, real.1);
-    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
+    assert_agrees(&report, ("Go", "1.27"), &real, (V::Tls13, "TLSv1.3"), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -522,32 +517,46 @@ async fn chromium_and_go_on_a_tls12_server_order_land_where_the_simulation_says(
     })
     .await;
     let report = full_scan(&pki, "chromium12.test", server.addr(), None).await;
-    let sim = connected(simulation(&report, "Chromium", "156"));
+    let cbc = Some(("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"));
     let real = chromium(server.addr(), "chromium12.test")
         .await
         .unwrap_or_else(|out| panic!("Chromium did not load the page:\n{out}"));
-    assert_eq!(
-        (real.0.as_str(), real.1.as_str()),
-        ("TLSv1.2", "ECDHE-RSA-AES128-SHA")
+    assert_agrees(
+        &report,
+        ("Chromium", "156"),
+        &real,
+        (V::Tls12, "TLSv1.2"),
+        cbc,
     );
-    assert_eq!(
-        (sim.0, sim.1.as_str()),
-        (V::Tls12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
-    );
-    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
 
     // Go 1.27 offers the same CBC suite, so the server's order lands it there too.
-    let sim = connected(simulation(&report, "Go", "1.27"));
     let real = go(server.addr(), "chromium12.test", pki.root_pem())
         .await
         .unwrap_or_else(|out| panic!("the Go client did not connect:\n{out}"));
+    assert_agrees(&report, ("Go", "1.27"), &real, (V::Tls12, "TLSv1.2"), cbc);
+}
+
+/// A real client's negotiation `(protocol, suite, group)` as the page nginx served it names
+/// them, against the simulation's prediction for that client: the expected protocol in each
+/// naming, the suite (`Some((iana, openssl))` where the two namings differ — TLS 1.2 — or
+/// `None` where both use the IANA name and the client's preference decides), the same group.
+fn assert_agrees(
+    report: &Report,
+    (client, version): (&str, &str),
+    real: &(String, String, String),
+    protocol: (V, &str),
+    suite: Option<(&str, &str)>,
+) {
+    let sim = connected(simulation(report, client, version));
+    let context = format!("{client} {version}: simulated {sim:?}, real {real:?}");
+    assert_eq!((sim.0, real.0.as_str()), protocol, "{context}");
+    match suite {
+        Some(names) => assert_eq!((sim.1.as_str(), real.1.as_str()), names, "{context}"),
+        None => assert_eq!(sim.1, real.1, "{context}"),
+    }
     assert_eq!(
-        (real.0.as_str(), real.1.as_str()),
-        ("TLSv1.2", "ECDHE-RSA-AES128-SHA")
+        sim.2.as_deref(),
+        Some(real.2.to_ascii_lowercase().as_str()),
+        "{context}"
     );
-    assert_eq!(
-        (sim.0, sim.1.as_str()),
-        (V::Tls12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
-    );
-    assert_eq!(sim.2.as_deref(), Some(real.2.to_ascii_lowercase().as_str()));
 }
