@@ -20,6 +20,12 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "firefox-esr",
     "libnss3-tools",
     "dnsmasq-base",
+    "openjdk-17-jdk-headless",
+    "botan",
+    "erlang-base",
+    "erlang-ssl",
+    "erlang-public-key",
+    "erlang-crypto",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

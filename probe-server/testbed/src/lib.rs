@@ -39,6 +39,8 @@ pub mod redis_server;
 pub mod ticketbleed;
 pub mod tls_server;
 pub mod version;
+pub mod java_server;
+mod runtime;
 
 pub use dh::{DhGroup, DhParams};
 pub use dns_server::{DnsServer, DnsServerBuilder};
@@ -55,3 +57,4 @@ pub use redis_server::RedisServer;
 pub use ticketbleed::TicketbleedServer;
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;
+pub use java_server::{JavaServer, JavaServerBuilder};

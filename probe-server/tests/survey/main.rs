@@ -16,3 +16,4 @@ mod session;
 mod simulation;
 mod support;
 mod tls12_client;
+mod stacks_runtimes;

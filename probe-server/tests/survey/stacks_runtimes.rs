@@ -1,0 +1,174 @@
+//! Other TLS stacks than OpenSSL and GnuTLS (issue #15): Java's JSSE, Go's crypto/tls,
+//! Erlang/OTP's ssl and Botan, each a real server from Debian's packages (Go: the toolchain
+//! `cargo xtask setup` installs), configured with exact protocol, suite and group lists. Each
+//! scan must report exactly those lists, with no step ending in an error.
+//!
+//! The expected lists were confirmed with real clients against the same configurations:
+//! `openssl s_client -connect … -tls1_2 -cipher X` (and `-ciphersuites X -tls1_3`,
+//! `-groups G -tls1_3`) accepted every listed suite and group and refused every other one
+//! the client offers.
+
+use std::collections::BTreeSet;
+
+use shared::{ProtocolVersion as V, Report, VulnerabilityStatus};
+use testbed::{JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
+
+use crate::support::{blocking, full_scan, suite_set, suites, supported, vulnerability};
+
+/// The TLS 1.3 groups the report lists, by IANA name.
+fn groups(report: &Report) -> Vec<&str> {
+    report
+        .key_exchange
+        .groups
+        .iter()
+        .flatten()
+        .map(|g| g.name.as_str())
+        .collect()
+}
+
+/// The same, as a set.
+fn group_set(report: &Report) -> BTreeSet<&str> {
+    groups(report).into_iter().collect()
+}
+
+/// What a failed assertion should show about the scan.
+fn summary(report: &Report) -> String {
+    let protocols: Vec<String> = report
+        .protocols
+        .iter()
+        .map(|p| {
+            let ids: Vec<String> = p
+                .cipher_suites
+                .iter()
+                .map(|s| format!("{:04x}", s.id))
+                .collect();
+            format!("{:?}={:?}[{}]", p.version, p.supported, ids.join(" "))
+        })
+        .collect();
+    let vulns: Vec<String> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| format!("{}={:?} ({})", v.id, v.status, v.detail))
+        .collect();
+    format!(
+        "protocols: {protocols:?}\ngroups: {:?} (server order: {:?})\nerrors: {:?}\nvulnerabilities: {vulns:#?}",
+        groups(report),
+        report.key_exchange.server_group_preference,
+        report.errors
+    )
+}
+
+/// No step of the scan ended in an error.
+fn assert_no_errors(report: &Report) {
+    assert!(report.errors.is_empty(), "{}", summary(report));
+}
+
+fn rsa_leaf(pki: &TestPki, name: &str) -> testbed::Leaf {
+    pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..LeafSpec::valid(name)
+    })
+}
+
+/// JSSE with an ECDSA certificate: its configured list holds an RSA key exchange suite, but
+/// JSSE cannot use it with this key, so an RSA-only hello is refused (ROBOT: "no RSA key
+/// exchange", not an error).
+#[tokio::test(flavor = "multi_thread")]
+async fn java_jsse_with_an_ecdsa_certificate() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec::valid("jsse-ecdsa.test"));
+    let server = blocking(move || {
+        JavaServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .suites(&[
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+                "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            ])
+            .groups(&["x25519", "secp256r1"])
+            .server_order(true)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "jsse-ecdsa.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls12, V::Tls13], "{all}");
+    assert_eq!(
+        suites(&report, V::Tls12),
+        [0xc02c, 0xcca9, 0xc023],
+        "the configured order, without the RSA suite: {all}"
+    );
+    assert_eq!(suites(&report, V::Tls13), [0x1302, 0x1301], "{all}");
+    // JSSE takes the client's group order (so the report's order is the probe's).
+    assert_eq!(group_set(&report), ["secp256r1", "x25519"].into(), "{all}");
+    assert_eq!(report.key_exchange.server_group_preference, Some(false), "{all}");
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    let robot = report.vulnerabilities.iter().find(|v| v.id == "robot").unwrap();
+    assert!(robot.detail.contains("RSA key exchange"), "{}", robot.detail);
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_no_errors(&report);
+}
+
+/// JSSE with an RSA certificate and RSA key exchange enabled: ROBOT runs for real.
+#[tokio::test(flavor = "multi_thread")]
+async fn java_jsse_with_an_rsa_certificate() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "jsse-rsa.test");
+    let server = blocking(move || {
+        JavaServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .suites(&[
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_RSA_WITH_AES_128_CBC_SHA",
+            ])
+            .groups(&["secp384r1", "x25519", "ffdhe2048"])
+            .server_order(true)
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "jsse-rsa.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls12, V::Tls13], "{all}");
+    assert_eq!(
+        suites(&report, V::Tls12),
+        [0xc02f, 0xc030, 0x009e, 0x009d, 0x002f],
+        "the configured order: {all}"
+    );
+    assert_eq!(suite_set(&report, V::Tls13), [0x1301, 0x1303].into(), "{all}");
+    assert_eq!(
+        group_set(&report),
+        ["ffdhe2048", "secp384r1", "x25519"].into(),
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_no_errors(&report);
+}
