@@ -40,6 +40,7 @@ pub mod ticketbleed;
 pub mod tls_server;
 pub mod version;
 pub mod java_server;
+pub mod go_server;
 mod runtime;
 
 pub use dh::{DhGroup, DhParams};
@@ -58,3 +59,4 @@ pub use ticketbleed::TicketbleedServer;
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;
 pub use java_server::{JavaServer, JavaServerBuilder};
+pub use go_server::{GoServer, GoServerBuilder};

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use shared::{ProtocolVersion as V, Report, VulnerabilityStatus};
-use testbed::{JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
+use testbed::{GoServer, JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
 
 use crate::support::{blocking, full_scan, suite_set, suites, supported, vulnerability};
 
@@ -160,6 +160,93 @@ async fn java_jsse_with_an_rsa_certificate() {
         ["ffdhe2048", "secp384r1", "x25519"].into(),
         "{all}"
     );
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_no_errors(&report);
+}
+
+/// Go's crypto/tls with an RSA certificate, TLS 1.2 and 1.3, a hybrid post-quantum group.
+#[tokio::test(flavor = "multi_thread")]
+async fn go_crypto_tls_with_an_rsa_certificate() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "go-rsa.test");
+    let server = blocking(move || {
+        GoServer::builder(&leaf)
+            .versions(TV::Tls12, TV::Tls13)
+            .suites(&[0xc02f, 0xc030, 0xcca8, 0xc013, 0x009c])
+            .curves(&["X25519MLKEM768", "X25519", "P256"])
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "go-rsa.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls12, V::Tls13], "{all}");
+    assert_eq!(
+        suite_set(&report, V::Tls12),
+        [0x009c, 0xc013, 0xc02f, 0xc030, 0xcca8].into(),
+        "{all}"
+    );
+    assert_eq!(suite_set(&report, V::Tls13), [0x1301, 0x1302, 0x1303].into(), "{all}");
+    // CurvePreferences is the server's order.
+    assert_eq!(
+        groups(&report),
+        ["X25519MLKEM768", "x25519", "secp256r1"],
+        "{all}"
+    );
+    assert_eq!(report.key_exchange.server_group_preference, Some(true), "{all}");
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_no_errors(&report);
+}
+
+/// Go's crypto/tls with an ECDSA certificate, TLS 1.0 to 1.2 only, one curve.
+#[tokio::test(flavor = "multi_thread")]
+async fn go_crypto_tls_legacy_versions_with_an_ecdsa_certificate() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec::valid("go-ecdsa.test"));
+    let server = blocking(move || {
+        GoServer::builder(&leaf)
+            .versions(TV::Tls10, TV::Tls12)
+            .suites(&[0xc02b, 0xc02c, 0xc009, 0xc00a])
+            .curves(&["P384"])
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "go-ecdsa.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls10, V::Tls11, V::Tls12], "{all}");
+    assert_eq!(
+        suite_set(&report, V::Tls12),
+        [0xc009, 0xc00a, 0xc02b, 0xc02c].into(),
+        "{all}"
+    );
+    for version in [V::Tls10, V::Tls11] {
+        assert_eq!(suite_set(&report, version), [0xc009, 0xc00a].into(), "{all}");
+    }
+    assert_eq!(group_set(&report), ["secp384r1"].into(), "{all}");
+    // Only P-384: the completed-handshake probes (renegotiation, resumption, Ticketbleed)
+    // failed with handshake_failure while the TLS 1.2 client offered only X25519 and P-256.
+    assert_eq!(report.features.secure_renegotiation, Some(true), "{all}");
     assert_eq!(
         vulnerability(&report, "robot"),
         VulnerabilityStatus::NotVulnerable,
