@@ -41,6 +41,7 @@ pub mod tls_server;
 pub mod version;
 pub mod java_server;
 pub mod go_server;
+pub mod erlang_server;
 mod runtime;
 
 pub use dh::{DhGroup, DhParams};
@@ -60,3 +61,4 @@ pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;
 pub use java_server::{JavaServer, JavaServerBuilder};
 pub use go_server::{GoServer, GoServerBuilder};
+pub use erlang_server::{ErlangServer, ErlangServerBuilder};

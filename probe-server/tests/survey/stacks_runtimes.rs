@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use shared::{ProtocolVersion as V, Report, VulnerabilityStatus};
-use testbed::{GoServer, JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
+use testbed::{ErlangServer, GoServer, JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
 
 use crate::support::{blocking, full_scan, suite_set, suites, supported, vulnerability};
 
@@ -247,6 +247,60 @@ async fn go_crypto_tls_legacy_versions_with_an_ecdsa_certificate() {
     // Only P-384: the completed-handshake probes (renegotiation, resumption, Ticketbleed)
     // failed with handshake_failure while the TLS 1.2 client offered only X25519 and P-256.
     assert_eq!(report.features.secure_renegotiation, Some(true), "{all}");
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_no_errors(&report);
+}
+
+/// Erlang/OTP's ssl: TLS 1.2 and 1.3, exact suites and groups. OTP answers a TLS 1.3 hello
+/// with an empty key_share with a HelloRetryRequest (its first group), every time.
+#[tokio::test(flavor = "multi_thread")]
+async fn erlang_otp_ssl() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "erlang.test");
+    let server = blocking(move || {
+        ErlangServer::builder(&leaf)
+            .versions(&[TV::Tls12, TV::Tls13])
+            .ciphers(&[
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "ECDHE-RSA-AES256-GCM-SHA384",
+                "ECDHE-RSA-AES128-GCM-SHA256",
+                "ECDHE-RSA-CHACHA20-POLY1305",
+                "AES128-GCM-SHA256",
+            ])
+            .groups(&["secp384r1", "x25519", "secp256r1"])
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "erlang.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls12, V::Tls13], "{all}");
+    assert_eq!(
+        suite_set(&report, V::Tls12),
+        [0x009c, 0xc02f, 0xc030, 0xcca8].into(),
+        "{all}"
+    );
+    assert_eq!(suite_set(&report, V::Tls13), [0x1302, 0x1303].into(), "{all}");
+    // OTP drops a half-closed connection before answering, only sometimes: hellos that had
+    // been sent half-closed when another turned half-close off came back as refusals, and
+    // the list came out empty or without its order, intermittently.
+    assert_eq!(
+        groups(&report),
+        ["secp384r1", "x25519", "secp256r1"],
+        "the configured order: {all}"
+    );
+    assert_eq!(report.key_exchange.server_group_preference, Some(true), "{all}");
     assert_eq!(
         vulnerability(&report, "robot"),
         VulnerabilityStatus::NotVulnerable,
