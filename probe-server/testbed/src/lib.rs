@@ -42,6 +42,7 @@ pub mod version;
 pub mod java_server;
 pub mod go_server;
 pub mod erlang_server;
+pub mod botan_server;
 mod runtime;
 
 pub use dh::{DhGroup, DhParams};
@@ -62,3 +63,4 @@ pub use version::ProtocolVersion;
 pub use java_server::{JavaServer, JavaServerBuilder};
 pub use go_server::{GoServer, GoServerBuilder};
 pub use erlang_server::{ErlangServer, ErlangServerBuilder};
+pub use botan_server::{BotanServer, BotanServerBuilder};

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use shared::{ProtocolVersion as V, Report, VulnerabilityStatus};
-use testbed::{ErlangServer, GoServer, JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
+use testbed::{BotanServer, ErlangServer, GoServer, JavaServer, LeafKey, LeafSpec, ProtocolVersion as TV, TestPki};
 
 use crate::support::{blocking, full_scan, suite_set, suites, supported, vulnerability};
 
@@ -312,4 +312,62 @@ async fn erlang_otp_ssl() {
         "{all}"
     );
     assert_no_errors(&report);
+}
+
+/// Botan 2.19 (TLS 1.2, no TLS 1.3) with Google's CECPQ1 experiment enabled: the scan must
+/// list the CECPQ1 suites it negotiates, and the CCS-injection probe must take its
+/// ServerKeyExchange in its stride.
+#[tokio::test(flavor = "multi_thread")]
+async fn botan_with_cecpq1() {
+    let pki = TestPki::new();
+    let leaf = rsa_leaf(&pki, "botan.test");
+    let server = blocking(move || {
+        BotanServer::builder(&leaf)
+            .versions(&[TV::Tls12])
+            .policy("ciphers", "ChaCha20Poly1305 AES-256/GCM AES-128/GCM")
+            .policy("macs", "AEAD")
+            .policy("key_exchange_methods", "CECPQ1 ECDH")
+            .policy("signature_methods", "RSA")
+            .policy("groups", "x25519 secp256r1")
+            .start()
+            .unwrap()
+    })
+    .await;
+    let report = full_scan(&pki, "botan.test", server.addr(), None).await;
+    let all = summary(&report);
+    eprintln!("{all}");
+    assert_eq!(supported(&report), [V::Tls12], "{all}");
+    // `botan tls_ciphers --policy=… --version=tls1.2` lists these five, in this order.
+    assert_eq!(
+        suites(&report, V::Tls12),
+        [0x16b7, 0x16b9, 0xcca8, 0xc030, 0xc02f],
+        "the policy's order: {all}"
+    );
+    assert_eq!(
+        report.protocol(V::Tls12).unwrap().server_preference,
+        Some(true),
+        "{all}"
+    );
+    assert_eq!(group_set(&report), ["secp256r1", "x25519"].into(), "{all}");
+    assert_eq!(
+        vulnerability(&report, "ccs-injection"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    assert_eq!(
+        vulnerability(&report, "robot"),
+        VulnerabilityStatus::NotVulnerable,
+        "{all}"
+    );
+    // `botan tls_server` (the CLI, not the library) answers ALPN with a protocol nobody
+    // offered ("echo/0.1"); rustls refuses that (so does `openssl s_client -alpn h2`: "bad
+    // extension"). That is the only error: every raw probe, CCS injection included, ran.
+    let steps: Vec<&str> = report.errors.iter().map(|e| e.check.as_str()).collect();
+    assert_eq!(steps, ["verified-handshake"], "{all}");
+    assert!(
+        report.errors[0]
+            .message
+            .contains("SelectedUnofferedApplicationProtocol"),
+        "{all}"
+    );
 }
