@@ -157,10 +157,7 @@ impl Prober {
         // connections only sometimes, a chain of the groups probe then ended at once).
         let half_close = self.half_close_works.load(Ordering::Relaxed);
         let flight = self.send_with(&bytes, half_close).await;
-        if half_close
-            && flight.bytes_received == 0
-            && flight.server_hello.is_none()
-        {
+        if half_close && flight.bytes_received == 0 && flight.server_hello.is_none() {
             // Not a byte back: perhaps a server that drops a half-closed connection. Ask again
             // the ordinary way, and keep to it if that answers.
             let plain = self.send_with(&bytes, false).await;

@@ -97,11 +97,12 @@ impl BotanServerBuilder {
         if self.versions.is_empty() {
             return Err(TestbedError::Config("no protocol version enabled".into()));
         }
-        if let Some(v) = self
-            .versions
-            .iter()
-            .find(|v| !matches!(v, ProtocolVersion::Tls10 | ProtocolVersion::Tls11 | ProtocolVersion::Tls12))
-        {
+        if let Some(v) = self.versions.iter().find(|v| {
+            !matches!(
+                v,
+                ProtocolVersion::Tls10 | ProtocolVersion::Tls11 | ProtocolVersion::Tls12
+            )
+        }) {
             return Err(TestbedError::Config(format!("Botan 2.19 cannot serve {v}")));
         }
         let mut text = String::new();

@@ -123,7 +123,9 @@ fn otp_name(version: ProtocolVersion) -> Result<&'static str> {
         ProtocolVersion::Tls12 => "tlsv1.2",
         ProtocolVersion::Tls13 => "tlsv1.3",
         other => {
-            return Err(TestbedError::Config(format!("OTP's ssl cannot serve {other}")));
+            return Err(TestbedError::Config(format!(
+                "OTP's ssl cannot serve {other}"
+            )));
         }
     })
 }

@@ -77,7 +77,9 @@ impl GoServerBuilder {
             ProtocolVersion::Tls11 => Ok("1.1"),
             ProtocolVersion::Tls12 => Ok("1.2"),
             ProtocolVersion::Tls13 => Ok("1.3"),
-            other => Err(TestbedError::Config(format!("crypto/tls cannot serve {other}"))),
+            other => Err(TestbedError::Config(format!(
+                "crypto/tls cannot serve {other}"
+            ))),
         };
         let mut args = vec![
             "-cert".to_owned(),
