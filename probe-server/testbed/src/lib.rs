@@ -7,6 +7,10 @@
 //!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
 //!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
 //!   0.0.0.0), [`NginxServer`]. The crate-private `process` module says how.
+//! - Other TLS stacks, started the same way: [`JavaServer`] (JSSE, OpenJDK 17's
+//!   HttpsServer), [`GoServer`] (crypto/tls, built with the Go toolchain of
+//!   `cargo xtask setup`), [`ErlangServer`] (OTP's ssl), [`BotanServer`] (`botan tls_server`,
+//!   in a [`NetNamespace`]: it binds 0.0.0.0).
 //! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
 //!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
 //!   arbitrary suite lists and preference orders.
@@ -19,7 +23,8 @@
 //! [`TestbedError`] that says what to install or what the server printed.
 //!
 //! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
-//! `setpriv`, always present).
+//! `setpriv`, always present); for the other stacks `openjdk-17-jdk-headless botan
+//! erlang-base erlang-ssl erlang-public-key erlang-crypto`.
 
 mod background;
 pub mod botan_server;
