@@ -22,10 +22,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "dnsmasq-base",
     "openjdk-17-jdk-headless",
     "botan",
-    "erlang-base",
     "erlang-ssl",
-    "erlang-public-key",
-    "erlang-crypto",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

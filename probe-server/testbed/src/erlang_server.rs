@@ -6,8 +6,8 @@
 //! a HelloRetryRequest naming its preferred group, as RFC 8446 allows; that is what the
 //! groups probe sees first from it.
 //!
-//! Debian packages: `erlang-base erlang-ssl erlang-public-key erlang-crypto` (erlang-asn1
-//! comes with them).
+//! Debian package: `erlang-ssl`, the minimal set: it depends on erlang-base (escript),
+//! erlang-crypto, erlang-public-key and erlang-asn1.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,7 +67,7 @@ impl ErlangServerBuilder {
     /// Starts the escript and waits until it answers TLS on its own port. Blocks (about a
     /// second); from async code, call it in `spawn_blocking`.
     pub fn start(self) -> Result<ErlangServer> {
-        let escript = process::find_program("escript", "erlang-base")?;
+        let escript = process::find_program("escript", "erlang-ssl")?;
         if self.versions.is_empty() {
             return Err(TestbedError::Config("no protocol version enabled".into()));
         }

@@ -24,7 +24,7 @@
 //!
 //! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
 //! `setpriv`, always present); for the other stacks `openjdk-17-jdk-headless botan
-//! erlang-base erlang-ssl erlang-public-key erlang-crypto`.
+//! erlang-ssl`.
 
 mod background;
 pub mod botan_server;
