@@ -20,6 +20,9 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "firefox-esr",
     "libnss3-tools",
     "dnsmasq-base",
+    "openjdk-17-jdk-headless",
+    "botan",
+    "erlang-ssl",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

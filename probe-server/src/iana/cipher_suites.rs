@@ -141,7 +141,9 @@ impl KeyExchange {
             Self::EcdhePsk => Some(SkeKind::EcdhePsk),
             Self::Psk | Self::RsaPsk => Some(SkeKind::PskHint),
             Self::Srp => Some(SkeKind::Srp),
-            Self::Eccpwd => Some(SkeKind::Other),
+            // CECPQ1 (Botan 2 still negotiates it) signs its X25519 and NewHope shares in a
+            // ServerKeyExchange: without this, a flight with it ended in an error.
+            Self::Eccpwd | Self::Cecpq1 => Some(SkeKind::Other),
             _ => None,
         }
     }

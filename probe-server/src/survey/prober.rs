@@ -151,13 +151,13 @@ impl Prober {
     pub async fn send_as_is(&self, hello: &ClientHello) -> ServerFlight {
         let bytes = hello.to_bytes();
         // Nothing follows the hello: half-close, unless this server showed it cannot take it.
-        let flight = self
-            .send_with(&bytes, self.half_close_works.load(Ordering::Relaxed))
-            .await;
-        if self.half_close_works.load(Ordering::Relaxed)
-            && flight.bytes_received == 0
-            && flight.server_hello.is_none()
-        {
+        // Whether to ask again is decided by how *this* hello was sent: a concurrent hello may
+        // turn the flag off while this one is in flight, and reading the flag afterwards took
+        // this one's silent close for a refusal (against Erlang/OTP, which drops half-closed
+        // connections only sometimes, a chain of the groups probe then ended at once).
+        let half_close = self.half_close_works.load(Ordering::Relaxed);
+        let flight = self.send_with(&bytes, half_close).await;
+        if half_close && flight.bytes_received == 0 && flight.server_hello.is_none() {
             // Not a byte back: perhaps a server that drops a half-closed connection. Ask again
             // the ordinary way, and keep to it if that answers.
             let plain = self.send_with(&bytes, false).await;
@@ -290,4 +290,73 @@ fn is_transient_end(end: &FlightEnd) -> bool {
 
 fn failed_flight(error: WireError) -> ServerFlight {
     crate::wire::FlightParser::new(&Limits::default()).finish(FlightEnd::Error(error), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{Ipv4Addr, TcpListener};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A server that drops half-closed connections without a word and answers others with
+    /// an alert, in an order that makes the second of two half-closed hellos come back
+    /// only after the first one's retry turned half-close off: it holds two half-closed
+    /// connections, closes the first, answers the plain retry, then closes the second.
+    fn drops_half_closed_in_turn() -> SocketAddr {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        let address = listener.local_addr().expect("address");
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            // Bounded: the test makes at most four connections.
+            for _ in 0..4 {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut header = [0u8; 5];
+                if stream.read_exact(&mut header).is_err() {
+                    continue;
+                }
+                let mut body = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
+                if stream.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                // A half-closed connection reads its end at once; a plain one waits.
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
+                let half_closed = matches!(stream.read(&mut [0u8; 1]), Ok(0));
+                if half_closed {
+                    held.push(stream);
+                    if held.len() == 2 {
+                        drop(held.remove(0));
+                    }
+                } else {
+                    // handshake_failure; the second held connection is dropped a moment
+                    // later, once the prober has read this answer and turned half-close off
+                    // (the order the fix is about; only this server thread waits).
+                    let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+                    drop(stream);
+                    std::thread::sleep(Duration::from_millis(200));
+                    held.clear();
+                }
+            }
+        });
+        address
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hello_sent_half_closed_is_asked_again_even_after_another_turned_it_off() {
+        let address = drops_half_closed_in_turn();
+        let prober = Prober::new(address, None, 4, Instant::now() + Duration::from_secs(20));
+        let hello = ClientHello::for_version(shared::ProtocolVersion::Tls12, &[0xc02f]);
+        let (first, second) = tokio::join!(prober.send(&hello), prober.send(&hello));
+        assert!(
+            first.bytes_received > 0 && second.bytes_received > 0,
+            "both hellos must get the alert: {} and {} bytes",
+            first.bytes_received,
+            second.bytes_received
+        );
+        // Four connections: two half-closed, and one plain retry for each.
+        assert_eq!(prober.connections(), 4);
+    }
 }

@@ -935,6 +935,9 @@ mod tests {
             ServerKeyExchange::read_for_suite(&dhe, 0x002F, 0x0303).is_err(),
             "RSA kx"
         );
+        // CECPQ1_RSA_WITH_CHACHA20_POLY1305_SHA256 sends one too (kept as raw bytes).
+        let ske = ServerKeyExchange::read_for_suite(&dhe, 0x16B7, 0x0303).expect("CECPQ1");
+        assert!(matches!(ske.params, KeyExchangeParams::Raw(_)));
         for len in 0..dhe.len() {
             assert!(ServerKeyExchange::read(&dhe[..len], SkeKind::Dhe, false, 0x0303).is_err());
         }

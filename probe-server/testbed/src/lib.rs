@@ -7,6 +7,10 @@
 //!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
 //!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
 //!   0.0.0.0), [`NginxServer`]. The crate-private `process` module says how.
+//! - Other TLS stacks, started the same way: [`JavaServer`] (JSSE, OpenJDK 17's
+//!   HttpsServer), [`GoServer`] (crypto/tls, built with the Go toolchain of
+//!   `cargo xtask setup`), [`ErlangServer`] (OTP's ssl), [`BotanServer`] (`botan tls_server`,
+//!   in a [`NetNamespace`]: it binds 0.0.0.0).
 //! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
 //!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
 //!   arbitrary suite lists and preference orders.
@@ -19,15 +23,20 @@
 //! [`TestbedError`] that says what to install or what the server printed.
 //!
 //! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
-//! `setpriv`, always present).
+//! `setpriv`, always present); for the other stacks `openjdk-17-jdk-headless botan
+//! erlang-ssl`.
 
 mod background;
+pub mod botan_server;
 mod crypto;
 pub mod dh;
 pub mod dns_server;
+pub mod erlang_server;
 pub mod error;
 pub mod gnutls_server;
+pub mod go_server;
 pub mod hostile;
+pub mod java_server;
 pub mod legacy;
 pub mod netns;
 pub mod nginx_server;
@@ -36,15 +45,20 @@ pub mod pki;
 pub mod postgres_server;
 pub(crate) mod process;
 pub mod redis_server;
+mod runtime;
 pub mod ticketbleed;
 pub mod tls_server;
 pub mod version;
 
+pub use botan_server::{BotanServer, BotanServerBuilder};
 pub use dh::{DhGroup, DhParams};
 pub use dns_server::{DnsServer, DnsServerBuilder};
+pub use erlang_server::{ErlangServer, ErlangServerBuilder};
 pub use error::TestbedError;
 pub use gnutls_server::{GnutlsServer, GnutlsServerBuilder};
+pub use go_server::{GoServer, GoServerBuilder};
 pub use hostile::{Hostile, HostileServer};
+pub use java_server::{JavaServer, JavaServerBuilder};
 pub use legacy::{LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec};
 pub use netns::NetNamespace;
 pub use nginx_server::{NginxServer, NginxServerBuilder};

@@ -65,8 +65,11 @@ pub fn ids() -> Vec<u16> {
     SUITES.iter().map(|s| s.id).collect()
 }
 
-/// The groups the client agrees on: X25519 and P-256.
-pub const GROUPS: &[u16] = &[0x001D, 0x0017];
+/// The groups the client agrees on: X25519, P-256, P-384 and P-521. P-384 and P-521 are
+/// there for servers that allow nothing smaller (a Go server with `CurvePreferences: P384`,
+/// CNSA-style configurations): offering only X25519 and P-256, every completed-handshake
+/// probe failed against them with handshake_failure.
+pub const GROUPS: &[u16] = &[0x001D, 0x0017, 0x0018, 0x0019];
 
 /// The signature schemes whose ServerKeyExchange signatures the client checks.
 pub const SIGNATURE_SCHEMES: &[u16] = &[

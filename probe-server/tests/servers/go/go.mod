@@ -1,0 +1,3 @@
+module probe-server/tests/servers/go
+
+go 1.27
