@@ -20,6 +20,10 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "firefox-esr",
     "libnss3-tools",
     "dnsmasq-base",
+    "lighttpd",
+    "lighttpd-mod-mbedtls",
+    "lighttpd-mod-wolfssl",
+    "lighttpd-mod-nss",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

@@ -6,7 +6,7 @@
 //!   answers TLS on a port that is really its own, and killed by PID and reaped on drop
 //!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
 //!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
-//!   0.0.0.0), [`NginxServer`]. The crate-private `process` module says how.
+//!   0.0.0.0), [`NginxServer`], [`LighttpdServer`] (on mbedTLS, wolfSSL or NSS). The crate-private `process` module says how.
 //! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
 //!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
 //!   arbitrary suite lists and preference orders.
@@ -18,7 +18,8 @@
 //! and stops when dropped. Starting anything returns [`Result`](error::Result) with a
 //! [`TestbedError`] that says what to install or what the server printed.
 //!
-//! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
+//! Debian packages needed: `openssl gnutls-bin nginx-light iproute2 lighttpd
+//! lighttpd-mod-mbedtls lighttpd-mod-wolfssl lighttpd-mod-nss` (and util-linux's
 //! `setpriv`, always present).
 
 mod background;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod gnutls_server;
 pub mod hostile;
 pub mod legacy;
+pub mod lighttpd_server;
 pub mod netns;
 pub mod nginx_server;
 pub mod openssl_server;
@@ -46,6 +48,7 @@ pub use error::TestbedError;
 pub use gnutls_server::{GnutlsServer, GnutlsServerBuilder};
 pub use hostile::{Hostile, HostileServer};
 pub use legacy::{LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec};
+pub use lighttpd_server::{LighttpdServer, LighttpdServerBuilder, TlsModule};
 pub use netns::NetNamespace;
 pub use nginx_server::{NginxServer, NginxServerBuilder};
 pub use openssl_server::{OpensslServer, OpensslServerBuilder};
