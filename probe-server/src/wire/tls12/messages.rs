@@ -179,6 +179,8 @@ pub fn ecdhe_client_key_exchange(
     let algorithm = match group {
         0x001D => &agreement::X25519,
         0x0017 => &agreement::ECDH_P256,
+        0x0018 => &agreement::ECDH_P384,
+        0x0019 => &agreement::ECDH_P521,
         other => {
             return Err(Tls12Error::Unsupported(format!(
                 "the server chose group 0x{other:04x}, which was not offered"

@@ -1,4 +1,4 @@
-//! The few suites this client completes: ECDHE (X25519, P-256) and RSA key transport, with
+//! The few suites this client completes: ECDHE (X25519, P-256, P-384, P-521) and RSA key transport, with
 //! AES-GCM. Enough to finish a handshake with any server that speaks TLS 1.2 at all today.
 
 use aws_lc_rs::aead;
@@ -65,8 +65,9 @@ pub fn ids() -> Vec<u16> {
     SUITES.iter().map(|s| s.id).collect()
 }
 
-/// The groups the client agrees on: X25519 and P-256.
-pub const GROUPS: &[u16] = &[0x001D, 0x0017];
+/// The groups the client agrees on: X25519, P-256, and P-384 and P-521 for servers that
+/// offer nothing else for TLS 1.2 (wolfSSL set up with one curve, `tmp_ecdh` P-384).
+pub const GROUPS: &[u16] = &[0x001D, 0x0017, 0x0018, 0x0019];
 
 /// The signature schemes whose ServerKeyExchange signatures the client checks.
 pub const SIGNATURE_SCHEMES: &[u16] = &[
