@@ -30,7 +30,8 @@
 //! - wolfSSL checks the OCSP status of its own chain when a hello carries status_request
 //!   (every browser's does), and without a CA that verifies the chain it closes the
 //!   connection ("-188 certificate verify failed"): [`LighttpdServerBuilder::ca_file`] with
-//!   the PKI's root makes it tolerant; without it, it is the intolerant server a real
+//!   the PKI's root *and* intermediate makes it tolerant (it checks the leaf against its own
+//!   store, not the chain it serves); without it, it is the intolerant server a real
 //!   mis-set wolfSSL is.
 //! - The module's `.so` is a package of its own (`lighttpd-mod-mbedtls`, …); a missing one
 //!   is reported as [`TestbedError::MissingProgram`] naming that package.
@@ -131,7 +132,8 @@ impl LighttpdServerBuilder {
     }
 
     /// `ssl.ca-file`: CAs the module trusts (client certificates are not asked for). wolfSSL
-    /// needs the chain's root here to answer hellos with status_request (module docs).
+    /// needs the chain's root and intermediate here to answer hellos with status_request
+    /// (module docs).
     pub fn ca_file(mut self, pem: &Path) -> Self {
         self.ca_file = Some(pem.to_owned());
         self
@@ -270,12 +272,12 @@ impl LighttpdServerBuilder {
     }
 }
 
-/// The `MinProtocol`/`MaxProtocol` word (OpenSSL's SSL_CONF spelling, which all three modules
-/// read).
+/// The `MinProtocol`/`MaxProtocol` word all three modules read (lighttpd's own spelling:
+/// `TLSv1.0`, where OpenSSL's SSL_CONF says `TLSv1`).
 const fn conf_cmd_name(version: ProtocolVersion) -> &'static str {
     match version {
         ProtocolVersion::Ssl2 | ProtocolVersion::Ssl3 => "SSLv3",
-        ProtocolVersion::Tls10 => "TLSv1",
+        ProtocolVersion::Tls10 => "TLSv1.0",
         ProtocolVersion::Tls11 => "TLSv1.1",
         ProtocolVersion::Tls12 => "TLSv1.2",
         ProtocolVersion::Tls13 => "TLSv1.3",

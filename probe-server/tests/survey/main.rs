@@ -14,5 +14,6 @@ mod nginx;
 mod openssl;
 mod session;
 mod simulation;
+mod stacks_lighttpd;
 mod support;
 mod tls12_client;
