@@ -215,12 +215,12 @@ impl LighttpdServerBuilder {
 
     /// The generated lighttpd.conf.
     fn config(&self, dir: &Path, addr: SocketAddr) -> Result<String> {
-        if let (Some(min), Some(max)) = (self.min_protocol, self.max_protocol) {
-            if min > max || min < ProtocolVersion::Tls10 {
-                return Err(TestbedError::Config(format!(
-                    "lighttpd cannot serve {min} to {max}"
-                )));
-            }
+        if let (Some(min), Some(max)) = (self.min_protocol, self.max_protocol)
+            && (min > max || min < ProtocolVersion::Tls10)
+        {
+            return Err(TestbedError::Config(format!(
+                "lighttpd cannot serve {min} to {max}"
+            )));
         }
         let p = |name: &str| dir.join(name).display().to_string();
         let mut c = String::new();
