@@ -6,7 +6,8 @@
 //!   answers TLS on a port that is really its own, and killed by PID and reaped on drop
 //!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
 //!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
-//!   0.0.0.0), [`NginxServer`], [`LighttpdServer`] (on mbedTLS, wolfSSL or NSS). The crate-private `process` module says how.
+//!   0.0.0.0), [`NginxServer`], [`LighttpdServer`] (on mbedTLS, wolfSSL or NSS). The
+//!   crate-private `process` module says how.
 //! - [`legacy`]: responders written from the RFCs for what Debian no longer serves: SSL 2.0,
 //!   SSL 3.0, export suites, compression, Heartbleed, CCS injection, insecure renegotiation,
 //!   arbitrary suite lists and preference orders.
