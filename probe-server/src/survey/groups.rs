@@ -28,13 +28,23 @@ pub struct GroupSurvey {
 
 /// The TLS 1.3 groups the server accepts.
 pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
+    tls13_groups_in(prober, suites, suites::Style::Full).await
+}
+
+/// [`tls13_groups`] asked in hellos of `style`.
+async fn tls13_groups_in(prober: &Prober, suites: &[u16], style: suites::Style) -> GroupSurvey {
     let candidates: Vec<u16> = groups::GROUPS
         .iter()
         .filter(|g| g.tls13())
         .map(|g| g.id)
         .collect();
     let ask = |offer: Vec<u16>| async move {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls13, suites).with_groups(&offer, 0);
+        let base = ClientHello::for_version(ProtocolVersion::Tls13, suites);
+        let base = match style {
+            suites::Style::Full => base,
+            suites::Style::Plain => base.plain(),
+        };
+        let hello = base.with_groups(&offer, 0);
         let flight = prober.send(&hello).await;
         match flight.verdict() {
             Verdict::HelloRetry {
@@ -424,11 +434,37 @@ impl Probe for Tls13Groups {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let suites = suites::candidates(ProtocolVersion::Tls13);
-            let found = tls13_groups(context.prober, &suites).await;
+            let mut found = tls13_groups(context.prober, &suites).await;
+            if found.groups.is_empty()
+                && found.error.is_none()
+                && let Some(accepted) = intolerant_tls13_suites(context).await
+            {
+                // A TLS 1.3 server has a group: none found, when the enumeration saw the
+                // server refuse full hellos for their form (wolfSSL closing on
+                // status_request), is that refusal. Ask again as the enumeration did.
+                found = tls13_groups_in(context.prober, &accepted, suites::Style::Plain).await;
+            }
             context.published.tls13_groups.publish(found.clone());
             Box::new(move |observed: &mut Observed| observed.tls13_groups = found) as Recording
         })
     }
+}
+
+/// The TLS 1.3 suites the server accepted, when it supports TLS 1.3 and its enumeration
+/// found it refusing full hellos for their form (`None` otherwise: no retry, no extra
+/// connection).
+async fn intolerant_tls13_suites(context: &SurveyContext<'_>) -> Option<Vec<u16>> {
+    if context.firsts.wait(ProtocolVersion::Tls13).await != Some(true) {
+        return None;
+    }
+    let survey = context
+        .published
+        .version(ProtocolVersion::Tls13)?
+        .get()
+        .await;
+    survey.intolerance.as_ref()?;
+    let accepted: Vec<u16> = survey.accepted.iter().map(|a| a.suite).collect();
+    (!accepted.is_empty()).then_some(accepted)
 }
 
 /// The TLS 1.2 curves: they matter when there is no TLS 1.3 to list the groups.

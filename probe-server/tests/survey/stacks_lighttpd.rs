@@ -357,6 +357,13 @@ async fn wolfssl_closing_on_status_request_is_reported_not_misread() {
 
     let report = full_scan(&pki, "wolfssl-ocsp.test", server.addr(), None).await;
     assert_suites_match(&report, &view);
+    // s_client sends no status_request: its groups are the server's.
+    assert_eq!(
+        group_names(&report),
+        view.tls13_groups.iter().map(|g| g.to_string()).collect(),
+        "{:?}",
+        report.errors
+    );
     assert!(report.connection.is_none());
     let steps = error_steps(&report);
     assert!(steps.iter().any(|s| s == "verified-handshake"), "{steps:?}");
