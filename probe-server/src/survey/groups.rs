@@ -342,11 +342,24 @@ pub async fn tls12_signature_schemes(
     prober: &Prober,
     fs_suites: &[u16],
 ) -> Result<Vec<u16>, String> {
+    tls12_signature_schemes_in(prober, fs_suites, suites::Style::Full).await
+}
+
+/// [`tls12_signature_schemes`] asked in hellos of `style`.
+async fn tls12_signature_schemes_in(
+    prober: &Prober,
+    fs_suites: &[u16],
+    style: suites::Style,
+) -> Result<Vec<u16>, String> {
     let mut remaining: Vec<u16> = signature_schemes::EVERYTHING.to_vec();
     let mut found = Vec::new();
     while !remaining.is_empty() {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites)
-            .with_signature_algorithms(&remaining);
+        let base = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites);
+        let base = match style {
+            suites::Style::Full => base,
+            suites::Style::Plain => base.plain(),
+        };
+        let hello = base.with_signature_algorithms(&remaining);
         let flight = prober.send(&hello).await;
         match flight.verdict() {
             Verdict::Accepted { .. } => {
@@ -454,14 +467,19 @@ impl Probe for Tls13Groups {
 /// found it refusing full hellos for their form (`None` otherwise: no retry, no extra
 /// connection).
 async fn intolerant_tls13_suites(context: &SurveyContext<'_>) -> Option<Vec<u16>> {
-    if context.firsts.wait(ProtocolVersion::Tls13).await != Some(true) {
+    intolerant_suites(context, ProtocolVersion::Tls13).await
+}
+
+/// The suites `version`'s enumeration found, when the server supports it and refused full
+/// hellos for their form (`None` otherwise).
+async fn intolerant_suites(
+    context: &SurveyContext<'_>,
+    version: ProtocolVersion,
+) -> Option<Vec<u16>> {
+    if context.firsts.wait(version).await != Some(true) {
         return None;
     }
-    let survey = context
-        .published
-        .version(ProtocolVersion::Tls13)?
-        .get()
-        .await;
+    let survey = context.published.version(version)?.get().await;
     survey.intolerance.as_ref()?;
     let accepted: Vec<u16> = survey.accepted.iter().map(|a| a.suite).collect();
     (!accepted.is_empty()).then_some(accepted)
@@ -504,7 +522,26 @@ impl Probe for SignatureSchemes {
         Box::pin(async move {
             let found = if context.firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
                 let signed = signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
-                Some(tls12_signature_schemes(context.prober, &signed).await)
+                let found = tls12_signature_schemes(context.prober, &signed).await;
+                let retry = match &found {
+                    // None found, when the enumeration saw the server refuse full hellos for
+                    // their form (wolfSSL: more than 150 suites, status_request), is that
+                    // refusal: ask again in plain hellos offering the suites it accepted.
+                    Ok(schemes) if schemes.is_empty() => {
+                        intolerant_suites(context, ProtocolVersion::Tls12)
+                            .await
+                            .map(|accepted| signed_fs_suites(&accepted))
+                            .filter(|signed| !signed.is_empty())
+                    }
+                    _ => None,
+                };
+                Some(match retry {
+                    Some(signed) => {
+                        tls12_signature_schemes_in(context.prober, &signed, suites::Style::Plain)
+                            .await
+                    }
+                    None => found,
+                })
             } else {
                 None
             };

@@ -357,6 +357,13 @@ async fn wolfssl_closing_on_status_request_is_reported_not_misread() {
 
     let report = full_scan(&pki, "wolfssl-ocsp.test", server.addr(), None).await;
     assert_suites_match(&report, &view);
+    let schemes = report.key_exchange.signature_algorithms.clone();
+    assert!(
+        schemes
+            .as_ref()
+            .is_some_and(|s| s.contains(&"rsa_pss_rsae_sha256".to_string())),
+        "{schemes:?}"
+    );
     // s_client sends no status_request: its groups are the server's.
     assert_eq!(
         group_names(&report),
