@@ -55,7 +55,7 @@ const USAGE: &str = "usage: cargo xtask bench [--runs N] [--timeout SECONDS] [--
   --runs N          scans per tool and target (default 5); the table shows medians
   --timeout SECONDS the most one tool run may take (default 300); a run cut there is shown as such
   --targets IDS     only these targets (default all): openssl-modern, openssl-legacy,
-                    gnutls-rc4-3des, nginx-good, nginx-bad
+                    gnutls-rc4-3des, nginx-good, nginx-bad, wolfssl-lighttpd
   --tools NAMES     only these tools (default all): probe-server, sslyze, nmap, sslscan, testssl.sh
   --sweep N,...     also run our probe with --connections N for each N (extra rows)
   --probe-arg ARG   pass ARG to every `probe-server scan` (repeatable)

@@ -23,6 +23,10 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "openjdk-17-jdk-headless",
     "botan",
     "erlang-ssl",
+    "lighttpd",
+    "lighttpd-mod-mbedtls",
+    "lighttpd-mod-wolfssl",
+    "lighttpd-mod-nss",
 ];
 
 /// Runs `program args`, failing with a message if it fails.

@@ -28,13 +28,23 @@ pub struct GroupSurvey {
 
 /// The TLS 1.3 groups the server accepts.
 pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
+    tls13_groups_in(prober, suites, suites::Style::Full).await
+}
+
+/// [`tls13_groups`] asked in hellos of `style`.
+async fn tls13_groups_in(prober: &Prober, suites: &[u16], style: suites::Style) -> GroupSurvey {
     let candidates: Vec<u16> = groups::GROUPS
         .iter()
         .filter(|g| g.tls13())
         .map(|g| g.id)
         .collect();
     let ask = |offer: Vec<u16>| async move {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls13, suites).with_groups(&offer, 0);
+        let base = ClientHello::for_version(ProtocolVersion::Tls13, suites);
+        let base = match style {
+            suites::Style::Full => base,
+            suites::Style::Plain => base.plain(),
+        };
+        let hello = base.with_groups(&offer, 0);
         let flight = prober.send(&hello).await;
         match flight.verdict() {
             Verdict::HelloRetry {
@@ -44,7 +54,9 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
             Verdict::Accepted {
                 group: Some(group), ..
             } if offer.contains(&group) => Ok(Some(group)),
-            Verdict::Refused(_) => Ok(None),
+            // wolfSSL answers a hello offering none of its groups with a HelloRetryRequest
+            // that names no group: no share we could send would be accepted, a refusal.
+            Verdict::HelloRetry { group: None, .. } | Verdict::Refused(_) => Ok(None),
             Verdict::Failed(e) => Err(e.to_string()),
             other => Err(format!(
                 "unexpected answer to an empty key_share: {other:?}"
@@ -330,11 +342,24 @@ pub async fn tls12_signature_schemes(
     prober: &Prober,
     fs_suites: &[u16],
 ) -> Result<Vec<u16>, String> {
+    tls12_signature_schemes_in(prober, fs_suites, suites::Style::Full).await
+}
+
+/// [`tls12_signature_schemes`] asked in hellos of `style`.
+async fn tls12_signature_schemes_in(
+    prober: &Prober,
+    fs_suites: &[u16],
+    style: suites::Style,
+) -> Result<Vec<u16>, String> {
     let mut remaining: Vec<u16> = signature_schemes::EVERYTHING.to_vec();
     let mut found = Vec::new();
     while !remaining.is_empty() {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites)
-            .with_signature_algorithms(&remaining);
+        let base = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites);
+        let base = match style {
+            suites::Style::Full => base,
+            suites::Style::Plain => base.plain(),
+        };
+        let hello = base.with_signature_algorithms(&remaining);
         let flight = prober.send(&hello).await;
         match flight.verdict() {
             Verdict::Accepted { .. } => {
@@ -422,11 +447,42 @@ impl Probe for Tls13Groups {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let suites = suites::candidates(ProtocolVersion::Tls13);
-            let found = tls13_groups(context.prober, &suites).await;
+            let mut found = tls13_groups(context.prober, &suites).await;
+            if found.groups.is_empty()
+                && found.error.is_none()
+                && let Some(accepted) = intolerant_tls13_suites(context).await
+            {
+                // A TLS 1.3 server has a group: none found, when the enumeration saw the
+                // server refuse full hellos for their form (wolfSSL closing on
+                // status_request), is that refusal. Ask again as the enumeration did.
+                found = tls13_groups_in(context.prober, &accepted, suites::Style::Plain).await;
+            }
             context.published.tls13_groups.publish(found.clone());
             Box::new(move |observed: &mut Observed| observed.tls13_groups = found) as Recording
         })
     }
+}
+
+/// The TLS 1.3 suites the server accepted, when it supports TLS 1.3 and its enumeration
+/// found it refusing full hellos for their form (`None` otherwise: no retry, no extra
+/// connection).
+async fn intolerant_tls13_suites(context: &SurveyContext<'_>) -> Option<Vec<u16>> {
+    intolerant_suites(context, ProtocolVersion::Tls13).await
+}
+
+/// The suites `version`'s enumeration found, when the server supports it and refused full
+/// hellos for their form (`None` otherwise).
+async fn intolerant_suites(
+    context: &SurveyContext<'_>,
+    version: ProtocolVersion,
+) -> Option<Vec<u16>> {
+    if context.firsts.wait(version).await != Some(true) {
+        return None;
+    }
+    let survey = context.published.version(version)?.get().await;
+    survey.intolerance.as_ref()?;
+    let accepted: Vec<u16> = survey.accepted.iter().map(|a| a.suite).collect();
+    (!accepted.is_empty()).then_some(accepted)
 }
 
 /// The TLS 1.2 curves: they matter when there is no TLS 1.3 to list the groups.
@@ -466,7 +522,26 @@ impl Probe for SignatureSchemes {
         Box::pin(async move {
             let found = if context.firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
                 let signed = signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
-                Some(tls12_signature_schemes(context.prober, &signed).await)
+                let found = tls12_signature_schemes(context.prober, &signed).await;
+                let retry = match &found {
+                    // None found, when the enumeration saw the server refuse full hellos for
+                    // their form (wolfSSL: more than 150 suites, status_request), is that
+                    // refusal: ask again in plain hellos offering the suites it accepted.
+                    Ok(schemes) if schemes.is_empty() => {
+                        intolerant_suites(context, ProtocolVersion::Tls12)
+                            .await
+                            .map(|accepted| signed_fs_suites(&accepted))
+                            .filter(|signed| !signed.is_empty())
+                    }
+                    _ => None,
+                };
+                Some(match retry {
+                    Some(signed) => {
+                        tls12_signature_schemes_in(context.prober, &signed, suites::Style::Plain)
+                            .await
+                    }
+                    None => found,
+                })
             } else {
                 None
             };

@@ -6,7 +6,8 @@
 //!   answers TLS on a port that is really its own, and killed by PID and reaped on drop
 //!   (also when the test binary dies: PDEATHSIG): [`OpensslServer`] (`openssl s_server`),
 //!   [`GnutlsServer`] (`gnutls-serv`, in a [`NetNamespace`] of its own since it binds
-//!   0.0.0.0), [`NginxServer`]. The crate-private `process` module says how.
+//!   0.0.0.0), [`NginxServer`], [`LighttpdServer`] (on mbedTLS, wolfSSL or NSS). The
+//!   crate-private `process` module says how.
 //! - Other TLS stacks, started the same way: [`JavaServer`] (JSSE, OpenJDK 17's
 //!   HttpsServer), [`GoServer`] (crypto/tls, built with the Go toolchain of
 //!   `cargo xtask setup`), [`ErlangServer`] (OTP's ssl), [`BotanServer`] (`botan tls_server`,
@@ -24,7 +25,7 @@
 //!
 //! Debian packages needed: `openssl gnutls-bin nginx-light iproute2` (and util-linux's
 //! `setpriv`, always present); for the other stacks `openjdk-17-jdk-headless botan
-//! erlang-ssl`.
+//! erlang-ssl lighttpd lighttpd-mod-mbedtls lighttpd-mod-wolfssl lighttpd-mod-nss`.
 
 mod background;
 pub mod botan_server;
@@ -38,6 +39,7 @@ pub mod go_server;
 pub mod hostile;
 pub mod java_server;
 pub mod legacy;
+pub mod lighttpd_server;
 pub mod netns;
 pub mod nginx_server;
 pub mod openssl_server;
@@ -60,6 +62,7 @@ pub use go_server::{GoServer, GoServerBuilder};
 pub use hostile::{Hostile, HostileServer};
 pub use java_server::{JavaServer, JavaServerBuilder};
 pub use legacy::{LegacyServer, LegacyServerSpec, ServerCertificate, SslV2Server, SslV2Spec};
+pub use lighttpd_server::{LighttpdServer, LighttpdServerBuilder, TlsModule};
 pub use netns::NetNamespace;
 pub use nginx_server::{NginxServer, NginxServerBuilder};
 pub use openssl_server::{OpensslServer, OpensslServerBuilder};

@@ -371,9 +371,11 @@ fn readiness_client_hello() -> Vec<u8> {
         .iter()
         .for_each(|s| body.extend_from_slice(&s.to_be_bytes()));
     ext(&mut exts, 0x000d, &body); // signature_algorithms
-    let mut share = vec![0, 36, 0, 0x1d, 0, 32];
-    share.extend((1..=32u8).map(|i| i.wrapping_mul(37)));
-    ext(&mut exts, 0x0033, &share); // key_share: X25519, any 32 bytes are a valid point
+    // key_share: X25519's base point (u = 9). Not just any 32 bytes: wolfSSL closes the
+    // connection on a public value with the top bit set ("Bad ECC Peer Key").
+    let mut share = vec![0, 36, 0, 0x1d, 0, 32, 9];
+    share.extend([0u8; 31]);
+    ext(&mut exts, 0x0033, &share);
     ext(&mut exts, 0xff01, &[0]); // renegotiation_info
 
     let mut hello = vec![0x03, 0x03];

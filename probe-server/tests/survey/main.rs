@@ -1,7 +1,8 @@
-//! Full scans of real servers: Debian's OpenSSL, GnuTLS and nginx configured with known
-//! protocol and suite sets, and responders that answer as SSL 2.0/3.0, export-grade,
-//! compressing, Heartbleed- or CCS-vulnerable servers do. Each test asserts the exact
-//! protocols and suites the server was configured with, and the findings that follow.
+//! Full scans of real servers: Debian's OpenSSL, GnuTLS, nginx and lighttpd (on mbedTLS,
+//! wolfSSL and NSS) configured with known protocol and suite sets, and responders that answer
+//! as SSL 2.0/3.0, export-grade, compressing, Heartbleed- or CCS-vulnerable servers do. Each
+//! test asserts the exact protocols and suites the server was configured with, and the
+//! findings that follow.
 
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
@@ -15,5 +16,6 @@ mod openssl;
 mod session;
 mod simulation;
 mod stacks_runtimes;
+mod stacks_lighttpd;
 mod support;
 mod tls12_client;

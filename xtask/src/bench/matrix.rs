@@ -5,8 +5,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use testbed::{
-    DhGroup, GnutlsServer, LeafKey, LeafSpec, NginxServer, OpensslServer, ProtocolVersion as V,
-    TestPki,
+    DhGroup, GnutlsServer, LeafKey, LeafSpec, LighttpdServer, NginxServer, OpensslServer,
+    ProtocolVersion as V, TestPki, TlsModule,
 };
 
 use super::relay::Relay;
@@ -31,6 +31,7 @@ pub(crate) enum Server {
     Openssl(OpensslServer),
     Gnutls(GnutlsServer),
     Nginx(NginxServer),
+    Lighttpd(LighttpdServer),
 }
 
 impl Server {
@@ -39,6 +40,7 @@ impl Server {
             Self::Openssl(s) => s.addr(),
             Self::Gnutls(s) => s.addr(),
             Self::Nginx(s) => s.addr(),
+            Self::Lighttpd(s) => s.addr(),
         }
     }
 
@@ -194,6 +196,30 @@ pub(crate) const TARGETS: &[TargetSpec] = &[
                 .start()
                 .map(Server::Nginx)
                 .map_err(|e| format!("nginx-bad: {e}"))
+        },
+    },
+    TargetSpec {
+        id: "wolfssl-lighttpd",
+        name: "wolfssl.test",
+        summary: "lighttpd on wolfSSL, TLS 1.2+1.3, the modern suites; refuses hellos of more than 150 suites",
+        config: "lighttpd 1.4.69 `mod_wolfssl` (wolfSSL 5.5.4), RSA-2048, `ssl.openssl.ssl-conf-cmd` `MinProtocol TLSv1.2`, `CipherString ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305` (openssl-modern's), wolfSSL's TLS 1.3 suites, `ssl.ca-file` root + intermediate (so that it answers status_request)",
+        start: |pki, name| {
+            let leaf = rsa(pki, name);
+            // wolfSSL checks its leaf against its own store when asked for OCSP status.
+            let cas = pki.dir().join("wolfssl-cas.pem");
+            let mut pem = std::fs::read(pki.root_pem()).map_err(|e| format!("root PEM: {e}"))?;
+            pem.extend(
+                std::fs::read(pki.intermediate_pem())
+                    .map_err(|e| format!("intermediate PEM: {e}"))?,
+            );
+            std::fs::write(&cas, pem).map_err(|e| format!("write {}: {e}", cas.display()))?;
+            LighttpdServer::builder(&leaf, TlsModule::Wolfssl)
+                .protocols(V::Tls12, V::Tls13)
+                .cipher_string(MODERN_CIPHERS)
+                .ca_file(&cas)
+                .start()
+                .map(Server::Lighttpd)
+                .map_err(|e| format!("wolfssl-lighttpd: {e}"))
         },
     },
 ];

@@ -1,45 +1,58 @@
 //! CCS injection (CVE-2014-0224).
 
 use futures_util::future::BoxFuture;
-use shared::{ProtocolVersion, Step};
+use shared::Step;
 
 use super::{DECRYPTION_FAILED, FOLLOW_UP};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
 use crate::survey::suites::{self, hello};
+use crate::wire::client_hello::ClientHello;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::server::{alert, alert_name};
-use crate::wire::{FlightEnd, exchange::Deadline, exchange::next_record};
+use crate::wire::{FlightEnd, exchange::Deadline, exchange::Exchange, exchange::next_record};
+use tokio::net::TcpStream;
 
 /// CCS injection (CVE-2014-0224): a ChangeCipherSpec right after the server's flight, before
 /// any key exchange, then an "encrypted" record. A patched server rejects the early CCS with
 /// unexpected_message; a vulnerable one switches to keys made from an empty secret and then
 /// fails to decrypt the record (bad_record_mac / decryption_failed).
+///
+/// `Err` carries the inconclusive outcome when no handshake got as far as the server's flight
+/// (a retry with another hello may get further).
 pub async fn ccs_injection(
     prober: &Prober,
-    version: ProtocolVersion,
-    suites: &[u16],
-) -> ProbeOutcome {
+    hello: ClientHello,
+) -> Result<ProbeOutcome, ProbeOutcome> {
     let _slot = prober.slot().await;
-    let bytes = prober.named(hello(version, suites)).to_bytes();
-    let mut ex = match prober.exchange(&bytes).await {
+    let bytes = prober.named(hello).to_bytes();
+    let ex = match prober.exchange(&bytes).await {
         Ok(ex) => ex,
-        Err(e) => return ProbeOutcome::Inconclusive(format!("no handshake to test with: {e}")),
+        Err(e) => {
+            return Err(ProbeOutcome::Inconclusive(format!(
+                "no handshake to test with: {e}"
+            )));
+        }
     };
     let Some(sh) = ex.flight.server_hello.as_ref() else {
-        return ProbeOutcome::Inconclusive(format!(
+        return Err(ProbeOutcome::Inconclusive(format!(
             "no handshake to test with ({:?})",
             ex.flight.end
-        ));
+        )));
     };
+    let record_version = sh.version().min(0x0303);
+    Ok(after_the_flight(ex, record_version).await)
+}
+
+/// The test proper, on a handshake that reached the server's flight.
+async fn after_the_flight(mut ex: Exchange<TcpStream>, record_version: u16) -> ProbeOutcome {
     if ex.flight.end != FlightEnd::ServerHelloDone {
         return ProbeOutcome::Inconclusive(format!(
             "the handshake stopped early ({:?})",
             ex.flight.end
         ));
     }
-    let record_version = sh.version().min(0x0303);
     let mut out = Record {
         content_type: ContentType::ChangeCipherSpec,
         version: record_version,
@@ -101,7 +114,17 @@ impl Probe for CcsInjection {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(ccs_injection(context.prober, v, &suites::candidates(v)).await),
+                Some(v) => Some(
+                    match ccs_injection(context.prober, hello(v, &suites::candidates(v))).await {
+                        Ok(outcome) => outcome,
+                        Err(no_handshake) => match super::intolerant_retry(context, v).await {
+                            Some(retry) => ccs_injection(context.prober, retry)
+                                .await
+                                .unwrap_or_else(|outcome| outcome),
+                            None => no_handshake,
+                        },
+                    },
+                ),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.ccs_injection = outcome) as Recording

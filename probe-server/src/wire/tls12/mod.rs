@@ -3,7 +3,7 @@
 //!
 //! The rest of the raw engine stops before the key exchange on purpose (see DESIGN.md);
 //! this module completes it for the few suites a scanner needs to reach a Finished with any
-//! TLS 1.2 server: ECDHE over X25519 or P-256 and RSA key transport, with AES-GCM. Every
+//! TLS 1.2 server: ECDHE over X25519, P-256, P-384 or P-521 and RSA key transport, with AES-GCM. Every
 //! primitive is aws-lc-rs's (agreement, PRF, AEAD, signature verification, RSA PKCS #1 v1.5
 //! encryption); what is here is the protocol around them.
 //!

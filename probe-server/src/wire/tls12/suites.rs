@@ -1,4 +1,4 @@
-//! The few suites this client completes: ECDHE (X25519, P-256) and RSA key transport, with
+//! The few suites this client completes: ECDHE (X25519, P-256, P-384, P-521) and RSA key transport, with
 //! AES-GCM. Enough to finish a handshake with any server that speaks TLS 1.2 at all today.
 
 use aws_lc_rs::aead;
@@ -67,7 +67,7 @@ pub fn ids() -> Vec<u16> {
 
 /// The groups the client agrees on: X25519, P-256, P-384 and P-521. P-384 and P-521 are
 /// there for servers that allow nothing smaller (a Go server with `CurvePreferences: P384`,
-/// CNSA-style configurations): offering only X25519 and P-256, every completed-handshake
+/// CNSA-style configurations, wolfSSL set up with one curve): offering only X25519 and P-256, every completed-handshake
 /// probe failed against them with handshake_failure.
 pub const GROUPS: &[u16] = &[0x001D, 0x0017, 0x0018, 0x0019];
 

@@ -7,5 +7,6 @@
 mod hostile;
 mod legacy;
 mod lifecycle;
+mod lighttpd;
 mod real;
 mod support;
