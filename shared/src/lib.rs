@@ -16,6 +16,7 @@ mod protocol;
 mod report;
 mod simulation;
 mod stream;
+mod ct;
 
 pub use api::{ApiError, ErrorCode};
 pub use compliance::{Compliance, ComplianceNote, ComplianceVerdict, Deviation, ProfileCompliance};
@@ -26,6 +27,7 @@ pub use protocol::ProtocolVersion;
 pub use report::*;
 pub use simulation::{HandshakeSimulation, SimulationFailure, SimulationOutcome};
 pub use stream::{ScanProgress, StreamEvent};
+pub use ct::{CertificateTransparency, CtLogList, CtPolicyVerdict, Sct, SctSignature, SctSource};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.

@@ -68,6 +68,11 @@ pub struct Report {
     /// Added in schema 1.3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::Policy>,
+    /// Certificate Transparency: the leaf's SCTs from the certificate, the TLS extension and
+    /// the stapled OCSP response, each verified against the bundled log list, and Chrome's
+    /// and Apple's CT policies. Absent when there is no leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ct: Option<crate::CertificateTransparency>,
 }
 
 /// How much of the scan ran.

@@ -5,6 +5,7 @@
 
 pub mod caa;
 pub mod certificate;
+pub mod ct;
 pub mod must_staple;
 pub mod ocsp;
 pub mod trust;
