@@ -206,6 +206,8 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             "A browser connects without forward secrecy"
         }
         FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
+        FindingId::CtPolicyNotMet => "Too few CT timestamps (Chrome/Safari refuse)",
+        FindingId::CtInvalidSct => "A CT timestamp has a bad signature",
         _ => return None,
     };
     Some(phrase.to_owned())

@@ -588,6 +588,8 @@ pub enum Step {
     Ticketbleed,
     /// The name's CAA and HTTPS records.
     DnsPolicy,
+    /// Certificate Transparency: the TLS SCT extension, and reading SCT lists.
+    CertificateTransparency,
 }
 
 impl Step {
@@ -623,6 +625,7 @@ impl Step {
             Self::Tls12Resumption => "tls12-resumption",
             Self::Ticketbleed => "ticketbleed",
             Self::DnsPolicy => "dns-policy",
+            Self::CertificateTransparency => "certificate-transparency",
         }
     }
 }

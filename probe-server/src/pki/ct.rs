@@ -276,10 +276,12 @@ pub fn parse_sct_list(bytes: &[u8]) -> Result<Vec<SignedCertificateTimestamp>, S
         return Err(SctError::Empty);
     }
     let mut scts = Vec::new();
+    let mut seen = 0;
     while !list.0.is_empty() {
-        if scts.len() == MAX_SCTS_PER_LIST {
+        if seen == MAX_SCTS_PER_LIST {
             return Err(SctError::TooMany);
         }
+        seen += 1;
         let mut sct = Bytes(list.vec_u16()?);
         let version = sct.u8()?;
         if version != 0 {
@@ -488,6 +490,7 @@ pub fn ocsp_scts(response: &[u8]) -> Result<Option<Vec<u8>>, SctError> {
 }
 
 /// What a log signed (RFC 6962 3.2, digitally-signed struct of a v1 SCT).
+#[derive(Debug)]
 pub enum SignedEntry<'a> {
     /// The leaf's DER (TLS extension and OCSP SCTs).
     X509(&'a [u8]),
@@ -548,6 +551,7 @@ pub fn verify(sct: &SignedCertificateTimestamp, data: &[u8], key: &[u8]) -> Opti
 }
 
 /// Everything the CT judgement needs from a scan.
+#[derive(Debug)]
 pub struct CtInput<'a> {
     pub leaf: &'a [u8],
     /// The leaf's issuer certificate, when the server sent it.

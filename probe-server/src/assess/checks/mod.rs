@@ -62,6 +62,7 @@ mod suites;
 mod sweet32;
 mod ticketbleed;
 mod weak_dh;
+mod certificate_transparency;
 
 pub(crate) use hsts::HSTS_MIN_MAX_AGE;
 
@@ -128,6 +129,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
+    certificate_transparency::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -328,6 +330,7 @@ pub(crate) mod testing {
             attacks: crate::assess::observations::AttackProbes::default(),
             simulations: Vec::new(),
             policy: shared::Policy::default(),
+            ct: None,
         }
     }
 
