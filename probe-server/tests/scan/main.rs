@@ -11,3 +11,4 @@ mod history;
 mod http;
 mod policy;
 mod support;
+mod ct;

@@ -39,7 +39,7 @@ fn the_bundled_list_parses_and_every_id_is_its_keys_hash() {
     assert!(argon.rfc6962);
     let operators: std::collections::BTreeSet<&str> =
         list.logs.iter().map(|l| l.operator.as_str()).collect();
-    assert_eq!(operators.len(), 8, "{operators:?}");
+    assert_eq!(operators.len(), 7, "{operators:?}");
 }
 
 #[test]
