@@ -9,6 +9,7 @@
 
 mod api;
 mod compliance;
+mod ct;
 mod finding;
 mod grade;
 mod policy;
@@ -16,10 +17,10 @@ mod protocol;
 mod report;
 mod simulation;
 mod stream;
-mod ct;
 
 pub use api::{ApiError, ErrorCode};
 pub use compliance::{Compliance, ComplianceNote, ComplianceVerdict, Deviation, ProfileCompliance};
+pub use ct::{CertificateTransparency, CtLogList, CtPolicyVerdict, Sct, SctSignature, SctSource};
 pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use policy::{Caa, CaaRecord, DnsPolicy, HstsPreload, HttpsRecord, Policy};
@@ -27,7 +28,6 @@ pub use protocol::ProtocolVersion;
 pub use report::*;
 pub use simulation::{HandshakeSimulation, SimulationFailure, SimulationOutcome};
 pub use stream::{ScanProgress, StreamEvent};
-pub use ct::{CertificateTransparency, CtLogList, CtPolicyVerdict, Sct, SctSignature, SctSource};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.

@@ -138,7 +138,9 @@ impl LogList {
                     name: log.description.clone(),
                     reason: reason.to_owned(),
                 };
-                let key = b64.decode(&log.key).map_err(|_| fail("key is not base64"))?;
+                let key = b64
+                    .decode(&log.key)
+                    .map_err(|_| fail("key is not base64"))?;
                 let id: [u8; 32] = b64
                     .decode(&log.log_id)
                     .ok()
@@ -147,8 +149,7 @@ impl LogList {
                 if Sha256::digest(&key).as_slice() != id {
                     return Err(fail("log_id is not the SHA-256 of the key"));
                 }
-                let (state, state_since) = match log.state.as_ref().and_then(|s| s.iter().next())
-                {
+                let (state, state_since) = match log.state.as_ref().and_then(|s| s.iter().next()) {
                     Some((name, value)) => {
                         let state = match name.as_str() {
                             "pending" => LogState::Pending,
@@ -287,10 +288,7 @@ pub fn parse_sct_list(bytes: &[u8]) -> Result<Vec<SignedCertificateTimestamp>, S
         if version != 0 {
             continue;
         }
-        let log_id: [u8; 32] = sct
-            .take(32)?
-            .try_into()
-            .map_err(|_| SctError::Truncated)?;
+        let log_id: [u8; 32] = sct.take(32)?.try_into().map_err(|_| SctError::Truncated)?;
         let ts = sct.take(8)?;
         let timestamp = u64::from_be_bytes(ts.try_into().map_err(|_| SctError::Truncated)?);
         let extensions = sct.vec_u16()?.to_vec();
@@ -419,8 +417,7 @@ pub fn embedded_scts(leaf: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, SctError
     }
     let fields = der_elements(tbs.content)?;
     // The extensions are the [3] EXPLICIT field, last in the TBSCertificate.
-    let Some((position, explicit)) = fields.iter().enumerate().find(|(_, f)| f.tag == 0xa3)
-    else {
+    let Some((position, explicit)) = fields.iter().enumerate().find(|(_, f)| f.tag == 0xa3) else {
         return Ok(None);
     };
     let (sequence, rest) = der(explicit.content)?;

@@ -9,8 +9,8 @@ use shared::{ProtocolVersion, Step};
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
 use crate::survey::suites::{self, hello};
-use crate::wire::extensions::{ClientExtension, ext};
 use crate::wire::Verdict;
+use crate::wire::extensions::{ClientExtension, ext};
 
 /// Offers the extension with `version` and returns its data when the server sent it.
 pub async fn sct_extension(

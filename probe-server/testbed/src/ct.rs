@@ -32,7 +32,10 @@ pub enum CtEntry<'a> {
     X509(&'a [u8]),
     /// A precertificate: the issuer's SubjectPublicKeyInfo and the TBSCertificate without
     /// the SCT extension.
-    Precert { issuer_spki: &'a [u8], tbs: &'a [u8] },
+    Precert {
+        issuer_spki: &'a [u8],
+        tbs: &'a [u8],
+    },
 }
 
 impl TestCtLog {
@@ -248,10 +251,7 @@ pub fn ocsp_response_with_scts(serial: &[u8], sct_list: &[u8], signer: &KeyPair)
         .concat(),
     );
     let responder = der(0xa2, &der(0x04, &[0u8; 20]));
-    let tbs = der(
-        0x30,
-        &[responder, gt(now), der(0x30, &single)].concat(),
-    );
+    let tbs = der(0x30, &[responder, gt(now), der(0x30, &single)].concat());
     let signature = signer.sign(&tbs).expect("sign OCSP");
     let ecdsa_sha256 = der(
         0x30,
@@ -260,7 +260,10 @@ pub fn ocsp_response_with_scts(serial: &[u8], sct_list: &[u8], signer: &KeyPair)
     let mut bits = vec![0u8];
     bits.extend_from_slice(&signature);
     let basic = der(0x30, &[tbs, ecdsa_sha256, der(0x03, &bits)].concat());
-    let basic_oid = der(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01]);
+    let basic_oid = der(
+        0x06,
+        &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01],
+    );
     let bytes = der(0xa0, &der(0x30, &[basic_oid, der(0x04, &basic)].concat()));
     der(0x30, &[der(0x0a, &[0]), bytes].concat())
 }

@@ -58,7 +58,10 @@ async fn sct_from_the_certificate_the_tls_extension_and_ocsp_are_each_reported_a
         tampered_log.sct(&CtEntry::X509(&der), true),
     ]);
     std::fs::write(&serverinfo, serverinfo_pem(&tls_scts)).unwrap();
-    let ocsp = pki.ocsp_response_with_scts(&leaf, &sct_list(&[ocsp_log.sct(&CtEntry::X509(&der), false)]));
+    let ocsp = pki.ocsp_response_with_scts(
+        &leaf,
+        &sct_list(&[ocsp_log.sct(&CtEntry::X509(&der), false)]),
+    );
     let log_list = pki.dir().join("ct-log-list.json");
     std::fs::write(
         &log_list,
@@ -88,10 +91,26 @@ async fn sct_from_the_certificate_the_tls_extension_and_ocsp_are_each_reported_a
     assert_eq!(
         seen,
         [
-            (SctSource::Embedded, Some("Test Embedded A"), SctSignature::Valid),
-            (SctSource::Embedded, Some("Test Embedded B"), SctSignature::Valid),
-            (SctSource::TlsExtension, Some("Test TLS"), SctSignature::Valid),
-            (SctSource::TlsExtension, Some("Test Tampered"), SctSignature::Invalid),
+            (
+                SctSource::Embedded,
+                Some("Test Embedded A"),
+                SctSignature::Valid
+            ),
+            (
+                SctSource::Embedded,
+                Some("Test Embedded B"),
+                SctSignature::Valid
+            ),
+            (
+                SctSource::TlsExtension,
+                Some("Test TLS"),
+                SctSignature::Valid
+            ),
+            (
+                SctSource::TlsExtension,
+                Some("Test Tampered"),
+                SctSignature::Invalid
+            ),
             (SctSource::Ocsp, Some("Test OCSP"), SctSignature::Valid),
         ],
         "{:#?}",
@@ -102,7 +121,11 @@ async fn sct_from_the_certificate_the_tls_extension_and_ocsp_are_each_reported_a
     assert_eq!(ct.log_list.logs, 25, "5 test logs and the bundled 20");
     // The test PKI's root came from --ca-file: the browsers' policies do not apply.
     assert!(ct.chrome.is_none() && ct.apple.is_none());
-    assert!(ids(&report).contains(&"ct-invalid-sct"), "{:?}", ids(&report));
+    assert!(
+        ids(&report).contains(&"ct-invalid-sct"),
+        "{:?}",
+        ids(&report)
+    );
     assert!(!ids(&report).contains(&"ct-policy-not-met"));
     // The staple still reads as a valid OCSP response from the issuer.
     assert!(report.trust.ocsp.as_ref().unwrap().signature_valid);

@@ -6,9 +6,9 @@
 mod bulk;
 mod certificates;
 mod cli;
+mod ct;
 mod endpoints;
 mod history;
 mod http;
 mod policy;
 mod support;
-mod ct;

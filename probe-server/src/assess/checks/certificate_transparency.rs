@@ -28,11 +28,12 @@ fn run(obs: &Observations) -> Vec<Finding> {
     // The policies are judged only for publicly trusted chains (`chrome`/`apple` are null
     // for an operator's private CA), and only when the chain is trusted at all: an
     // untrusted chain has its own, worse finding.
-    let failing: Vec<(&str, &shared::CtPolicyVerdict)> = [("Chrome", &ct.chrome), ("Apple", &ct.apple)]
-        .into_iter()
-        .filter_map(|(name, verdict)| verdict.as_ref().map(|v| (name, v)))
-        .filter(|(_, v)| !v.met)
-        .collect();
+    let failing: Vec<(&str, &shared::CtPolicyVerdict)> =
+        [("Chrome", &ct.chrome), ("Apple", &ct.apple)]
+            .into_iter()
+            .filter_map(|(name, verdict)| verdict.as_ref().map(|v| (name, v)))
+            .filter(|(_, v)| !v.met)
+            .collect();
     if obs.trust.trusted && !failing.is_empty() {
         let browsers: Vec<&str> = failing.iter().map(|(name, _)| *name).collect();
         let detail = failing
@@ -49,7 +50,11 @@ fn run(obs: &Observations) -> Vec<Finding> {
                  untrusted. {detail}. (Log list {} of {}: SCTs from logs newer than it count as \
                  unknown.)",
                 browsers.join(" and "),
-                if browsers.len() == 1 { "that browser's users" } else { "their users" },
+                if browsers.len() == 1 {
+                    "that browser's users"
+                } else {
+                    "their users"
+                },
                 ct.log_list.version,
                 ct.log_list.timestamp,
             ),
@@ -131,7 +136,11 @@ mod tests {
         let found = run(&obs);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, FindingId::CtPolicyNotMet);
-        assert!(found[0].detail.contains("Chrome and Apple"), "{}", found[0].detail);
+        assert!(
+            found[0].detail.contains("Chrome and Apple"),
+            "{}",
+            found[0].detail
+        );
         assert!(found[0].detail.contains("2026-08-25"));
     }
 

@@ -22,6 +22,7 @@ mod cert_self_signed;
 mod cert_untrusted;
 mod cert_weak_key;
 mod cert_weak_signature;
+mod certificate_transparency;
 mod chain_incomplete;
 mod chain_validity_disjoint;
 mod cipher_3des;
@@ -62,7 +63,6 @@ mod suites;
 mod sweet32;
 mod ticketbleed;
 mod weak_dh;
-mod certificate_transparency;
 
 pub(crate) use hsts::HSTS_MIN_MAX_AGE;
 

@@ -47,7 +47,8 @@ fn a_list_whose_id_is_not_its_keys_hash_is_refused() {
     let log = TestCtLog::new("one", "A");
     let other = TestCtLog::new("two", "B");
     let b64 = base64::engine::general_purpose::STANDARD;
-    let json = log_list_json(&[&log]).replace(&b64.encode(log.log_id()), &b64.encode(other.log_id()));
+    let json =
+        log_list_json(&[&log]).replace(&b64.encode(log.log_id()), &b64.encode(other.log_id()));
     assert!(matches!(
         LogList::parse(&json),
         Err(LogListError::Log { .. })
@@ -92,13 +93,21 @@ fn embedded_scts_verify_over_the_rebuilt_precertificate() {
     // Without the issuer the precertificate cannot be rebuilt; without the log list the
     // log is unknown; neither is "invalid".
     let (ct, _) = judge(&input(leaf.cert_der.as_ref(), None), &logs);
-    assert!(ct.scts.iter().all(|s| s.signature == SctSignature::Unverifiable));
+    assert!(
+        ct.scts
+            .iter()
+            .all(|s| s.signature == SctSignature::Unverifiable)
+    );
     assert!(!ct.chrome.expect("judged").met);
     let (ct, _) = judge(
         &input(leaf.cert_der.as_ref(), Some(issuer.as_ref())),
         &LogList::bundled(),
     );
-    assert!(ct.scts.iter().all(|s| s.signature == SctSignature::UnknownLog));
+    assert!(
+        ct.scts
+            .iter()
+            .all(|s| s.signature == SctSignature::UnknownLog)
+    );
 }
 
 #[test]
@@ -130,7 +139,11 @@ fn a_tampered_embedded_sct_is_invalid_and_does_not_count() {
     assert_eq!(signatures, [SctSignature::Valid, SctSignature::Invalid]);
     let chrome = ct.chrome.expect("judged");
     assert!(!chrome.met);
-    assert!(chrome.detail.contains("embedded: 1 valid"), "{}", chrome.detail);
+    assert!(
+        chrome.detail.contains("embedded: 1 valid"),
+        "{}",
+        chrome.detail
+    );
 }
 
 #[test]
@@ -164,14 +177,21 @@ fn one_operator_or_a_long_lifetime_does_not_meet_the_policies() {
     long.not_after = long.not_before + time::Duration::days(365);
     let (ct, _) = judge(&long, &list_of(&[&a1, &b]));
     let apple = ct.apple.expect("judged");
-    assert!(!apple.met, "a year-long certificate needs 3: {}", apple.detail);
+    assert!(
+        !apple.met,
+        "a year-long certificate needs 3: {}",
+        apple.detail
+    );
     assert!(apple.detail.contains("needs 3"));
 }
 
 #[test]
 fn tls_and_ocsp_scts_are_signed_over_the_leaf() {
     let pki = TestPki::new();
-    let (a, b) = (TestCtLog::new("A", "Operator A"), TestCtLog::new("B", "Operator B"));
+    let (a, b) = (
+        TestCtLog::new("A", "Operator A"),
+        TestCtLog::new("B", "Operator B"),
+    );
     let leaf = pki.leaf(&LeafSpec::valid("ct.test"));
     let der = leaf.cert_der.as_ref();
     let tls = sct_list(&[a.sct(&CtEntry::X509(der), false)]);
@@ -236,7 +256,10 @@ fn the_precertificate_drops_the_extensions_field_when_the_sct_list_was_its_only_
         0x30,
         &[head.clone(), encode_der(0xa3, &encode_der(0x30, &sct_ext))].concat(),
     );
-    let cert = encode_der(0x30, &[tbs, encode_der(0x30, &[]), encode_der(0x03, &[0])].concat());
+    let cert = encode_der(
+        0x30,
+        &[tbs, encode_der(0x30, &[]), encode_der(0x03, &[0])].concat(),
+    );
     let (list, precert) = embedded_scts(&cert).unwrap().expect("has the extension");
     assert_eq!(list, [0, 0]);
     assert_eq!(precert, encode_der(0x30, &head));
@@ -246,7 +269,10 @@ fn the_precertificate_drops_the_extensions_field_when_the_sct_list_was_its_only_
 fn long_lengths_are_encoded_minimally() {
     assert_eq!(encode_der(0x04, &[0; 0x7f])[..2], [0x04, 0x7f]);
     assert_eq!(encode_der(0x04, &[0; 0x80])[..3], [0x04, 0x81, 0x80]);
-    assert_eq!(encode_der(0x04, &[0; 0x1234])[..4], [0x04, 0x82, 0x12, 0x34]);
+    assert_eq!(
+        encode_der(0x04, &[0; 0x1234])[..4],
+        [0x04, 0x82, 0x12, 0x34]
+    );
 }
 
 #[test]
@@ -260,7 +286,12 @@ fn garbage_never_panics() {
     assert_eq!(parse_sct_list(&[0, 0]), Err(SctError::Empty));
     let many = sct_list(&vec![vec![1u8]; MAX_SCTS_PER_LIST + 1]);
     assert_eq!(parse_sct_list(&many), Err(SctError::TooMany));
-    for bytes in [&[][..], &[0x30], &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[0x30, 0x00]] {
+    for bytes in [
+        &[][..],
+        &[0x30],
+        &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+        &[0x30, 0x00],
+    ] {
         assert!(embedded_scts(bytes).is_err() || embedded_scts(bytes).unwrap().is_none());
         assert!(ocsp_scts(bytes).is_err() || ocsp_scts(bytes).unwrap().is_none());
     }
