@@ -407,9 +407,17 @@ fn unwrap_octet_string(value: &[u8]) -> Result<&[u8], SctError> {
     Ok(inner.content)
 }
 
-/// The leaf's embedded SCT list (raw TLS encoding) and its TBSCertificate rebuilt without
-/// it (what the log signed, RFC 6962 3.2). `None` when the leaf has no SCT extension.
-pub fn embedded_scts(leaf: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, SctError> {
+/// A leaf's embedded SCTs and what their logs signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedScts {
+    /// The SCT list, raw TLS encoding.
+    pub list: Vec<u8>,
+    /// The TBSCertificate rebuilt without the SCT extension (RFC 6962 3.2's precertificate).
+    pub precert_tbs: Vec<u8>,
+}
+
+/// The leaf's embedded SCTs. `None` when the leaf has no SCT extension.
+pub fn embedded_scts(leaf: &[u8]) -> Result<Option<EmbeddedScts>, SctError> {
     let (cert, _) = der(leaf)?;
     let (tbs, _) = der(cert.content)?;
     if cert.tag != 0x30 || tbs.tag != 0x30 {
@@ -444,7 +452,10 @@ pub fn embedded_scts(leaf: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, SctError
             content.extend(encode_der(0xa3, &encode_der(0x30, &kept)));
         }
     }
-    Ok(Some((list, encode_der(0x30, &content))))
+    Ok(Some(EmbeddedScts {
+        list,
+        precert_tbs: encode_der(0x30, &content),
+    }))
 }
 
 /// The SCT list in a stapled OCSP response (the SingleResponse extension), raw TLS encoding.
@@ -468,8 +479,8 @@ pub fn ocsp_scts(response: &[u8]) -> Result<Option<Vec<u8>>, SctError> {
     // ResponseData: [0] version?, responderID, producedAt, responses SEQUENCE, [1] ext?
     let responses = tbs_fields
         .iter()
-        .filter(|f| f.tag == 0x30)
-        .last()
+        .rev()
+        .find(|f| f.tag == 0x30)
         .ok_or(SctError::Der("no responses"))?;
     for single in der_elements(responses.content)? {
         // SingleResponse: certID, certStatus, thisUpdate, [0] nextUpdate?, [1] extensions?
@@ -583,13 +594,13 @@ pub fn judge(
         Some(<[u8; 32]>::from(Sha256::digest(cert.public_key().raw)))
     });
     match embedded_scts(input.leaf) {
-        Ok(Some((list, tbs))) => {
+        Ok(Some(embedded)) => {
             let entry = issuer_key_hash.map(|issuer_key_hash| SignedEntry::Precert {
                 issuer_key_hash,
-                tbs: &tbs,
+                tbs: &embedded.precert_tbs,
             });
             judge_list(
-                &list,
+                &embedded.list,
                 SctSource::Embedded,
                 entry.as_ref(),
                 logs,

@@ -260,9 +260,9 @@ fn the_precertificate_drops_the_extensions_field_when_the_sct_list_was_its_only_
         0x30,
         &[tbs, encode_der(0x30, &[]), encode_der(0x03, &[0])].concat(),
     );
-    let (list, precert) = embedded_scts(&cert).unwrap().expect("has the extension");
-    assert_eq!(list, [0, 0]);
-    assert_eq!(precert, encode_der(0x30, &head));
+    let embedded = embedded_scts(&cert).unwrap().expect("has the extension");
+    assert_eq!(embedded.list, [0, 0]);
+    assert_eq!(embedded.precert_tbs, encode_der(0x30, &head));
 }
 
 #[test]
