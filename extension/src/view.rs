@@ -206,6 +206,8 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             "A browser connects without forward secrecy"
         }
         FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
+        FindingId::CtPolicyNotMet => "Too few CT timestamps (Chrome/Safari refuse)",
+        FindingId::CtInvalidSct => "A CT timestamp has a bad signature",
         _ => return None,
     };
     Some(phrase.to_owned())
@@ -656,10 +658,66 @@ fn cert_summary(report: &Report, leaf: &Certificate) -> CertSummary {
             tone: Some(Tone::Bad),
         });
     }
+    facts.extend(ct_fact(report));
     CertSummary {
         facts,
         names: leaf.subject_alt_names.clone(),
     }
+}
+
+/// Certificate Transparency in one line: how many SCTs verified, and whether Chrome's and
+/// Apple's policies are met (not judged for a private CA). `None` for reports without it.
+pub fn ct_fact(report: &Report) -> Option<Fact> {
+    let ct = report.ct.as_ref()?;
+    let valid = ct
+        .scts
+        .iter()
+        .filter(|s| s.signature == shared::SctSignature::Valid)
+        .count();
+    let invalid = ct
+        .scts
+        .iter()
+        .any(|s| s.signature == shared::SctSignature::Invalid);
+    let policies = [("Chrome", &ct.chrome), ("Safari", &ct.apple)];
+    let failing: Vec<&str> = policies
+        .iter()
+        .filter(|(_, v)| v.as_ref().is_some_and(|v| !v.met))
+        .map(|(name, _)| *name)
+        .collect();
+    let judged = policies.iter().any(|(_, v)| v.is_some());
+    let (value, tone) = if !failing.is_empty() {
+        (
+            format!(
+                "{valid} of {} SCTs valid: too few for {}",
+                ct.scts.len(),
+                failing.join(" and ")
+            ),
+            Tone::Bad,
+        )
+    } else if judged {
+        (
+            format!("{valid} valid SCTs: meets Chrome and Safari"),
+            Tone::Good,
+        )
+    } else {
+        (
+            format!(
+                "{valid} of {} SCTs valid (private CA: no policy)",
+                ct.scts.len()
+            ),
+            Tone::Good,
+        )
+    };
+    let tone = if invalid && tone == Tone::Good {
+        Tone::Warn
+    } else {
+        tone
+    };
+    Some(Fact {
+        label: "Transparency",
+        value,
+        tone: Some(tone),
+    })
 }
 
 fn chain(report: &Report) -> Vec<ChainCert> {
@@ -1054,5 +1112,60 @@ pub(crate) mod tests {
             curve: None,
         };
         assert_eq!(key_label(&rsa), "RSA 2048");
+    }
+
+    #[test]
+    fn certificate_transparency_is_one_fact_of_the_certificate() {
+        let mut report = fixture("strong-a-plus");
+        assert_eq!(ct_fact(&report), None, "older reports have no CT");
+        let sct = |signature| shared::Sct {
+            source: shared::SctSource::Embedded,
+            log_id: "AAAA".into(),
+            log_name: None,
+            log_operator: None,
+            timestamp: "2026-11-01T00:00:00Z".into(),
+            signature,
+        };
+        let verdict = |met| {
+            Some(shared::CtPolicyVerdict {
+                met,
+                detail: String::new(),
+            })
+        };
+        report.ct = Some(shared::CertificateTransparency {
+            log_list: shared::CtLogList {
+                version: "89.30".into(),
+                timestamp: "2026-08-25T13:35:26Z".into(),
+                logs: 20,
+            },
+            scts: vec![
+                sct(shared::SctSignature::Valid),
+                sct(shared::SctSignature::Invalid),
+            ],
+            tls_extension_checked: true,
+            chrome: verdict(false),
+            apple: verdict(true),
+        });
+        let fact = ct_fact(&report).unwrap();
+        assert_eq!(fact.value, "1 of 2 SCTs valid: too few for Chrome");
+        assert_eq!(fact.tone, Some(Tone::Bad));
+        let ct = report.ct.as_mut().unwrap();
+        ct.chrome = None;
+        ct.apple = None;
+        let fact = ct_fact(&report).unwrap();
+        assert_eq!(fact.value, "1 of 2 SCTs valid (private CA: no policy)");
+        assert_eq!(
+            fact.tone,
+            Some(Tone::Warn),
+            "an invalid SCT is worth a look"
+        );
+        assert!(
+            ReportView::new(&report)
+                .certificate
+                .unwrap()
+                .facts
+                .iter()
+                .any(|f| f.label == "Transparency")
+        );
     }
 }

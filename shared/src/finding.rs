@@ -243,6 +243,12 @@ finding_ids! {
     SimulationBrowserNoForwardSecrecy = "simulation-browser-no-forward-secrecy",
     /// A current browser connects with a suite without AEAD.
     SimulationBrowserNoAead = "simulation-browser-no-aead",
+    // Certificate Transparency.
+    /// A publicly trusted leaf shows fewer valid SCTs than Chrome's or Apple's CT policy
+    /// requires: those browsers refuse it.
+    CtPolicyNotMet = "ct-policy-not-met",
+    /// An SCT from a known log does not verify against the log's key.
+    CtInvalidSct = "ct-invalid-sct",
 }
 
 impl std::fmt::Display for FindingId {

@@ -9,6 +9,7 @@
 
 mod api;
 mod compliance;
+mod ct;
 mod finding;
 mod grade;
 mod policy;
@@ -19,6 +20,7 @@ mod stream;
 
 pub use api::{ApiError, ErrorCode};
 pub use compliance::{Compliance, ComplianceNote, ComplianceVerdict, Deviation, ProfileCompliance};
+pub use ct::{CertificateTransparency, CtLogList, CtPolicyVerdict, Sct, SctSignature, SctSource};
 pub use finding::{Finding, FindingId, Severity};
 pub use grade::Grade;
 pub use policy::{Caa, CaaRecord, DnsPolicy, HstsPreload, HttpsRecord, Policy};

@@ -68,6 +68,11 @@ pub struct Report {
     /// Added in schema 1.3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::Policy>,
+    /// Certificate Transparency: the leaf's SCTs from the certificate, the TLS extension and
+    /// the stapled OCSP response, each verified against the bundled log list, and Chrome's
+    /// and Apple's CT policies. Absent when there is no leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ct: Option<crate::CertificateTransparency>,
 }
 
 /// How much of the scan ran.
@@ -583,6 +588,8 @@ pub enum Step {
     Ticketbleed,
     /// The name's CAA and HTTPS records.
     DnsPolicy,
+    /// Certificate Transparency: the TLS SCT extension, and reading SCT lists.
+    CertificateTransparency,
 }
 
 impl Step {
@@ -618,6 +625,7 @@ impl Step {
             Self::Tls12Resumption => "tls12-resumption",
             Self::Ticketbleed => "ticketbleed",
             Self::DnsPolicy => "dns-policy",
+            Self::CertificateTransparency => "certificate-transparency",
         }
     }
 }

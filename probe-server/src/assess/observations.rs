@@ -40,6 +40,8 @@ pub(crate) struct Observations {
     /// CAA and HTTPS records, the HSTS preload list, Must-Staple (CAA judged against the
     /// leaf's issuer already).
     pub policy: shared::Policy,
+    /// Certificate Transparency: the leaf's SCTs, verified, and the CT policies.
+    pub ct: Option<shared::CertificateTransparency>,
 }
 
 impl Observations {

@@ -40,6 +40,8 @@ pub(crate) struct Assembly {
     errors: Vec<CheckError>,
     /// The name's DNS records and preload entry (see [`Assembly::with_site`]).
     site: SiteFacts,
+    /// Certificate Transparency (see [`Assembly::with_ct`]).
+    ct: Option<shared::CertificateTransparency>,
 }
 
 /// What the scan learnt about the name rather than the endpoint.
@@ -95,6 +97,7 @@ impl Assembly {
             simulations: Vec::new(),
             errors: stage.errors.clone(),
             site: SiteFacts::default(),
+            ct: None,
         }
     }
 
@@ -182,7 +185,15 @@ impl Assembly {
             simulations,
             errors,
             site: SiteFacts::default(),
+            ct: None,
         }
+    }
+
+    /// The same, with the leaf's Certificate Transparency (judged by the scan, which holds
+    /// the log list).
+    pub(crate) fn with_ct(mut self, ct: Option<shared::CertificateTransparency>) -> Self {
+        self.ct = ct;
+        self
     }
 
     /// The same, with what the scan learnt about the name.
@@ -236,6 +247,7 @@ pub(crate) fn assemble(a: Assembly) -> Report {
     let policy = policy(a.site, &a.certificates, &a.target.host);
     let observations = Observations {
         policy,
+        ct: a.ct,
         now: OffsetDateTime::now_utc(),
         mode: a.mode,
         target: a.target,
@@ -295,5 +307,6 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         findings,
         errors: a.errors,
         policy: Some(observations.policy).filter(|p| *p != shared::Policy::default()),
+        ct: observations.ct,
     }
 }

@@ -590,6 +590,8 @@ impl ServeOptions {
                 .unwrap_or(crate::scan::DEFAULT_MAX_ENDPOINTS),
             policy,
             resolver: None,
+            // `scan --ct-log-list` only, for now: `serve` verifies against the bundled list.
+            ct_log_list: None,
         }
         .build()
         .map_err(|e| ConfigError(e.to_string()))?;

@@ -58,6 +58,10 @@ pub struct CommonArgs {
     /// A PEM file of extra CA certificates to trust (for private CAs), besides Mozilla's roots.
     #[arg(long, value_name = "PEM", env = "PROBE_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// A CT log list (the JSON shape of Google's log_list.json v3) whose logs are known
+    /// besides the bundled list's, for SCTs from private or newer logs.
+    #[arg(long, value_name = "JSON", env = "PROBE_CT_LOG_LIST")]
+    pub ct_log_list: Option<PathBuf>,
     /// Connect to ADDRESS:PORT instead of HOST:PORT but still speak to HOST (curl's meaning;
     /// empty HOST or PORT matches any). Repeatable. ADDRESS is an IP literal.
     #[arg(long, value_name = "HOST:PORT:ADDRESS:PORT")]
@@ -174,6 +178,7 @@ pub fn main() -> ExitCode {
 fn scanner(common: &CommonArgs) -> Result<Scanner, SettingsError> {
     ScannerSettings {
         ca_file: common.ca_file.clone(),
+        ct_log_list: common.ct_log_list.clone(),
         connect_to: common.connect_to.clone(),
         timeout_secs: common.timeout,
         connections: common.connections,

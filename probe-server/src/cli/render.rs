@@ -157,6 +157,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     if let Some(policy) = &report.policy {
         write_policy(&mut out, &p, policy);
     }
+    if let Some(ct) = &report.ct {
+        write_ct(&mut out, &p, ct);
+    }
     if let Some(compliance) = &report.compliance {
         write_compliance(&mut out, &p, compliance);
     }
@@ -500,6 +503,58 @@ fn write_policy(out: &mut String, p: &Painter, policy: &shared::Policy) {
     }
 }
 
+/// Certificate Transparency: each browser's policy, then one line per SCT.
+fn write_ct(out: &mut String, p: &Painter, ct: &shared::CertificateTransparency) {
+    let verdict = |name: &str, v: &Option<shared::CtPolicyVerdict>| match v {
+        Some(v) if v.met => p.good(&format!("{name} policy met")),
+        Some(_) => p.bad(&format!("{name} policy NOT met")),
+        None => format!("{name} policy not judged (private CA)"),
+    };
+    let list = p.dim(&format!(
+        "(log list {} of {})",
+        ct.log_list.version, ct.log_list.timestamp
+    ));
+    row(
+        out,
+        p,
+        "CT",
+        &format!(
+            "{} SCTs · {} · {} {list}",
+            ct.scts.len(),
+            verdict("Chrome", &ct.chrome),
+            verdict("Apple", &ct.apple)
+        ),
+    );
+    for sct in &ct.scts {
+        let source = match sct.source {
+            shared::SctSource::Embedded => "embedded",
+            shared::SctSource::TlsExtension => "TLS extension",
+            shared::SctSource::Ocsp => "OCSP",
+        };
+        let signature = match sct.signature {
+            shared::SctSignature::Valid => p.good("valid"),
+            shared::SctSignature::Invalid => p.bad("INVALID signature"),
+            shared::SctSignature::UnknownLog => p.warn("unknown log"),
+            shared::SctSignature::Unverifiable => p.warn("not verifiable"),
+        };
+        let log = sct.log_name.as_deref().unwrap_or(&sct.log_id);
+        row(
+            out,
+            p,
+            "",
+            &format!("{source}: {log}, {} · {signature}", sct.timestamp),
+        );
+    }
+    if !ct.tls_extension_checked {
+        row(
+            out,
+            p,
+            "",
+            &p.dim("TLS extension not asked (quick scan, or no TLS 1.2)"),
+        );
+    }
+}
+
 fn client_label(s: &HandshakeSimulation) -> String {
     format!("{} {} / {}", s.client, s.version, s.platform)
 }
@@ -741,6 +796,45 @@ mod policy_tests {
             "at example.test: issue \"digicert.com\" · does not allow the leaf's CA",
             "1 . alpn=h2,h3 ech",
             "advertised in DNS",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ct_section_shows_each_sct_and_the_policies() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../../shared/fixtures/full-nginx.json"))
+                .expect("a fixture report");
+        report.ct = Some(shared::CertificateTransparency {
+            log_list: shared::CtLogList {
+                version: "89.30".into(),
+                timestamp: "2026-08-25T13:35:26Z".into(),
+                logs: 20,
+            },
+            scts: vec![shared::Sct {
+                source: shared::SctSource::TlsExtension,
+                log_id: "AAAA".into(),
+                log_name: Some("Google 'Argon2026h2' log".into()),
+                log_operator: Some("Google".into()),
+                timestamp: "2026-11-01T00:00:00Z".into(),
+                signature: shared::SctSignature::Invalid,
+            }],
+            tls_extension_checked: true,
+            chrome: Some(shared::CtPolicyVerdict {
+                met: false,
+                detail: String::new(),
+            }),
+            apple: None,
+        });
+        let text = render(&report, false);
+        for expected in [
+            "1 SCTs · Chrome policy NOT met · Apple policy not judged (private CA)",
+            "(log list 89.30 of 2026-08-25T13:35:26Z)",
+            "TLS extension: Google 'Argon2026h2' log, 2026-11-01T00:00:00Z · INVALID signature",
         ] {
             assert!(
                 text.contains(expected),

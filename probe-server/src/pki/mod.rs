@@ -5,6 +5,7 @@
 
 pub mod caa;
 pub mod certificate;
+pub mod ct;
 pub mod must_staple;
 pub mod ocsp;
 pub mod trust;
@@ -18,4 +19,7 @@ use self::certificate::CertificateInfo;
 pub struct JudgedChain {
     pub certificates: Vec<CertificateInfo>,
     pub trust: Trust,
+    /// The stapled OCSP response the chain was judged with (empty when none), for the SCTs
+    /// it may carry.
+    pub ocsp: Vec<u8>,
 }

@@ -105,6 +105,7 @@ impl Scanner {
         JudgedChain {
             certificates,
             trust: assessment.trust,
+            ocsp: ocsp.to_vec(),
         }
     }
 

@@ -10,6 +10,7 @@
 //! 4. [`crate::assess::report`]: observations → checks → rating → the report.
 
 mod chain;
+mod ct;
 mod endpoints;
 pub mod settings;
 mod site;
@@ -89,6 +90,8 @@ pub struct Scanner {
     pub connections: usize,
     /// Addresses of one name a full scan covers at most.
     pub max_endpoints: usize,
+    /// The CT logs SCTs are verified against: the bundled list, plus `--ct-log-list`.
+    pub ct_logs: std::sync::Arc<crate::pki::ct::LogList>,
 }
 
 /// Addresses of one name a full scan covers by default (SSL Labs scans every address; a
@@ -123,6 +126,7 @@ impl Scanner {
     /// A scanner for the CLI: every address allowed, the system resolver, default timeouts.
     pub fn new(trust: TrustStore) -> Self {
         Self {
+            ct_logs: crate::pki::ct::LogList::bundled(),
             trust,
             egress: Egress {
                 connect_to: Vec::new(),
@@ -324,6 +328,7 @@ impl Scanner {
                         .await,
                 );
             }
+            let ct = self.judge_ct(judged.as_ref(), None, &mut stage.errors);
             let quick = assemble(
                 Assembly::quick(
                     &stage,
@@ -333,11 +338,13 @@ impl Scanner {
                     started,
                     &connections,
                 )
-                .with_site(facts),
+                .with_site(facts)
+                .with_ct(ct),
             );
             return Ok(quick);
         }
         if let (Some(judged), Some(updates)) = (judged.as_ref(), updates) {
+            let ct = self.judge_ct(Some(judged), None, &mut Vec::new());
             let quick = assemble(
                 Assembly::quick(
                     &stage,
@@ -347,7 +354,8 @@ impl Scanner {
                     started,
                     &connections,
                 )
-                .with_site(site::so_far(site)),
+                .with_site(site::so_far(site))
+                .with_ct(ct),
             );
             let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
         }
@@ -379,6 +387,12 @@ impl Scanner {
         }
         let (facts, dns_error) = site.clone().await;
         stage.errors.extend(dns_error);
+        let sct_extension = survey.sct_extension.clone();
+        let ct = self.judge_ct(
+            judged.as_ref(),
+            sct_extension.as_ref().map(|seen| seen.as_deref()),
+            &mut stage.errors,
+        );
         Ok(assemble(
             Assembly::full(
                 &stage,
@@ -389,7 +403,8 @@ impl Scanner {
                 started,
                 &connections,
             )
-            .with_site(facts),
+            .with_site(facts)
+            .with_ct(ct),
         ))
     }
 }

@@ -44,6 +44,9 @@ pub struct ScannerSettings {
     pub policy: AddressPolicy,
     /// The resolver; `None`: the system's.
     pub resolver: Option<Arc<dyn Resolve>>,
+    /// A CT log list (Google's v3 JSON shape) whose logs are known besides the bundled ones
+    /// (`--ct-log-list`: a private or newer log, or a test's).
+    pub ct_log_list: Option<PathBuf>,
 }
 
 impl Default for ScannerSettings {
@@ -58,6 +61,7 @@ impl Default for ScannerSettings {
             max_endpoints: DEFAULT_MAX_ENDPOINTS,
             policy: AddressPolicy::allow_all(),
             resolver: None,
+            ct_log_list: None,
         }
     }
 }
@@ -80,6 +84,8 @@ pub enum SettingsError {
     ConnectTo(ProbeError),
     #[error("{0}")]
     CaFile(ProbeError),
+    #[error("--ct-log-list: {0}")]
+    CtLogList(crate::pki::ct::LogListError),
 }
 
 impl ScannerSettings {
@@ -109,7 +115,10 @@ impl ScannerSettings {
             .collect::<Result<Vec<_>, _>>()
             .map_err(SettingsError::ConnectTo)?;
         let trust = TrustStore::new(self.ca_file.as_deref()).map_err(SettingsError::CaFile)?;
+        let ct_logs = crate::pki::ct::LogList::with_extra(self.ct_log_list.as_deref())
+            .map_err(SettingsError::CtLogList)?;
         let mut scanner = Scanner::new(trust);
+        scanner.ct_logs = ct_logs;
         scanner.egress.connect_to = connect_to;
         scanner.egress.policy = self.policy;
         scanner.egress.resolver = self.resolver.unwrap_or_else(resolve::system);

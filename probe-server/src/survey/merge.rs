@@ -29,6 +29,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
     let compression = observed.compression.take();
     let robot = observed.robot.take();
     let ticketbleed = observed.ticketbleed.take();
+    let sct_extension = observed.sct_extension.take();
     let renegotiation = observed.renegotiation.take();
     let tls12_resumption = observed.tls12_resumption.take();
     let simulations = std::mem::take(&mut observed.simulations);
@@ -253,6 +254,14 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             }
             None => None,
         },
+    };
+    result.sct_extension = match sct_extension {
+        Some(Ok(seen)) => Some(seen),
+        Some(Err(e)) => {
+            note(Step::CertificateTransparency, e);
+            None
+        }
+        None => None,
     };
     for (name, outcome) in [
         (Step::Heartbleed, &result.attacks.heartbleed),

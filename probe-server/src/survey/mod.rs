@@ -23,6 +23,7 @@ mod registry;
 pub mod renegotiation;
 pub mod resumption;
 pub mod robot;
+pub mod sct_extension;
 pub mod simulation;
 pub mod sslv2;
 pub mod suites;
@@ -82,6 +83,9 @@ pub struct SurveyResult {
     pub connections: usize,
     /// The server could not take parallel connections and was surveyed one at a time.
     pub went_sequential: bool,
+    /// The TLS signed_certificate_timestamp extension: `Some(None)` asked and not sent,
+    /// `None` not asked (no TLS ≤ 1.2, or the hello failed: see `errors`).
+    pub sct_extension: Option<Option<Vec<u8>>>,
 }
 
 /// Reports each finished step to the update channel.

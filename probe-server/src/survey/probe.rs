@@ -52,6 +52,8 @@ pub(crate) struct Observed {
     /// TLS 1.2 resumption and EMS (or why they could not be tried).
     pub(crate) tls12_resumption: Option<Result<ResumptionSeen, String>>,
     pub(crate) ticketbleed: Option<ProbeOutcome>,
+    /// The TLS signed_certificate_timestamp extension's data (`Ok(None)`: not sent).
+    pub(crate) sct_extension: Option<Result<Option<Vec<u8>>, String>>,
 }
 
 impl Observed {

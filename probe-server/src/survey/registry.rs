@@ -13,6 +13,7 @@ use super::probe::Probe;
 use super::renegotiation::Renegotiation;
 use super::resumption::Tls12Resumption;
 use super::robot::Robot;
+use super::sct_extension::SctExtension;
 use super::simulation::Simulation;
 use super::sslv2::Ssl2Probe;
 use super::suites::Enumeration;
@@ -38,6 +39,7 @@ pub(crate) const PROBES: &[&dyn Probe] = &[
     &Renegotiation,
     &Tls12Resumption,
     &Ticketbleed,
+    &SctExtension,
 ];
 
 /// The progress total: every probe's weight.

@@ -72,3 +72,6 @@ pub use redis_server::RedisServer;
 pub use ticketbleed::TicketbleedServer;
 pub use tls_server::{HttpAnswer, HttpServer, TlsServer, TlsServerSpec};
 pub use version::ProtocolVersion;
+pub mod ct;
+pub use ct::{CtEntry, TestCtLog};
+pub use pki::EmbeddedSct;

@@ -47,6 +47,15 @@ pub struct LeafSpec {
     pub ca_issuers_url: Option<String>,
     /// OCSP Must-Staple: the TLS Feature extension with status_request (RFC 7633).
     pub must_staple: bool,
+    /// SCTs to embed (RFC 6962 precertificate SCTs, signed over the TBS without them).
+    pub embedded_scts: Vec<EmbeddedSct>,
+}
+
+/// One embedded SCT: its log, and whether its signature is made wrong on purpose.
+#[derive(Clone, Debug)]
+pub struct EmbeddedSct {
+    pub log: std::sync::Arc<crate::ct::TestCtLog>,
+    pub tamper: bool,
 }
 
 impl LeafSpec {
@@ -62,6 +71,7 @@ impl LeafSpec {
             sha1_signature: false,
             ca_issuers_url: None,
             must_staple: false,
+            embedded_scts: Vec::new(),
         }
     }
 
@@ -351,6 +361,34 @@ impl TestPki {
                 ));
         }
 
+        if !spec.embedded_scts.is_empty() && spec.issuer == LeafIssuer::Intermediate {
+            // The log signs the precertificate: this same TBS, without the SCT extension
+            // (the serial is the key's hash, so both signings give the same TBS).
+            let precert = params
+                .signed_by(public, &self.intermediate)
+                .expect("sign precertificate");
+            let tbs = crate::ct::tbs_of(precert.der());
+            let issuer_spki = self.intermediate.key().subject_public_key_info();
+            let scts: Vec<Vec<u8>> = spec
+                .embedded_scts
+                .iter()
+                .map(|e| {
+                    e.log.sct(
+                        &crate::ct::CtEntry::Precert {
+                            issuer_spki: &issuer_spki,
+                            tbs: &tbs,
+                        },
+                        e.tamper,
+                    )
+                })
+                .collect();
+            params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2],
+                    crate::ct::der(0x04, &crate::ct::sct_list(&scts)),
+                ));
+        }
         let cert_pem_path = base.with_extension("crt");
         let cert_pem = if spec.sha1_signature {
             self.sign_sha1(&params, public, base)
@@ -502,6 +540,18 @@ impl TestPki {
             self.dir(),
         );
         fs::read(resp).expect("read ocsp response")
+    }
+}
+
+impl TestPki {
+    /// A good OCSP response for `leaf` whose SingleResponse carries `sct_list`, signed by the
+    /// intermediate (built by hand: `openssl ocsp` cannot add single extensions).
+    pub fn ocsp_response_with_scts(&self, leaf: &Leaf, sct_list: &[u8]) -> Vec<u8> {
+        crate::ct::ocsp_response_with_scts(
+            &crate::ct::serial_of(leaf.cert_der.as_ref()),
+            sct_list,
+            self.intermediate.key(),
+        )
     }
 }
 

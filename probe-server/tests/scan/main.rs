@@ -6,6 +6,7 @@
 mod bulk;
 mod certificates;
 mod cli;
+mod ct;
 mod endpoints;
 mod history;
 mod http;

@@ -22,6 +22,7 @@ mod cert_self_signed;
 mod cert_untrusted;
 mod cert_weak_key;
 mod cert_weak_signature;
+mod certificate_transparency;
 mod chain_incomplete;
 mod chain_validity_disjoint;
 mod cipher_3des;
@@ -128,6 +129,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
+    certificate_transparency::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -328,6 +330,7 @@ pub(crate) mod testing {
             attacks: crate::assess::observations::AttackProbes::default(),
             simulations: Vec::new(),
             policy: shared::Policy::default(),
+            ct: None,
         }
     }
 
