@@ -22,6 +22,8 @@ pub mod metrics;
 mod routes;
 pub mod shared;
 mod stream;
+mod watch_routes;
+pub mod watches;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::pin;
@@ -38,6 +40,7 @@ pub use api_error::ApiFailure;
 pub use cache::CacheConfig;
 pub use limits::Limits;
 pub use routes::{ROUTES, Route, configure};
+pub use watches::WatchConfig;
 
 use self::access::Access;
 use self::broker::ScanBroker;
@@ -96,6 +99,8 @@ pub struct ServeConfig {
     /// The Redis the replicas share their report cache and rate limits through (`--redis`);
     /// `None`: this process's own structures only.
     pub redis: Option<String>,
+    /// How watched sites are rescanned (with a store only).
+    pub watches: WatchConfig,
 }
 
 impl ServeConfig {
@@ -110,6 +115,7 @@ impl ServeConfig {
             http: HttpConfig::default(),
             store: None,
             redis: None,
+            watches: WatchConfig::default(),
         }
     }
 
@@ -131,6 +137,8 @@ pub struct AppState {
     pub stream_keep_alive: Duration,
     /// The history `/api/v1/history` reads (`None`: kept nowhere).
     pub store: Option<crate::store::Store>,
+    /// The rules a watch's target and webhook are checked against when it is added.
+    pub egress: crate::target::egress::Egress,
 }
 
 /// Asks a running [`Application`] to shut down gracefully.
@@ -151,6 +159,13 @@ pub struct Application {
     shutdown: Arc<Notify>,
     shutdown_timeout: Duration,
     handle_signals: bool,
+    /// What the watch runner needs, started with the server.
+    watch_runner: Option<(
+        crate::scan::Scanner,
+        crate::store::Store,
+        Option<Arc<shared::RedisShared>>,
+        WatchConfig,
+    )>,
 }
 
 impl std::fmt::Debug for Application {
@@ -178,6 +193,16 @@ impl Application {
             .map(|url| shared::RedisShared::new(url, metrics.clone()))
             .transpose()
             .map_err(std::io::Error::other)?;
+        let watch_runner = match &config.store {
+            Some(store) if config.watches.enabled => Some((
+                config.scanner.clone(),
+                store.clone(),
+                shared.clone(),
+                config.watches.clone(),
+            )),
+            _ => None,
+        };
+        let egress = config.scanner.egress.clone();
         let broker = Arc::new(
             ScanBroker::new(
                 config.scanner,
@@ -195,6 +220,7 @@ impl Application {
             metrics,
             stream_keep_alive: config.http.stream_keep_alive,
             store: config.store,
+            egress,
         });
         let http = config.http;
         let handle_signals = http.handle_signals;
@@ -223,6 +249,7 @@ impl Application {
             shutdown: Arc::new(Notify::new()),
             shutdown_timeout,
             handle_signals,
+            watch_runner,
         })
     }
 
@@ -245,8 +272,12 @@ impl Application {
             shutdown,
             shutdown_timeout,
             handle_signals,
+            watch_runner,
             ..
         } = self;
+        let watch_runner = watch_runner.map(|(scanner, store, shared, config)| {
+            watches::WatchRunner::start(scanner, store, shared, config)
+        });
         let handle = server.handle();
         let mut server = pin!(server);
         tokio::select! {
@@ -261,6 +292,9 @@ impl Application {
             "shutting down: no new scans; finishing those in flight"
         );
         broker.drain();
+        if let Some(runner) = watch_runner {
+            runner.stop(shutdown_timeout).await;
+        }
         // Stops accepting connections now; waits for the requests in flight.
         let stopping = tokio::spawn(handle.stop(true));
         let result = server.await;
