@@ -17,7 +17,35 @@ pub struct WatchArgs {
     #[command(subcommand)]
     pub command: WatchCommand,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: WatchStore,
+}
+
+/// [`StoreArgs`], given before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WatchStore {
+    /// The directory of the embedded SQLite store [default: $XDG_DATA_HOME/probe-server,
+    /// else ~/.local/share/probe-server].
+    #[arg(long, value_name = "DIR", env = "PROBE_DATA_DIR", global = true)]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// A PostgreSQL database instead (postgres://user:password@host/db).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROBE_DATABASE",
+        conflicts_with = "data_dir",
+        global = true
+    )]
+    pub database: Option<String>,
+}
+
+impl WatchStore {
+    fn location(&self) -> crate::store::Location {
+        StoreArgs {
+            data_dir: self.data_dir.clone(),
+            database: self.database.clone(),
+        }
+        .location()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -108,6 +108,12 @@ pub(super) fn is_public(path: &str) -> bool {
         .any(|route| route.public && route.path == path)
 }
 
+/// Whether `method` on `path` takes a request body (adding a watch); every other request
+/// that announces one is refused before it is read.
+pub(super) fn takes_a_body(method: &actix_web::http::Method, path: &str) -> bool {
+    method == actix_web::http::Method::POST && path == "/api/v1/watches"
+}
+
 /// Registers every route of [`ROUTES`] and the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for route in ROUTES {

@@ -153,7 +153,11 @@ async fn exercise_watches(store: &Store) {
         webhook_url: Some("http://127.0.0.1:9/hook".into()),
         secret: "s3cret".into(),
     };
-    let watch = store.add_watch(&new("watched.test")).await.unwrap().unwrap();
+    let watch = store
+        .add_watch(&new("watched.test"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         store.add_watch(&new("watched.test")).await.unwrap(),
         Err(watch.id),
@@ -202,8 +206,16 @@ async fn exercise_watches(store: &Store) {
         else {
             panic!("an expired claim is taken over");
         };
-        assert!(!store.finish_run(&stale, None, None).await.unwrap(), "fenced");
-        assert!(store.finish_run(&taken_over, None, Some("down")).await.unwrap());
+        assert!(
+            !store.finish_run(&stale, None, None).await.unwrap(),
+            "fenced"
+        );
+        assert!(
+            store
+                .finish_run(&taken_over, None, Some("down"))
+                .await
+                .unwrap()
+        );
         store.watch(other.id).await.unwrap().unwrap()
     };
     assert_eq!(stale.runs, 1);
@@ -220,7 +232,10 @@ async fn exercise_watches(store: &Store) {
     );
     let after = store.watch(watch.id).await.unwrap().unwrap();
     assert_eq!((after.runs, after.last_scan_id), (1, Some(7)));
-    assert!(after.next_due_ms >= now_ms() + 3_590_000, "due again in an hour");
+    assert!(
+        after.next_due_ms >= now_ms() + 3_590_000,
+        "due again in an hour"
+    );
     assert!(store.make_due(watch.id).await.unwrap());
     assert_eq!(store.watch(watch.id).await.unwrap().unwrap().runs, 1);
 
@@ -245,7 +260,10 @@ async fn exercise_watches(store: &Store) {
     let delivery = store.claim_delivery(60_000).await.unwrap().unwrap();
     assert_eq!(delivery.webhook_url, "http://127.0.0.1:9/hook");
     assert_eq!(delivery.attempts, 0);
-    assert!(store.claim_delivery(60_000).await.unwrap().is_none(), "held");
+    assert!(
+        store.claim_delivery(60_000).await.unwrap().is_none(),
+        "held"
+    );
     store
         .alert_attempted(delivery.alert_id, 1, Some(now_ms() - 1), Some("HTTP 500"))
         .await
