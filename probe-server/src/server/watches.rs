@@ -214,7 +214,7 @@ impl Context {
                 Ok(SlotClaim::Claimed(claim)) => {
                     // A run that could not be recorded stays pending: taken over after the
                     // lease, as a dead replica's would be.
-                    if self.run(claim).await {
+                    if self.run(*claim).await {
                         shared.finish_watch_job(&job.entry).await;
                     }
                 }

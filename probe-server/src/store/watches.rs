@@ -68,7 +68,7 @@ pub struct Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotClaim {
     /// This process runs it.
-    Claimed(Claim),
+    Claimed(Box<Claim>),
     /// Nothing to run: the watch is gone, or the slot was run already (its due time moved).
     Done,
     /// Another process holds an unexpired claim on it.
@@ -288,12 +288,12 @@ impl Store {
         .await?;
         if let Some(row) = row {
             let (watch, secret) = watch_of(&row)?;
-            return Ok(SlotClaim::Claimed(Claim {
+            return Ok(SlotClaim::Claimed(Box::new(Claim {
                 watch,
                 secret,
                 token,
                 due_ms,
-            }));
+            })));
         }
         let still = sqlx::query("SELECT next_due_ms FROM watches WHERE id = $1")
             .bind(id)
@@ -310,7 +310,7 @@ impl Store {
         // A bounded number of tries: another process may take each candidate first.
         for (id, due) in self.due_slots(now_ms(), 4).await? {
             if let SlotClaim::Claimed(claim) = self.claim_slot(id, due, lease_ms).await? {
-                return Ok(Some(claim));
+                return Ok(Some(*claim));
             }
         }
         Ok(None)

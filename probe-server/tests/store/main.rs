@@ -247,7 +247,7 @@ async fn exercise_watches(store: &Store) {
     };
     assert_eq!(
         store
-            .insert_alerts(watch.id, &[alert.clone()], true)
+            .insert_alerts(watch.id, std::slice::from_ref(&alert), true)
             .await
             .unwrap(),
         1
