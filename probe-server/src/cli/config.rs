@@ -1033,6 +1033,38 @@ mod tests {
     }
 
     #[test]
+    fn watch_settings_default_and_a_lease_shorter_than_a_scan_is_refused() {
+        let settings = ServeOptions::default().into_settings().unwrap();
+        assert_eq!(
+            settings.serve.watches,
+            crate::server::WatchConfig::default()
+        );
+        let toml = "timeout = 10\nwatch_lease = 20\nwatch_poll = 0.5\nwebhook_attempts = 3";
+        let watches = ServeOptions::from_toml(toml)
+            .unwrap()
+            .into_settings()
+            .unwrap()
+            .serve
+            .watches;
+        assert_eq!(watches.lease, Some(Duration::from_secs(20)));
+        assert_eq!(watches.poll, Duration::from_millis(500));
+        assert_eq!(watches.attempts, 3);
+        for toml in [
+            "timeout = 10\nwatch_lease = 10",
+            "webhook_attempts = 0",
+            "watch_poll = 0",
+            "webhook_retry = -1",
+        ] {
+            let error = ServeOptions::from_toml(toml)
+                .unwrap()
+                .into_settings()
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("--w"), "{toml}: {error}");
+        }
+    }
+
+    #[test]
     fn redis_is_off_by_default_and_a_bad_url_is_refused() {
         let settings = ServeOptions::default().into_settings().unwrap();
         assert_eq!(settings.serve.redis, None);

@@ -292,13 +292,18 @@ impl Application {
             "shutting down: no new scans; finishing those in flight"
         );
         broker.drain();
-        if let Some(runner) = watch_runner {
-            runner.stop(shutdown_timeout).await;
+        if let Some(runner) = &watch_runner {
+            runner.stop_taking();
         }
         // Stops accepting connections now; waits for the requests in flight.
         let stopping = tokio::spawn(handle.stop(true));
         let result = server.await;
         let _ = stopping.await;
+        // A watch run in hand is recorded before the process exits (else another replica
+        // takes it over after its lease).
+        if let Some(runner) = watch_runner {
+            runner.stop(shutdown_timeout).await;
+        }
         // Scans whose clients went away still finish (their reports land in the cache of a
         // process that is exiting, but a scan is never cut off half-way).
         if !broker.wait_idle(shutdown_timeout).await {

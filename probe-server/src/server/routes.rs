@@ -7,6 +7,7 @@
 //! | `GET /api/v1/history?host=H[&port=P][&limit=N]` | the stored full scans of a host, newest first |
 //! | `GET /api/v1/watches` | every watched site |
 //! | `POST /api/v1/watches` `{"host","port"?,"every"?,"webhook"?}` | adds one (201, with its webhook secret) |
+//! | `GET /api/v1/watches/{id}` | one watch and its alerts |
 //! | `DELETE /api/v1/watches/{id}` | removes one |
 //! | `GET /healthz` | `{"status":"ok","version":…}`: the process is up |
 //! | `GET /readyz` | 200 while taking scans, 503 once a shutdown began |
@@ -129,7 +130,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Handler::Watches => resource
                 .route(get.to(super::watch_routes::list))
                 .route(web::post().to(super::watch_routes::add)),
-            Handler::Watch => resource.route(web::delete().to(super::watch_routes::remove)),
+            Handler::Watch => resource
+                .route(get.to(super::watch_routes::show))
+                .route(web::delete().to(super::watch_routes::remove)),
         });
     }
     cfg.default_service(web::to(not_found))

@@ -145,26 +145,55 @@ pub(super) async fn add(
     }
 }
 
+#[derive(Serialize)]
+struct Shown {
+    watch: Watch,
+    /// Its alerts, oldest first, with their delivery state.
+    alerts: Vec<crate::store::watches::AlertRow>,
+}
+
+fn watch_id(text: &str) -> Result<i64, ApiFailure> {
+    text.parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| bad(format!("{text:?} is not a watch id")))
+}
+
+fn no_such_watch(id: i64) -> ApiFailure {
+    ApiFailure::new(ErrorCode::NotFound, format!("there is no watch {id}"))
+}
+
+/// `GET /api/v1/watches/{id}`: the watch and its alerts.
+pub(super) async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiFailure> {
+    let store = store(&state)?;
+    let id = watch_id(&id)?;
+    let watch = store
+        .watch(id)
+        .await
+        .map_err(|e| unavailable(&e))?
+        .ok_or_else(|| no_such_watch(id))?;
+    let alerts = store.alerts(id).await.map_err(|e| unavailable(&e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Shown { watch, alerts }))
+}
+
 /// `DELETE /api/v1/watches/{id}`.
 pub(super) async fn remove(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiFailure> {
     let store = store(&state)?;
-    let id: i64 = id
-        .parse()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| bad(format!("{:?} is not a watch id", id.as_str())))?;
+    let id = watch_id(&id)?;
     if store.remove_watch(id).await.map_err(|e| unavailable(&e))? {
         tracing::info!(watch = id, "watch removed");
         Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(Removed { removed: id }))
     } else {
-        Err(ApiFailure::new(
-            ErrorCode::NotFound,
-            format!("there is no watch {id}"),
-        ))
+        Err(no_such_watch(id))
     }
 }

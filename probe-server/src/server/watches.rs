@@ -136,10 +136,15 @@ impl WatchRunner {
         }
     }
 
-    /// Stops taking work and waits (at most `within`) for the run in hand to be recorded.
-    pub async fn stop(self, within: Duration) {
+    /// Stops taking work (the run in hand goes on: see [`WatchRunner::stop`]).
+    pub fn stop_taking(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+    }
+
+    /// Stops taking work and waits (at most `within`) for the run in hand to be recorded.
+    pub async fn stop(self, within: Duration) {
+        self.stop_taking();
         let all = futures_util::future::join_all(self.tasks);
         if tokio::time::timeout(within, all).await.is_err() {
             tracing::warn!(

@@ -339,6 +339,25 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
     assert_eq!(listed["watches"][0]["id"], id);
     assert_eq!(listed["watches"][0]["runs"], 4);
     assert!(listed["watches"][0].get("secret").is_none(), "never listed");
+    let shown: serde_json::Value = app
+        .client
+        .get(format!("{}/api/v1/watches/{id}", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["watch"]["id"], id);
+    assert_eq!(shown["alerts"].as_array().unwrap().len(), 3);
+    assert!(
+        shown["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["state"] == "delivered")
+    );
     let delete = |path: String| {
         app.client
             .delete(format!("{}{path}", app.base))
