@@ -326,6 +326,20 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
     eventually(Duration::from_secs(30), "delivered", delivered(3)).await;
     assert_eq!(receiver.received().len(), 4);
 
+    // The site stops answering: one alert, and none more while it stays down.
+    relay.switch(loopback(closed_port()));
+    for run in [5, 6] {
+        assert!(store.make_due(id).await.unwrap());
+        eventually(Duration::from_secs(60), "a failed scan", runs(run)).await;
+    }
+    let watch = store.watch(id).await.unwrap().unwrap();
+    assert!(watch.last_error.is_some());
+    let alerts = store.alerts(id).await.unwrap();
+    assert_eq!(alerts.len(), 4, "{alerts:?}");
+    assert_eq!(alerts[3].kind, "unreachable");
+    eventually(Duration::from_secs(30), "delivered", delivered(4)).await;
+    assert_eq!(receiver.received().len(), 5);
+
     let listed: serde_json::Value = app
         .client
         .get(format!("{}/api/v1/watches", app.base))
@@ -337,7 +351,7 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
         .await
         .unwrap();
     assert_eq!(listed["watches"][0]["id"], id);
-    assert_eq!(listed["watches"][0]["runs"], 4);
+    assert_eq!(listed["watches"][0]["runs"], 6);
     assert!(listed["watches"][0].get("secret").is_none(), "never listed");
     let shown: serde_json::Value = app
         .client
@@ -350,7 +364,7 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
         .await
         .unwrap();
     assert_eq!(shown["watch"]["id"], id);
-    assert_eq!(shown["alerts"].as_array().unwrap().len(), 3);
+    assert_eq!(shown["alerts"].as_array().unwrap().len(), 4);
     assert!(
         shown["alerts"]
             .as_array()
@@ -373,7 +387,7 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
     );
     let (status, _) = error_of(delete(format!("/api/v1/watches/{id}")).await.unwrap()).await;
     assert_eq!(status, 404);
-    assert_eq!(receiver.received().len(), 4);
+    assert_eq!(receiver.received().len(), 5);
     app.stop().await;
 }
 
@@ -762,4 +776,90 @@ async fn a_replica_killed_mid_run_leaves_its_job_to_another_after_the_lease() {
     for replica in [b, c] {
         assert_eq!(replica.terminate(Duration::from_secs(20)).await, Some(0));
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_webhook_is_delivered_only_to_a_receiver_whose_certificate_verifies() {
+    let pki = TestPki::new();
+    // A site whose certificate expires in 10 days: its first scan already alerts.
+    let mut soon = LeafSpec::valid("expiring.test");
+    soon.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+    let site = TlsServer::start(TlsServerSpec::new(
+        &pki.leaf(&soon),
+        &[pki.intermediate_der()],
+    ))
+    .await;
+    // Receivers over TLS: one with a certificate for its name, one for another name.
+    let good_hook = good_server(&pki, "hooks.test").await;
+    let wrong_hook = good_server(&pki, "other.test").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut spec = AppSpec::new(&pki).unlimited();
+    let loopback_ip = [IpAddr::from([127, 0, 0, 1])];
+    spec.resolver = Some(Arc::new(
+        StaticResolver::new()
+            .with("expiring.test", &loopback_ip)
+            .with("again.expiring.test", &loopback_ip)
+            .with("hooks.test", &loopback_ip),
+    ));
+    spec.connect_to = vec![
+        format!("expiring.test:443:127.0.0.1:{}", site.port()),
+        format!("again.expiring.test:443:127.0.0.1:{}", site.port()),
+        format!("hooks.test:9:127.0.0.1:{}", wrong_hook.port()),
+    ];
+    spec.store = Some(store.clone());
+    spec.watches.retry = Duration::from_secs(60);
+    let app = spawn_app(spec).await;
+    let add = |host: &str, webhook: String| {
+        let store = store.clone();
+        let host = host.to_owned();
+        async move {
+            store
+                .add_watch(&probe_server::store::watches::NewWatch {
+                    host,
+                    port: 443,
+                    every_secs: 3600,
+                    webhook_url: Some(webhook),
+                    secret: "k".into(),
+                })
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let verified = add(
+        "expiring.test",
+        format!("https://hooks.test:{}/hook", good_hook.port()),
+    )
+    .await;
+    // Port 9 is sent (by --connect-to) to the server with other.test's certificate.
+    let refused = add("again.expiring.test", "https://hooks.test:9/hook".into()).await;
+    let attempted = |id: i64| {
+        let store = store.clone();
+        move || {
+            let store = store.clone();
+            async move {
+                store
+                    .alerts(id)
+                    .await
+                    .unwrap()
+                    .first()
+                    .is_some_and(|a| a.attempts >= 1)
+            }
+        }
+    };
+    eventually(Duration::from_secs(60), "delivered", attempted(verified)).await;
+    eventually(Duration::from_secs(60), "attempted", attempted(refused)).await;
+    let ok = &store.alerts(verified).await.unwrap()[0];
+    assert_eq!(
+        (ok.kind.as_str(), ok.state.as_str()),
+        ("certificate-expires", "delivered")
+    );
+    assert!(good_hook.connections() > 0);
+    let not = &store.alerts(refused).await.unwrap()[0];
+    assert_eq!(not.state, "pending", "to be retried: {not:?}");
+    let error = not.last_error.as_deref().unwrap_or_default();
+    assert!(error.contains("TLS"), "{error}");
+    app.stop().await;
 }
