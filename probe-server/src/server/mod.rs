@@ -160,13 +160,18 @@ pub struct Application {
     shutdown_timeout: Duration,
     handle_signals: bool,
     /// What the watch runner needs, started with the server.
-    watch_runner: Option<(
-        crate::scan::Scanner,
-        crate::store::Store,
-        Option<Arc<shared::RedisShared>>,
-        WatchConfig,
-    )>,
+    watch_runner: Option<WatchParts>,
 }
+
+/// What [`watches::WatchRunner::start`] takes: the scanner, the store, the Redis, the
+/// settings and the metrics.
+type WatchParts = (
+    crate::scan::Scanner,
+    crate::store::Store,
+    Option<Arc<shared::RedisShared>>,
+    WatchConfig,
+    Arc<Metrics>,
+);
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,6 +204,7 @@ impl Application {
                 store.clone(),
                 shared.clone(),
                 config.watches.clone(),
+                metrics.clone(),
             )),
             _ => None,
         };
@@ -275,8 +281,8 @@ impl Application {
             watch_runner,
             ..
         } = self;
-        let watch_runner = watch_runner.map(|(scanner, store, shared, config)| {
-            watches::WatchRunner::start(scanner, store, shared, config)
+        let watch_runner = watch_runner.map(|(scanner, store, shared, config, metrics)| {
+            watches::WatchRunner::start(scanner, store, shared, config, metrics)
         });
         let handle = server.handle();
         let mut server = pin!(server);

@@ -18,6 +18,7 @@ use std::time::Duration;
 use shared::ScanMode;
 use tokio::sync::Notify;
 
+use super::metrics::Metrics;
 use super::shared::RedisShared;
 use crate::scan::{ScanRequest, Scanner};
 use crate::store::Store;
@@ -88,6 +89,7 @@ struct Context {
     lease: Duration,
     consumer: String,
     poster: Poster,
+    metrics: Arc<Metrics>,
     stop: Arc<AtomicBool>,
     wake: Arc<Notify>,
 }
@@ -99,6 +101,7 @@ impl WatchRunner {
         store: Store,
         shared: Option<Arc<RedisShared>>,
         config: WatchConfig,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new(Notify::new());
@@ -124,6 +127,7 @@ impl WatchRunner {
             lease,
             consumer,
             poster,
+            metrics,
             stop: stop.clone(),
             wake: wake.clone(),
         });
@@ -308,6 +312,7 @@ impl Context {
                     duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     "watch scanned"
                 );
+                self.metrics.watch_run(true);
                 self.finish(&claim, scan_id, None).await;
             }
             Err(error) => {
@@ -320,6 +325,7 @@ impl Context {
                     }
                 }
                 tracing::info!(watch = watch.id, host = %watch.host, port = watch.port, error = %text, "watch scan failed");
+                self.metrics.watch_run(false);
                 self.finish(&claim, None, Some(&text)).await;
             }
         }
@@ -376,6 +382,7 @@ impl Context {
                             attempts,
                             "alert delivered"
                         );
+                        self.metrics.delivery(true, false);
                         self.store
                             .alert_attempted(delivery.alert_id, attempts, None, None)
                             .await
@@ -388,6 +395,7 @@ impl Context {
                                         .unwrap_or(i64::MAX),
                                 )
                             });
+                        self.metrics.delivery(false, retry.is_some());
                         tracing::warn!(
                             alert = delivery.alert_id,
                             watch = delivery.watch_id,

@@ -388,6 +388,24 @@ async fn changes_are_alerted_once_signed_and_a_delivery_answered_500_is_retried(
     let (status, _) = error_of(delete(format!("/api/v1/watches/{id}")).await.unwrap()).await;
     assert_eq!(status, 404);
     assert_eq!(receiver.received().len(), 5);
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "probe_watch_runs_total{outcome=\"report\"} 4",
+        "probe_watch_runs_total{outcome=\"failed\"} 2",
+        "probe_alert_deliveries_total{outcome=\"delivered\"} 4",
+        "probe_alert_deliveries_total{outcome=\"retry\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
     app.stop().await;
 }
 
