@@ -707,7 +707,9 @@ mod tests {
     #[test]
     fn only_canonical_paths_pass() {
         for route in super::super::ROUTES {
-            assert_eq!(why_not_canonical(route.path), None, "{}", route.path);
+            // A route with a parameter, as asked for (`/api/v1/watches/{id}` as `…/7`).
+            let path = route.path.replace("{id}", "7");
+            assert_eq!(why_not_canonical(&path), None, "{}", route.path);
         }
         assert_eq!(why_not_canonical("/"), None);
         assert_eq!(why_not_canonical("/no-such.thing_~x"), None);
