@@ -209,7 +209,10 @@ impl Context {
             if self.stopping() {
                 return true;
             }
-            let job = match shared.next_watch_job(&self.consumer, self.lease).await {
+            // An entry is taken over a second after the lease of the claim its runner took
+            // right after reading it, so the store's claim has run out by then too.
+            let idle = self.lease + Duration::from_secs(1);
+            let job = match shared.next_watch_job(&self.consumer, idle).await {
                 None => return false,
                 Some(None) => return true,
                 Some(Some(job)) => job,
