@@ -26,6 +26,7 @@ pub mod store;
 pub mod survey;
 pub mod target;
 pub(crate) mod verified;
+pub mod watch;
 pub mod wire;
 
 pub use error::ProbeError;

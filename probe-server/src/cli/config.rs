@@ -468,6 +468,61 @@ pub struct ServeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis: Option<String>,
 
+    // ---- Watches ----
+    /// How often, in seconds, each replica looks for due watches (and alerts to deliver).
+    /// [default: 5]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_WATCH_POLL",
+        help_heading = "Watches"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_poll: Option<f64>,
+
+    /// How long, in seconds, a replica holds a watch's run before another may take it over
+    /// (a replica killed mid-run delays the scan by this much); more than --timeout.
+    /// [default: --timeout + 30]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_WATCH_LEASE",
+        help_heading = "Watches"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_lease: Option<f64>,
+
+    /// The longest one webhook delivery may take, in seconds. [default: 10]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_WEBHOOK_TIMEOUT",
+        help_heading = "Watches"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_timeout: Option<f64>,
+
+    /// Seconds before the first retry of a failed delivery; each next retry waits twice as
+    /// long, at most an hour. [default: 30]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "PROBE_WEBHOOK_RETRY",
+        help_heading = "Watches"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_retry: Option<f64>,
+
+    /// Deliveries of one alert tried at most (1-30). [default: 8]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "PROBE_WEBHOOK_ATTEMPTS",
+        help_heading = "Watches"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_attempts: Option<u32>,
+
     // ---- Logging ----
     /// Log format, to standard error. [default: human]
     #[arg(
@@ -783,6 +838,55 @@ impl ServeOptions {
         if let Some(url) = &self.redis {
             crate::server::shared::check_url(url).map_err(ConfigError)?;
         }
+        let watch_defaults = crate::server::WatchConfig::default();
+        let scan_timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let watches = crate::server::WatchConfig {
+            enabled: true,
+            poll: seconds(
+                "watch-poll",
+                self.watch_poll,
+                watch_defaults.poll.as_secs_f64(),
+                0.05,
+                3600.0,
+            )?,
+            lease: match self.watch_lease {
+                None => None,
+                Some(lease) if lease <= scan_timeout => {
+                    return Err(ConfigError(format!(
+                        "--watch-lease {lease} must be longer than the scan timeout ({scan_timeout} s): \
+                         a run still going would be taken over"
+                    )));
+                }
+                Some(_) => Some(seconds(
+                    "watch-lease",
+                    self.watch_lease,
+                    0.0,
+                    1.0,
+                    86_400.0,
+                )?),
+            },
+            webhook_timeout: seconds(
+                "webhook-timeout",
+                self.webhook_timeout,
+                watch_defaults.webhook_timeout.as_secs_f64(),
+                0.1,
+                300.0,
+            )?,
+            retry: seconds(
+                "webhook-retry",
+                self.webhook_retry,
+                watch_defaults.retry.as_secs_f64(),
+                0.01,
+                3600.0,
+            )?,
+            attempts: count(
+                "webhook-attempts",
+                self.webhook_attempts,
+                watch_defaults.attempts,
+                1,
+                30,
+            )?,
+        };
         let history = match (self.history, self.database, self.data_dir) {
             (Some(false), Some(_), _) | (Some(false), _, Some(_)) => {
                 return Err(ConfigError(
@@ -819,6 +923,7 @@ impl ServeOptions {
                 http,
                 store: None,
                 redis: self.redis,
+                watches,
             },
             log_format: self.log_format.unwrap_or_default(),
             log_filter: self
@@ -926,6 +1031,38 @@ mod tests {
             },
         ] {
             assert!(options.into_settings().is_err());
+        }
+    }
+
+    #[test]
+    fn watch_settings_default_and_a_lease_shorter_than_a_scan_is_refused() {
+        let settings = ServeOptions::default().into_settings().unwrap();
+        assert_eq!(
+            settings.serve.watches,
+            crate::server::WatchConfig::default()
+        );
+        let toml = "timeout = 10\nwatch_lease = 20\nwatch_poll = 0.5\nwebhook_attempts = 3";
+        let watches = ServeOptions::from_toml(toml)
+            .unwrap()
+            .into_settings()
+            .unwrap()
+            .serve
+            .watches;
+        assert_eq!(watches.lease, Some(Duration::from_secs(20)));
+        assert_eq!(watches.poll, Duration::from_millis(500));
+        assert_eq!(watches.attempts, 3);
+        for toml in [
+            "timeout = 10\nwatch_lease = 10",
+            "webhook_attempts = 0",
+            "watch_poll = 0",
+            "webhook_retry = -1",
+        ] {
+            let error = ServeOptions::from_toml(toml)
+                .unwrap()
+                .into_settings()
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("--w"), "{toml}: {error}");
         }
     }
 

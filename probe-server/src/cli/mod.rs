@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod config;
 pub mod history;
 pub mod render;
+pub mod watch;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -50,6 +51,10 @@ pub enum Command {
     /// The stored full scans of a host, newest first: grade, leaf certificate, findings,
     /// addresses. Reads the store `serve` (and `scan --data-dir/--database`) writes.
     History(history::HistoryArgs),
+    /// Watched sites: `watch add HOST[:PORT] [--every 6h] [--webhook URL]`, `watch list`,
+    /// `watch remove ID`, `watch scan ID`. The served probe (`serve`, same store) rescans
+    /// each on its schedule and posts what changed to its webhook.
+    Watch(watch::WatchArgs),
 }
 
 /// Options of `scan` (`serve` has its own, in `config`).
@@ -172,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => runtime.block_on(scan(args)),
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::History(args) => ExitCode::from(runtime.block_on(history::run(args))),
+        Command::Watch(args) => ExitCode::from(runtime.block_on(watch::run(args))),
     }
 }
 

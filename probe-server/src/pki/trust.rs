@@ -69,6 +69,11 @@ impl TrustStore {
     }
 
     /// Roots added from the operator's CA file.
+    /// The roots themselves (for connections of the probe's own, such as webhooks).
+    pub fn roots(&self) -> Arc<RootCertStore> {
+        self.roots.clone()
+    }
+
     pub fn operator_roots(&self) -> usize {
         self.operator_roots
     }

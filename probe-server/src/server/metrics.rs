@@ -16,6 +16,8 @@
 //! | `probe_scan_slots`, `probe_queue_capacity` | gauge | the limits (`--max-scans`, `--queue`) |
 //! | `probe_cache_entries`, `probe_cache_bytes` | gauge | what the cache holds |
 //! | `probe_draining` | gauge | 1 once a shutdown began |
+//! | `probe_watch_runs_total{outcome}` | counter | watch runs finished by this replica (`report` or `failed`) |
+//! | `probe_alert_deliveries_total{outcome}` | counter | webhook deliveries tried (`delivered`, `retry`, `failed`) |
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -131,6 +133,10 @@ pub struct Metrics {
     refusals: [AtomicU64; Refusal::ALL.len()],
     /// 1xx to 5xx.
     responses: [AtomicU64; 5],
+    /// Watch runs: with a report, without one.
+    watch_runs: [AtomicU64; 2],
+    /// Deliveries: delivered, to be retried, failed for good.
+    deliveries: [AtomicU64; 3],
 }
 
 /// Values read elsewhere when rendering.
@@ -172,6 +178,21 @@ impl Metrics {
     }
 
     /// A Redis call (`--redis`) failed or was skipped: the local structures answered.
+    /// A watch run finished (with a report or not).
+    pub fn watch_run(&self, reported: bool) {
+        self.watch_runs[usize::from(!reported)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A webhook delivery was tried: delivered, or failed with (`retry`) or without a retry.
+    pub fn delivery(&self, delivered: bool, retry: bool) {
+        let index = match (delivered, retry) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        };
+        self.deliveries[index].fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn redis_fallback(&self) {
         self.redis_fallbacks.fetch_add(1, Ordering::Relaxed);
     }
@@ -294,6 +315,36 @@ impl Metrics {
                 out,
                 "probe_http_responses_total{{class=\"{}xx\"}} {}",
                 class + 1,
+                load(value)
+            );
+        }
+
+        header(
+            &mut out,
+            "probe_watch_runs_total",
+            "counter",
+            "Watch runs finished by this replica, with a report or failed.",
+        );
+        for (outcome, value) in ["report", "failed"].iter().zip(&self.watch_runs) {
+            let _ = writeln!(
+                out,
+                "probe_watch_runs_total{{outcome=\"{outcome}\"}} {}",
+                load(value)
+            );
+        }
+        header(
+            &mut out,
+            "probe_alert_deliveries_total",
+            "counter",
+            "Webhook deliveries tried: delivered, to be retried, failed for good.",
+        );
+        for (outcome, value) in ["delivered", "retry", "failed"]
+            .iter()
+            .zip(&self.deliveries)
+        {
+            let _ = writeln!(
+                out,
+                "probe_alert_deliveries_total{{outcome=\"{outcome}\"}} {}",
                 load(value)
             );
         }

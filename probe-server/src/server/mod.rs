@@ -22,6 +22,8 @@ pub mod metrics;
 mod routes;
 pub mod shared;
 mod stream;
+mod watch_routes;
+pub mod watches;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::pin;
@@ -38,6 +40,7 @@ pub use api_error::ApiFailure;
 pub use cache::CacheConfig;
 pub use limits::Limits;
 pub use routes::{ROUTES, Route, configure};
+pub use watches::WatchConfig;
 
 use self::access::Access;
 use self::broker::ScanBroker;
@@ -96,6 +99,8 @@ pub struct ServeConfig {
     /// The Redis the replicas share their report cache and rate limits through (`--redis`);
     /// `None`: this process's own structures only.
     pub redis: Option<String>,
+    /// How watched sites are rescanned (with a store only).
+    pub watches: WatchConfig,
 }
 
 impl ServeConfig {
@@ -110,6 +115,7 @@ impl ServeConfig {
             http: HttpConfig::default(),
             store: None,
             redis: None,
+            watches: WatchConfig::default(),
         }
     }
 
@@ -131,6 +137,8 @@ pub struct AppState {
     pub stream_keep_alive: Duration,
     /// The history `/api/v1/history` reads (`None`: kept nowhere).
     pub store: Option<crate::store::Store>,
+    /// The rules a watch's target and webhook are checked against when it is added.
+    pub egress: crate::target::egress::Egress,
 }
 
 /// Asks a running [`Application`] to shut down gracefully.
@@ -151,7 +159,19 @@ pub struct Application {
     shutdown: Arc<Notify>,
     shutdown_timeout: Duration,
     handle_signals: bool,
+    /// What the watch runner needs, started with the server.
+    watch_runner: Option<WatchParts>,
 }
+
+/// What [`watches::WatchRunner::start`] takes: the scanner, the store, the Redis, the
+/// settings and the metrics.
+type WatchParts = (
+    crate::scan::Scanner,
+    crate::store::Store,
+    Option<Arc<shared::RedisShared>>,
+    WatchConfig,
+    Arc<Metrics>,
+);
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -178,6 +198,17 @@ impl Application {
             .map(|url| shared::RedisShared::new(url, metrics.clone()))
             .transpose()
             .map_err(std::io::Error::other)?;
+        let watch_runner = match &config.store {
+            Some(store) if config.watches.enabled => Some((
+                config.scanner.clone(),
+                store.clone(),
+                shared.clone(),
+                config.watches.clone(),
+                metrics.clone(),
+            )),
+            _ => None,
+        };
+        let egress = config.scanner.egress.clone();
         let broker = Arc::new(
             ScanBroker::new(
                 config.scanner,
@@ -195,6 +226,7 @@ impl Application {
             metrics,
             stream_keep_alive: config.http.stream_keep_alive,
             store: config.store,
+            egress,
         });
         let http = config.http;
         let handle_signals = http.handle_signals;
@@ -223,6 +255,7 @@ impl Application {
             shutdown: Arc::new(Notify::new()),
             shutdown_timeout,
             handle_signals,
+            watch_runner,
         })
     }
 
@@ -245,8 +278,12 @@ impl Application {
             shutdown,
             shutdown_timeout,
             handle_signals,
+            watch_runner,
             ..
         } = self;
+        let watch_runner = watch_runner.map(|(scanner, store, shared, config, metrics)| {
+            watches::WatchRunner::start(scanner, store, shared, config, metrics)
+        });
         let handle = server.handle();
         let mut server = pin!(server);
         tokio::select! {
@@ -261,10 +298,18 @@ impl Application {
             "shutting down: no new scans; finishing those in flight"
         );
         broker.drain();
+        if let Some(runner) = &watch_runner {
+            runner.stop_taking();
+        }
         // Stops accepting connections now; waits for the requests in flight.
         let stopping = tokio::spawn(handle.stop(true));
         let result = server.await;
         let _ = stopping.await;
+        // A watch run in hand is recorded before the process exits (else another replica
+        // takes it over after its lease).
+        if let Some(runner) = watch_runner {
+            runner.stop(shutdown_timeout).await;
+        }
         // Scans whose clients went away still finish (their reports land in the cache of a
         // process that is exiting, but a scan is never cut off half-way).
         if !broker.wait_idle(shutdown_timeout).await {

@@ -5,6 +5,10 @@
 //! | `GET /api/v1/probe?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1][&quick=1]` | the report (JSON) |
 //! | `GET /api/v1/probe/stream?host=H[&port=P][&sni=N][&endpoint=IP][&refresh=1]` | Server-Sent Events |
 //! | `GET /api/v1/history?host=H[&port=P][&limit=N]` | the stored full scans of a host, newest first |
+//! | `GET /api/v1/watches` | every watched site |
+//! | `POST /api/v1/watches` `{"host","port"?,"every"?,"webhook"?}` | adds one (201, with its webhook secret) |
+//! | `GET /api/v1/watches/{id}` | one watch and its alerts |
+//! | `DELETE /api/v1/watches/{id}` | removes one |
 //! | `GET /healthz` | `{"status":"ok","version":…}`: the process is up |
 //! | `GET /readyz` | 200 while taking scans, 503 once a shutdown began |
 //! | `GET /metrics` | Prometheus text |
@@ -50,6 +54,8 @@ enum Handler {
     Probe,
     ProbeStream,
     History,
+    Watches,
+    Watch,
 }
 
 /// Every route. Anything not listed here as `public` wants the token (default-deny).
@@ -84,6 +90,16 @@ pub const ROUTES: &[Route] = &[
         public: false,
         handler: Handler::History,
     },
+    Route {
+        path: "/api/v1/watches",
+        public: false,
+        handler: Handler::Watches,
+    },
+    Route {
+        path: "/api/v1/watches/{id}",
+        public: false,
+        handler: Handler::Watch,
+    },
 ];
 
 /// Whether `path` (canonical, as checked by the access guard) is served without the token.
@@ -91,6 +107,12 @@ pub(super) fn is_public(path: &str) -> bool {
     ROUTES
         .iter()
         .any(|route| route.public && route.path == path)
+}
+
+/// Whether `method` on `path` takes a request body (adding a watch); every other request
+/// that announces one is refused before it is read.
+pub(super) fn takes_a_body(method: &actix_web::http::Method, path: &str) -> bool {
+    method == actix_web::http::Method::POST && path == "/api/v1/watches"
 }
 
 /// Registers every route of [`ROUTES`] and the JSON 404.
@@ -105,6 +127,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Handler::Probe => resource.route(get.to(probe)),
             Handler::ProbeStream => resource.route(get.to(probe_stream)),
             Handler::History => resource.route(get.to(history)),
+            Handler::Watches => resource
+                .route(get.to(super::watch_routes::list))
+                .route(web::post().to(super::watch_routes::add)),
+            Handler::Watch => resource
+                .route(get.to(super::watch_routes::show))
+                .route(web::delete().to(super::watch_routes::remove)),
         });
     }
     cfg.default_service(web::to(not_found))

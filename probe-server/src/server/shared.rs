@@ -393,3 +393,6 @@ mod tests {
         assert!(check_url("http://nowhere").is_err());
     }
 }
+
+/// The due-scan queue of watches (a stream and its consumer group).
+pub mod jobs;

@@ -12,6 +12,7 @@
 //! two back ends drift apart.
 
 pub mod history;
+pub mod watches;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -89,13 +90,26 @@ fn migrator(backend: Backend) -> Migrator {
         Backend::Sqlite => include_str!("../../migrations/sqlite/0001_history.sql"),
         Backend::Postgres => include_str!("../../migrations/postgres/0001_history.sql"),
     };
-    let migrations = vec![Migration::new(
-        1,
-        Cow::Borrowed("history"),
-        MigrationType::Simple,
-        Cow::Borrowed(history),
-        false,
-    )];
+    let watches = match backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0002_watches.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0002_watches.sql"),
+    };
+    let migrations = vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("history"),
+            MigrationType::Simple,
+            Cow::Borrowed(history),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("watches"),
+            MigrationType::Simple,
+            Cow::Borrowed(watches),
+            false,
+        ),
+    ];
     Migrator {
         migrations: Cow::Owned(migrations),
         ..Migrator::DEFAULT

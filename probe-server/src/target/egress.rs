@@ -40,6 +40,10 @@ pub enum Purpose {
     PlainHttp,
     /// A caIssuers URL from the server's certificate (a missing intermediate).
     IssuerFetch,
+    /// A watch's webhook (an alert's POST): the operator's address rules and the scan
+    /// targets' ports, as if the webhook were a target, since anybody who may add a watch
+    /// names it.
+    Webhook,
 }
 
 impl Purpose {
@@ -49,6 +53,7 @@ impl Purpose {
             Self::Target => "target",
             Self::PlainHttp => "plain-http",
             Self::IssuerFetch => "issuer-fetch",
+            Self::Webhook => "webhook",
         }
     }
 }
@@ -135,6 +140,10 @@ fn port_refusal(purpose: Purpose, port: u16) -> String {
             "the issuer URL names port {port}; issuers are fetched only from ports 80, 443 and \
              those the operator allows"
         ),
+        Purpose::Webhook => format!(
+            "webhooks go to the ports scans may reach ({DEFAULT_PORT} and --allow-port), not \
+             {port}"
+        ),
     }
 }
 
@@ -150,7 +159,7 @@ impl Egress {
     /// The port rule alone (refusals that need no lookup).
     pub fn check_port(&self, purpose: Purpose, port: u16) -> Result<(), EgressError> {
         let allowed = match purpose {
-            Purpose::Target => self.policy.check_port(port).is_ok(),
+            Purpose::Target | Purpose::Webhook => self.policy.check_port(port).is_ok(),
             Purpose::PlainHttp => port == 80,
             Purpose::IssuerFetch => {
                 port == 80 || port == DEFAULT_PORT || self.policy.lists_port(port)
@@ -234,6 +243,18 @@ impl Egress {
             });
         }
         Ok(endpoint)
+    }
+
+    /// Where a webhook POST to `host:port` goes: the same rules as a scan target's (one
+    /// lookup, every address checked), so a webhook cannot reach what a scan may not.
+    pub async fn webhook(
+        &self,
+        host: &Host,
+        port: u16,
+        lookup_timeout: Duration,
+    ) -> Result<Endpoint, EgressError> {
+        self.check_port(Purpose::Webhook, port)?;
+        self.resolve_checked(host, port, lookup_timeout).await
     }
 
     fn check_address(&self, host: &Host, ip: IpAddr) -> Result<(), EgressError> {

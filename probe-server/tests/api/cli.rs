@@ -26,12 +26,12 @@ impl Served {
         format!("http://{}{path}", self.address)
     }
 
-    fn logs(&self) -> Vec<String> {
+    pub(crate) fn logs(&self) -> Vec<String> {
         self.logs.lock().unwrap().clone()
     }
 
     /// SIGTERM, then the exit status (within `limit`).
-    async fn terminate(mut self, limit: Duration) -> Option<i32> {
+    pub(crate) async fn terminate(mut self, limit: Duration) -> Option<i32> {
         let pid = self.child.id().expect("running").to_string();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -46,7 +46,7 @@ impl Served {
     }
 }
 
-fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+pub(crate) fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_probe-server"));
     command.args(args);
     for (key, _) in std::env::vars() {

@@ -74,6 +74,8 @@ pub(crate) struct AppSpec<'a> {
     pub(crate) store: Option<probe_server::store::Store>,
     /// The replicas' Redis (`--redis`; none by default).
     pub(crate) redis: Option<String>,
+    /// How watches run (polled every 50 ms here).
+    pub(crate) watches: probe_server::server::WatchConfig,
 }
 
 impl<'a> AppSpec<'a> {
@@ -96,6 +98,10 @@ impl<'a> AppSpec<'a> {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             store: None,
             redis: None,
+            watches: probe_server::server::WatchConfig {
+                poll: Duration::from_millis(50),
+                ..probe_server::server::WatchConfig::default()
+            },
         }
     }
 
@@ -137,6 +143,7 @@ pub(crate) async fn spawn_app(spec: AppSpec<'_>) -> TestApp {
     config.http = spec.http;
     config.store = spec.store;
     config.redis = spec.redis;
+    config.watches = spec.watches;
     let app = Application::build(config).unwrap();
     let mut address = app.address();
     if address.ip().is_unspecified() {

@@ -15,3 +15,4 @@ mod probe;
 mod redis;
 mod ssrf;
 mod stream;
+mod watches;
