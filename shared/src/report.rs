@@ -68,6 +68,25 @@ pub struct Report {
     /// Added in schema 1.3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::Policy>,
+    /// Every other certificate chain the server serves: a server may hold an RSA and an ECDSA
+    /// (or EdDSA) certificate and choose by the signature algorithms a client offers.
+    /// `certificates` and `trust` describe the chain a browser-like client gets; each chain
+    /// here is judged the same way, and its findings count in the grade (the weakest chain a
+    /// client can be served). Empty when the server serves one chain. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_chains: Vec<ServedChain>,
+}
+
+/// A certificate chain served only to clients that do not accept the default chain's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ServedChain {
+    /// The leaf key's algorithm, as in `PublicKeyInfo::algorithm` ("RSA", "EC", "Ed25519").
+    pub key_type: String,
+    /// Which clients get this chain, in words ("clients offering only RSA signatures").
+    pub served_to: String,
+    /// The chain as the server sent it, leaf first.
+    pub certificates: Vec<Certificate>,
+    pub trust: Trust,
 }
 
 /// How much of the scan ran.
@@ -583,6 +602,8 @@ pub enum Step {
     Ticketbleed,
     /// The name's CAA and HTTPS records.
     DnsPolicy,
+    /// The other certificate chains (clients offering only one key type's signatures).
+    ServedChains,
 }
 
 impl Step {
@@ -618,6 +639,7 @@ impl Step {
             Self::Tls12Resumption => "tls12-resumption",
             Self::Ticketbleed => "ticketbleed",
             Self::DnsPolicy => "dns-policy",
+            Self::ServedChains => "served-chains",
         }
     }
 }

@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use super::observations::{AttackProbes, Observations};
 use super::rating::{self, RatingInput};
 use super::{checks, vulnerabilities};
-use crate::pki::JudgedChain;
 use crate::pki::certificate::{CertificateInfo, rfc3339};
+use crate::pki::{JudgedChain, OtherChain};
 use crate::survey::SurveyResult;
 use crate::verified::stage::VerifiedStage;
 
@@ -40,6 +40,8 @@ pub(crate) struct Assembly {
     errors: Vec<CheckError>,
     /// The name's DNS records and preload entry (see [`Assembly::with_site`]).
     site: SiteFacts,
+    /// The server's other chains (see [`Assembly::with_other_chains`]).
+    other_chains: Vec<OtherChain>,
 }
 
 /// What the scan learnt about the name rather than the endpoint.
@@ -95,6 +97,7 @@ impl Assembly {
             simulations: Vec::new(),
             errors: stage.errors.clone(),
             site: SiteFacts::default(),
+            other_chains: Vec::new(),
         }
     }
 
@@ -182,12 +185,19 @@ impl Assembly {
             simulations,
             errors,
             site: SiteFacts::default(),
+            other_chains: Vec::new(),
         }
     }
 
     /// The same, with what the scan learnt about the name.
     pub(crate) fn with_site(mut self, site: SiteFacts) -> Self {
         self.site = site;
+        self
+    }
+
+    /// The same, with the other chains the server serves (judged).
+    pub(crate) fn with_other_chains(mut self, other_chains: Vec<OtherChain>) -> Self {
+        self.other_chains = other_chains;
         self
     }
 }
@@ -248,6 +258,7 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         features: a.features,
         attacks: a.attacks,
         simulations: a.simulations,
+        other_chains: a.other_chains,
     };
     let findings = checks::run_all(&observations);
     let hsts_long_enough = observations
@@ -295,5 +306,20 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         findings,
         errors: a.errors,
         policy: Some(observations.policy).filter(|p| *p != shared::Policy::default()),
+        other_chains: observations
+            .other_chains
+            .into_iter()
+            .map(|other| shared::ServedChain {
+                key_type: other.key_type,
+                served_to: other.served_to,
+                certificates: other
+                    .judged
+                    .certificates
+                    .into_iter()
+                    .map(|c| c.summary)
+                    .collect(),
+                trust: other.judged.trust,
+            })
+            .collect(),
     }
 }

@@ -39,6 +39,25 @@ struct RecordingVerifier {
     presented: Mutex<Option<Presented>>,
 }
 
+impl RecordingVerifier {
+    /// A verifier offering (as signature_algorithms) and checking with `provider`'s schemes.
+    fn new(provider: Arc<CryptoProvider>) -> Arc<Self> {
+        Arc::new(Self {
+            provider,
+            presented: Mutex::new(None),
+        })
+    }
+
+    /// What the latest full handshake presented (and forgets it).
+    fn take(&self) -> Presented {
+        self.presented
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
+}
+
 impl ServerCertVerifier for RecordingVerifier {
     fn verify_server_cert(
         &self,
@@ -318,10 +337,7 @@ impl VerifiedClient {
     /// Firefox do), sending SNI when `send_sni`.
     pub(crate) fn new(send_sni: bool) -> Self {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = Arc::new(RecordingVerifier {
-            provider: provider.clone(),
-            presented: Mutex::new(None),
-        });
+        let verifier = RecordingVerifier::new(provider.clone());
         let build = |versions: &[&'static SupportedProtocolVersion], resumption: Resumption| {
             let mut config = ClientConfig::builder_with_provider(provider.clone())
                 .with_protocol_versions(versions)
@@ -393,12 +409,7 @@ impl VerifiedClient {
         let Presented { chain, ocsp } = if resumed {
             Presented::default()
         } else {
-            self.verifier
-                .presented
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-                .unwrap_or_default()
+            self.verifier.take()
         };
         Ok(VerifiedHandshake {
             protocol,
@@ -437,23 +448,88 @@ impl VerifiedClient {
         let mut config = (*self.modern).clone();
         config.alpn_protocols = vec![protocol.as_bytes().to_vec()];
         config.resumption = Resumption::disabled();
-        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
-            .await
-            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
-            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
-        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
-        let stream = tokio::time::timeout(
-            handshake_timeout,
-            TlsConnector::from(Arc::new(config)).connect(name, tcp),
-        )
-        .await
-        .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
-        .map_err(|e| handshake_failure(&e, self.first_byte))?;
+        let stream = self
+            .connect(
+                Arc::new(config),
+                address,
+                name,
+                connect_timeout,
+                handshake_timeout,
+            )
+            .await?;
         Ok(stream
             .get_ref()
             .1
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()))
+    }
+
+    /// The chain (and stapled OCSP response) the server presents to a client whose
+    /// signature_algorithms are `provider`'s schemes alone: how a server holding several
+    /// certificates is made to show each (it picks the certificate by the schemes offered).
+    /// TLS 1.3 and 1.2 are offered as by the browser-like client, never resuming (a resumed
+    /// session presents no certificate).
+    pub(crate) async fn chain_offering(
+        &self,
+        provider: Arc<CryptoProvider>,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<(Vec<CertificateDer<'static>>, Vec<u8>), HandshakeFailure> {
+        let verifier = RecordingVerifier::new(provider.clone());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| {
+                HandshakeFailure::Tls(TlsFailure {
+                    kind: TlsFailureKind::Other,
+                    message: e.to_string(),
+                })
+            })?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        config
+            .alpn_protocols
+            .clone_from(&self.modern.alpn_protocols);
+        config.enable_sni = self.modern.enable_sni;
+        config.resumption = Resumption::disabled();
+        let stream = self
+            .connect(
+                Arc::new(config),
+                address,
+                name,
+                connect_timeout,
+                handshake_timeout,
+            )
+            .await?;
+        drop(stream);
+        let Presented { chain, ocsp } = verifier.take();
+        Ok((chain, ocsp))
+    }
+
+    /// TCP, then TLS with `config`, each in its time (and the first-byte deadline).
+    async fn connect(
+        &self,
+        config: Arc<ClientConfig>,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<VerifiedStream, HandshakeFailure> {
+        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
+            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
+        tokio::time::timeout(
+            handshake_timeout,
+            TlsConnector::from(config).connect(name, tcp),
+        )
+        .await
+        .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
+        .map_err(|e| handshake_failure(&e, self.first_byte))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The verified stage: what a modern client sees. One rustls handshake (every verification
 //! failure recorded, not fatal), the HTTP request it carries, a second connection to see
 //! whether the session resumes, TLS 1.2 support (quick scans), the other ALPN protocol (full
-//! scans), and `GET /` on port 80. It fails only when nothing answers at all.
+//! scans), the server's other certificate chains ([`super::served_chains`]), and `GET /` on
+//! port 80. It fails only when nothing answers at all.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::client::{HandshakeFailure, Offer, VerifiedClient};
 use super::http;
+use super::served_chains::{self, ChainRequest, ServedChain};
 use crate::error::ProbeError;
 use crate::iana::cipher_suites;
 use crate::target::egress::{Egress, Endpoint};
@@ -41,6 +43,9 @@ pub(crate) struct VerifiedStage {
     pub tls13: Option<bool>,
     /// ALPN protocols accepted (full scans probe the one not chosen).
     pub alpn: Option<Vec<String>>,
+    /// The chains the server serves to clients that cannot verify `chain`'s key type (a
+    /// server with an RSA and an ECDSA certificate); empty when it serves one.
+    pub other_chains: Vec<ServedChain>,
     pub errors: Vec<CheckError>,
 }
 
@@ -191,13 +196,35 @@ pub(crate) async fn run(
                 .await,
         ))
     };
+    // Every other chain the server serves (one connection for a server with one
+    // certificate, two with two), beside the rest.
+    let other_chains = async {
+        let _slot = slot().await;
+        let request = ChainRequest {
+            address,
+            name: names.server_name.clone(),
+            connect: t.connect,
+            handshake: t.handshake,
+        };
+        served_chains::other_chains(&client, &request, &stage.chain, || {
+            connections.fetch_add(1, Ordering::Relaxed);
+        })
+        .await
+    };
     let plain = async {
         let _slot = slot().await;
         connections.fetch_add(1, Ordering::Relaxed);
         plain_http(egress, target.host(), endpoint, t.http).await
     };
-    let ((https, resumed), tls12, plain, other_alpn) =
-        tokio::join!(https_and_resumption, tls12, plain, other_alpn);
+    let ((https, resumed), tls12, plain, other_alpn, (other_chains, other_chains_failure)) =
+        tokio::join!(https_and_resumption, tls12, plain, other_alpn, other_chains);
+    stage.other_chains = other_chains;
+    if let Some(failure) = other_chains_failure {
+        stage.errors.push(CheckError {
+            check: Step::ServedChains.to_string(),
+            message: format!("asking for the server's other certificates: {failure}"),
+        });
+    }
 
     connection.session_resumed = match resumed {
         Ok(r) => Some(r),

@@ -12,6 +12,7 @@ mod intolerance;
 mod legacy;
 mod nginx;
 mod openssl;
+mod served_chains;
 mod session;
 mod simulation;
 mod support;

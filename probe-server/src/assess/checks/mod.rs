@@ -53,6 +53,7 @@ mod protocol_versions;
 mod renegotiation;
 mod robot;
 mod rsa_key_exchange;
+mod served_chains;
 mod server_preference;
 mod session_resumption;
 mod simulation_browser_fails;
@@ -128,6 +129,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
+    served_chains::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -328,6 +330,7 @@ pub(crate) mod testing {
             attacks: crate::assess::observations::AttackProbes::default(),
             simulations: Vec::new(),
             policy: shared::Policy::default(),
+            other_chains: Vec::new(),
         }
     }
 
