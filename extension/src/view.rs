@@ -206,6 +206,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             "A browser connects without forward secrecy"
         }
         FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
+        FindingId::EarlyDataAccepted => "Accepts 0-RTT data an attacker can replay",
         _ => return None,
     };
     Some(phrase.to_owned())

@@ -348,6 +348,24 @@ pub struct Features {
     /// The TLS 1.2 ticket's lifetime hint, in seconds. Schema 1.3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_lifetime_hint: Option<u32>,
+    /// A second TLS 1.3 connection offering a ticket from the first resumed (the server
+    /// accepted the PSK); null when the browser-like client did not negotiate TLS 1.3 or the
+    /// second connection failed. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls13_resumption: Option<bool>,
+    /// TLS 1.3 NewSessionTicket messages the first connection received (by the end of its
+    /// HTTP request). Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls13_tickets: Option<u32>,
+    /// The largest `max_early_data_size` the TLS 1.3 tickets allow, in bytes (0: the server
+    /// does not offer 0-RTT); null without a ticket. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_early_data_size: Option<u32>,
+    /// The server accepted 0-RTT early data on a resumed TLS 1.3 connection: requests sent
+    /// that way can be replayed by an attacker. Tested without sending any early data. Null
+    /// when the server gave no TLS 1.3 ticket. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_data: Option<bool>,
 }
 
 /// A known attack and whether the server is exposed.

@@ -84,10 +84,16 @@ impl Assembly {
             connections: connections.load(Ordering::Relaxed),
             certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
             trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
-            features: Features {
-                ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
-                alpn: stage.alpn.clone(),
-                ..Features::default()
+            features: {
+                let mut features = Features {
+                    ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
+                    alpn: stage.alpn.clone(),
+                    ..Features::default()
+                };
+                if let Some(sessions) = stage.tls13_sessions {
+                    sessions.to_features(&mut features);
+                }
+                features
             },
             connection,
             protocols,
@@ -144,7 +150,7 @@ impl Assembly {
             });
         }
         let verified_resumed = stage.connection.as_ref().and_then(|c| c.session_resumed);
-        let features = Features {
+        let mut features = Features {
             ocsp_stapling: match (
                 stage.connection.as_ref().map(|c| c.ocsp_stapled),
                 survey.features.ocsp_stapling,
@@ -163,6 +169,9 @@ impl Assembly {
             alpn: stage.alpn.clone(),
             ..survey.features.clone()
         };
+        if let Some(sessions) = stage.tls13_sessions {
+            sessions.to_features(&mut features);
+        }
         // The handshake simulation, the leaf certificate's limits applied (key type and size).
         let simulations = crate::survey::simulation::report(
             &survey.simulations,

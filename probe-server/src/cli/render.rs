@@ -159,6 +159,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     if let Some(sessions) = sessions(&report.features) {
         row(&mut out, &p, "TLS 1.2", &sessions);
     }
+    if let Some(sessions) = tls13_sessions(&report.features) {
+        row(&mut out, &p, "TLS 1.3", &sessions);
+    }
     if let Some(policy) = &report.policy {
         write_policy(&mut out, &p, policy);
     }
@@ -281,6 +284,32 @@ fn sessions(features: &shared::Features) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// What the verified client saw of TLS 1.3 sessions, in one line: tickets, resumption,
+/// 0-RTT; `None` when TLS 1.3 sessions were not tested.
+fn tls13_sessions(features: &shared::Features) -> Option<String> {
+    let resumed = features.tls13_resumption?;
+    let tickets = features.tls13_tickets.unwrap_or_default();
+    let mut parts = vec![format!(
+        "{} ({tickets} ticket{})",
+        if resumed {
+            "resumes by ticket"
+        } else {
+            "does not resume"
+        },
+        if tickets == 1 { "" } else { "s" }
+    )];
+    match (features.early_data, features.max_early_data_size) {
+        (Some(true), Some(bytes)) => {
+            parts.push(format!("accepts 0-RTT early data (up to {bytes} bytes)"))
+        }
+        (Some(true), None) => parts.push("accepts 0-RTT early data".into()),
+        (Some(false), Some(0)) => parts.push("no 0-RTT".into()),
+        (Some(false), _) => parts.push("0-RTT offered by its tickets but refused".into()),
+        (None, _) => {}
+    }
+    Some(parts.join(" · "))
 }
 
 /// One line saying what the grade means.
@@ -744,6 +773,29 @@ mod tests {
             line.contains("the certificate expired 3 days ago"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn the_tls13_row_says_tickets_resumption_and_early_data() {
+        let mut features = shared::Features::default();
+        assert_eq!(tls13_sessions(&features), None, "nothing tested, no row");
+        features.tls13_resumption = Some(true);
+        features.tls13_tickets = Some(2);
+        features.max_early_data_size = Some(0);
+        features.early_data = Some(false);
+        assert_eq!(
+            tls13_sessions(&features).unwrap(),
+            "resumes by ticket (2 tickets) · no 0-RTT"
+        );
+        features.max_early_data_size = Some(16_384);
+        features.early_data = Some(true);
+        assert_eq!(
+            tls13_sessions(&features).unwrap(),
+            "resumes by ticket (2 tickets) · accepts 0-RTT early data (up to 16384 bytes)"
+        );
+        let mut r = report();
+        r.features = features;
+        assert!(render(&r, false).contains("TLS 1.3"));
     }
 
     #[test]

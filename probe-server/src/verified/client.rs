@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::crypto::CryptoProvider;
 use rustls::{
     ClientConfig, DigitallySignedStruct, HandshakeKind, SignatureScheme, SupportedProtocolVersion,
@@ -24,6 +24,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+
+use super::tickets::{RecordingSessionStore, TicketsSeen};
 
 /// What the server presented for verification.
 #[derive(Debug, Default, Clone)]
@@ -304,6 +306,8 @@ pub(crate) struct VerifiedHandshake {
     pub chain: Vec<CertificateDer<'static>>,
     pub ocsp: Vec<u8>,
     pub resumed: bool,
+    /// The server accepted 0-RTT early data (a resumed TLS 1.3 handshake that offered it).
+    pub early_data_accepted: bool,
     pub handshake_time: Duration,
     /// The open connection, for the HTTP request that follows.
     pub stream: VerifiedStream,
@@ -327,6 +331,8 @@ pub(crate) enum Offer {
 #[derive(Clone, Debug)]
 pub(crate) struct VerifiedClient {
     verifier: Arc<RecordingVerifier>,
+    /// The modern configuration's session store (it records the TLS 1.3 tickets).
+    tickets: Arc<RecordingSessionStore>,
     modern: Arc<ClientConfig>,
     tls12_only: Arc<ClientConfig>,
     first_byte: Duration,
@@ -350,17 +356,28 @@ impl VerifiedClient {
             config.resumption = resumption;
             Arc::new(config)
         };
-        let modern = build(
-            rustls::ALL_VERSIONS,
-            Resumption::store(Arc::new(ClientSessionMemoryCache::new(8))),
-        );
+        let tickets = Arc::new(RecordingSessionStore::new(8));
+        let mut modern = build(rustls::ALL_VERSIONS, Resumption::store(tickets.clone()));
+        // Offer 0-RTT whenever a ticket allows it (only a resuming handshake can): whether
+        // the server accepts it is the replay risk the report names. Nothing is ever written
+        // as early data (tokio-rustls sends early data only when asked, and the stage never
+        // asks), so the server is told "early data follows" and gets none: there is nothing
+        // an attacker could replay, and the server's acceptance is already committed in its
+        // EncryptedExtensions.
+        Arc::make_mut(&mut modern).enable_early_data = true;
         let tls12_only = build(&[&rustls::version::TLS12], Resumption::disabled());
         Self {
             verifier,
+            tickets,
             modern,
             tls12_only,
             first_byte: DEFAULT_FIRST_BYTE_TIMEOUT,
         }
+    }
+
+    /// The TLS 1.3 tickets the modern configuration has received so far.
+    pub(crate) fn tickets_seen(&self) -> TicketsSeen {
+        self.tickets.seen()
     }
 
     /// Gives up a handshake when the server has sent nothing `first_byte` after the
@@ -427,6 +444,7 @@ impl VerifiedClient {
             chain,
             ocsp,
             resumed,
+            early_data_accepted: conn.is_early_data_accepted(),
             handshake_time,
             stream,
         })

@@ -6,3 +6,4 @@ pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod served_chains;
 pub(crate) mod stage;
+pub(crate) mod tickets;

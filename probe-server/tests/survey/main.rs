@@ -17,3 +17,4 @@ mod session;
 mod simulation;
 mod support;
 mod tls12_client;
+mod tls13_sessions;

@@ -35,6 +35,7 @@ mod client_renegotiation;
 mod compression;
 mod dh_groups;
 mod drown;
+mod early_data;
 mod extended_master_secret;
 mod fallback_scsv;
 mod forward_secrecy;
@@ -130,6 +131,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
     served_chains::CHECK,
+    early_data::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
