@@ -35,8 +35,9 @@ pub(crate) struct Assembly {
     key_exchange: KeyExchange,
     features: Features,
     attacks: AttackProbes,
-    /// The handshake simulation (full scans).
-    simulations: Vec<shared::HandshakeSimulation>,
+    /// The handshake simulation (full scans), before the certificates' limits are applied
+    /// (in [`assemble`], once every chain the server serves is known).
+    simulated: Vec<crate::survey::simulation::Simulated>,
     errors: Vec<CheckError>,
     /// The name's DNS records and preload entry (see [`Assembly::with_site`]).
     site: SiteFacts,
@@ -100,7 +101,7 @@ impl Assembly {
             http: stage.http.clone(),
             key_exchange: KeyExchange::default(),
             attacks: AttackProbes::default(),
-            simulations: Vec::new(),
+            simulated: Vec::new(),
             errors: stage.errors.clone(),
             site: SiteFacts::default(),
             other_chains: Vec::new(),
@@ -172,11 +173,6 @@ impl Assembly {
         if let Some(sessions) = stage.tls13_sessions {
             sessions.to_features(&mut features);
         }
-        // The handshake simulation, the leaf certificate's limits applied (key type and size).
-        let simulations = crate::survey::simulation::report(
-            &survey.simulations,
-            judged.and_then(|j| j.certificates.first()),
-        );
         Self {
             mode: ScanMode::Full,
             target,
@@ -191,7 +187,7 @@ impl Assembly {
             key_exchange: survey.key_exchange,
             features,
             attacks: survey.attacks,
-            simulations,
+            simulated: survey.simulations,
             errors,
             site: SiteFacts::default(),
             other_chains: Vec::new(),
@@ -253,6 +249,19 @@ fn no_trust() -> Trust {
 /// Observations → checks → rating → report.
 pub(crate) fn assemble(a: Assembly) -> Report {
     let policy = policy(a.site, &a.certificates, &a.target.host);
+    // The handshake simulation, the certificates' limits applied (key type and size): a
+    // server with several chains serves each client one it can use.
+    let leaves: Vec<&CertificateInfo> = a
+        .certificates
+        .first()
+        .into_iter()
+        .chain(
+            a.other_chains
+                .iter()
+                .filter_map(|o| o.judged.certificates.first()),
+        )
+        .collect();
+    let simulations = crate::survey::simulation::report(&a.simulated, &leaves);
     let observations = Observations {
         policy,
         now: OffsetDateTime::now_utc(),
@@ -266,7 +275,7 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         key_exchange: a.key_exchange,
         features: a.features,
         attacks: a.attacks,
-        simulations: a.simulations,
+        simulations,
         other_chains: a.other_chains,
     };
     let findings = checks::run_all(&observations);
