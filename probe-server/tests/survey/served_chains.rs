@@ -109,6 +109,10 @@ async fn a_misnamed_rsa_certificate_makes_the_site_m_in_a_full_scan() {
     assert_eq!(other_chain_findings(&report), ["cert-name-mismatch"]);
     assert_eq!(report.grade, Grade::M, "{:?}", ids(&report));
     assert!(report.trust.trusted && report.trust.name_matches);
+    // The full report carries the verified client's TLS 1.3 sessions too (nginx: tickets,
+    // no early data by default).
+    assert_eq!(report.features.tls13_resumption, Some(true));
+    assert_eq!(report.features.early_data, Some(false));
 }
 
 #[tokio::test(flavor = "multi_thread")]
