@@ -208,6 +208,7 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
         FindingId::CtPolicyNotMet => "Too few CT timestamps (Chrome/Safari refuse)",
         FindingId::CtInvalidSct => "A CT timestamp has a bad signature",
+        FindingId::EarlyDataAccepted => "Accepts 0-RTT data an attacker can replay",
         _ => return None,
     };
     Some(phrase.to_owned())
@@ -216,6 +217,9 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
 /// The one-line verdict: what matters most about this server, in plain words.
 pub fn verdict(report: &Report) -> String {
     if let Some(text) = trust_verdict(report) {
+        return text;
+    }
+    if let Some(text) = other_chain_verdict(report) {
         return text;
     }
     // The most severe finding worth a headline, preferring one that holds the grade down.
@@ -244,6 +248,23 @@ pub fn verdict(report: &Report) -> String {
         Grade::M => "Certificate is for another name",
     }
     .to_owned()
+}
+
+/// The trust verdict on the first other chain (served to clients that cannot verify the
+/// default one's key) that fails, named by its key: "RSA certificate: Certificate expired 3
+/// days ago". A browser may be served the sound chain while other clients get this one.
+fn other_chain_verdict(report: &Report) -> Option<String> {
+    report.other_chains.iter().find_map(|other| {
+        let mut as_served = report.clone();
+        as_served.other_chains = Vec::new();
+        as_served.certificates.clone_from(&other.certificates);
+        as_served.trust = other.trust.clone();
+        let key = match other.key_type.as_str() {
+            "EC" => "ECDSA",
+            key => key,
+        };
+        trust_verdict(&as_served).map(|text| format!("{key} certificate: {text}"))
+    })
 }
 
 fn trust_verdict(report: &Report) -> Option<String> {
@@ -801,6 +822,37 @@ pub(crate) mod tests {
         );
         let text = std::fs::read_to_string(&path).expect("fixture exists");
         serde_json::from_str(&text).expect("fixture is a Report")
+    }
+
+    #[test]
+    fn a_failing_other_chain_is_the_verdict_named_by_its_key() {
+        let mut report = fixture("full-nginx");
+        let sound = verdict(&report);
+        let mut rsa = report.certificates.clone();
+        rsa[0].key.algorithm = "RSA".into();
+        rsa[0].days_remaining = -3;
+        let mut trust = report.trust.clone();
+        trust.trusted = false;
+        trust.issues.push(shared::TrustIssue {
+            kind: TrustIssueKind::Expired,
+            message: "the certificate expired 3 days ago".into(),
+        });
+        report.other_chains.push(shared::ServedChain {
+            key_type: "RSA".into(),
+            served_to: "clients offering only RSA or EdDSA signatures".into(),
+            certificates: rsa,
+            trust: report.trust.clone(),
+        });
+        assert_eq!(
+            verdict(&report),
+            sound,
+            "a sound other chain changes nothing"
+        );
+        report.other_chains[0].trust = trust;
+        assert_eq!(
+            verdict(&report),
+            "RSA certificate: Certificate expired 3 days ago"
+        );
     }
 
     #[test]

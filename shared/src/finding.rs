@@ -230,7 +230,8 @@ finding_ids! {
     ClientRenegotiation = "client-renegotiation",
     /// A completed TLS 1.2 handshake did not negotiate the Extended Master Secret (RFC 7627).
     NoExtendedMasterSecret = "no-extended-master-secret",
-    /// TLS 1.2 sessions resume neither by session id nor by ticket.
+    /// TLS 1.2 sessions resume neither by session id nor by ticket, or TLS 1.3 sessions do
+    /// not resume.
     NoSessionResumption = "no-session-resumption",
     /// The session ticket's lifetime hint is over a day.
     LongTicketLifetime = "long-ticket-lifetime",
@@ -249,6 +250,9 @@ finding_ids! {
     CtPolicyNotMet = "ct-policy-not-met",
     /// An SCT from a known log does not verify against the log's key.
     CtInvalidSct = "ct-invalid-sct",
+    // TLS 1.3 sessions.
+    /// The server accepts TLS 1.3 0-RTT early data (requests sent in it can be replayed).
+    EarlyDataAccepted = "early-data-accepted",
 }
 
 impl std::fmt::Display for FindingId {

@@ -31,11 +31,11 @@ pub use stream::{ScanProgress, StreamEvent};
 
 /// Version of the report's JSON shape (not of the probe). Semver: a minor bump adds fields,
 /// a major bump removes or renames them.
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 /// Version of the rating rules the grade follows: SSL Labs' SSL Server Rating Guide (2009r)
 /// plus this probe's own documented extensions (see `probe-server/src/rating/`).
-pub const RATING_RULES_VERSION: &str = "ssllabs-2009r/probe-4";
+pub const RATING_RULES_VERSION: &str = "ssllabs-2009r/probe-5";
 
 /// The JSON Schema of [`Report`], as generated from the types.
 pub fn report_schema() -> serde_json::Value {

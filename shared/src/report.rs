@@ -73,6 +73,25 @@ pub struct Report {
     /// and Apple's CT policies. Absent when there is no leaf.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ct: Option<crate::CertificateTransparency>,
+    /// Every other certificate chain the server serves: a server may hold an RSA and an ECDSA
+    /// (or EdDSA) certificate and choose by the signature algorithms a client offers.
+    /// `certificates` and `trust` describe the chain a browser-like client gets; each chain
+    /// here is judged the same way, and its findings count in the grade (the weakest chain a
+    /// client can be served). Empty when the server serves one chain. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_chains: Vec<ServedChain>,
+}
+
+/// A certificate chain served only to clients that do not accept the default chain's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ServedChain {
+    /// The leaf key's algorithm, as in `PublicKeyInfo::algorithm` ("RSA", "EC", "Ed25519").
+    pub key_type: String,
+    /// Which clients get this chain, in words ("clients offering only RSA signatures").
+    pub served_to: String,
+    /// The chain as the server sent it, leaf first.
+    pub certificates: Vec<Certificate>,
+    pub trust: Trust,
 }
 
 /// How much of the scan ran.
@@ -334,6 +353,24 @@ pub struct Features {
     /// The TLS 1.2 ticket's lifetime hint, in seconds. Schema 1.3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_lifetime_hint: Option<u32>,
+    /// A second TLS 1.3 connection offering a ticket from the first resumed (the server
+    /// accepted the PSK); null when the browser-like client did not negotiate TLS 1.3 or the
+    /// second connection failed. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls13_resumption: Option<bool>,
+    /// TLS 1.3 NewSessionTicket messages the first connection received (by the end of its
+    /// HTTP request). Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls13_tickets: Option<u32>,
+    /// The largest `max_early_data_size` the TLS 1.3 tickets allow, in bytes (0: the server
+    /// does not offer 0-RTT); null without a ticket. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_early_data_size: Option<u32>,
+    /// The server accepted 0-RTT early data on a resumed TLS 1.3 connection: requests sent
+    /// that way can be replayed by an attacker. Tested without sending any early data. Null
+    /// when the server gave no TLS 1.3 ticket. Additive (after 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_data: Option<bool>,
 }
 
 /// A known attack and whether the server is exposed.
@@ -590,6 +627,8 @@ pub enum Step {
     DnsPolicy,
     /// Certificate Transparency: the TLS SCT extension, and reading SCT lists.
     CertificateTransparency,
+    /// The other certificate chains (clients offering only one key type's signatures).
+    ServedChains,
 }
 
 impl Step {
@@ -626,6 +665,7 @@ impl Step {
             Self::Ticketbleed => "ticketbleed",
             Self::DnsPolicy => "dns-policy",
             Self::CertificateTransparency => "certificate-transparency",
+            Self::ServedChains => "served-chains",
         }
     }
 }

@@ -7,6 +7,7 @@ use shared::{
 };
 use time::OffsetDateTime;
 
+use crate::pki::OtherChain;
 use crate::pki::certificate::CertificateInfo;
 /// The attack probes' outcomes are the survey's; the checks read them from here.
 pub(crate) use crate::survey::outcome::{AttackProbes, ProbeOutcome};
@@ -42,6 +43,9 @@ pub(crate) struct Observations {
     pub policy: shared::Policy,
     /// Certificate Transparency: the leaf's SCTs, verified, and the CT policies.
     pub ct: Option<shared::CertificateTransparency>,
+    /// The chains the server serves besides `certificates` (to clients that cannot verify
+    /// its key type), each judged; the `served-chains` check judges them as the first.
+    pub other_chains: Vec<OtherChain>,
 }
 
 impl Observations {

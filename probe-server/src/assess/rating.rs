@@ -141,9 +141,18 @@ pub(crate) fn score(obs: &Observations) -> Option<Score> {
     let worst = versions.iter().map(|v| version_score(*v)).min()?;
     let protocol = (best + worst) / 2;
 
+    // The weakest leaf a client can be served (a server with several certificates serves
+    // the RSA one to RSA key transport clients, whichever the browser-like client got).
     let cert_bits = obs
         .leaf()
-        .map(|l| rsa_equivalent(&l.summary.key.algorithm, l.summary.key.bits));
+        .into_iter()
+        .chain(
+            obs.other_chains
+                .iter()
+                .filter_map(|o| o.judged.certificates.first()),
+        )
+        .map(|l| rsa_equivalent(&l.summary.key.algorithm, l.summary.key.bits))
+        .min();
     let suites: Vec<&shared::CipherSuite> = obs.accepted_suites().map(|(_, s)| s).collect();
     let key_exchange = suites
         .iter()
@@ -315,5 +324,31 @@ mod tests {
             Grade::C
         );
         assert_eq!(rate(&input(&[], Some(combine(0, 0, 20)), true)).0, Grade::F);
+    }
+
+    #[test]
+    fn rsa_key_transport_counts_the_weakest_leaf_served() {
+        use crate::assess::checks::testing::{cert, with_suites};
+        use crate::pki::{JudgedChain, OtherChain};
+        // TLS_RSA_WITH_AES_128_GCM_SHA256 beside an EC P-256 leaf.
+        let mut obs = with_suites(ProtocolVersion::Tls12, &[0x009c]);
+        let alone = score(&obs).unwrap().key_exchange;
+        let mut rsa_1024 = cert(80);
+        rsa_1024.summary.key = shared::PublicKeyInfo {
+            algorithm: "RSA".into(),
+            bits: 1024,
+            curve: None,
+        };
+        obs.other_chains.push(OtherChain {
+            key_type: "RSA".into(),
+            served_to: "clients offering only RSA or EdDSA signatures".into(),
+            judged: JudgedChain {
+                certificates: vec![rsa_1024],
+                trust: obs.trust.clone(),
+                ocsp: Vec::new(),
+            },
+        });
+        assert_eq!(alone, 90, "P-256 counts as RSA-3072");
+        assert_eq!(score(&obs).unwrap().key_exchange, 80);
     }
 }

@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use super::observations::{AttackProbes, Observations};
 use super::rating::{self, RatingInput};
 use super::{checks, vulnerabilities};
-use crate::pki::JudgedChain;
 use crate::pki::certificate::{CertificateInfo, rfc3339};
+use crate::pki::{JudgedChain, OtherChain};
 use crate::survey::SurveyResult;
 use crate::verified::stage::VerifiedStage;
 
@@ -35,13 +35,16 @@ pub(crate) struct Assembly {
     key_exchange: KeyExchange,
     features: Features,
     attacks: AttackProbes,
-    /// The handshake simulation (full scans).
-    simulations: Vec<shared::HandshakeSimulation>,
+    /// The handshake simulation (full scans), before the certificates' limits are applied
+    /// (in [`assemble`], once every chain the server serves is known).
+    simulated: Vec<crate::survey::simulation::Simulated>,
     errors: Vec<CheckError>,
     /// The name's DNS records and preload entry (see [`Assembly::with_site`]).
     site: SiteFacts,
     /// Certificate Transparency (see [`Assembly::with_ct`]).
     ct: Option<shared::CertificateTransparency>,
+    /// The server's other chains (see [`Assembly::with_other_chains`]).
+    other_chains: Vec<OtherChain>,
 }
 
 /// What the scan learnt about the name rather than the endpoint.
@@ -84,20 +87,27 @@ impl Assembly {
             connections: connections.load(Ordering::Relaxed),
             certificates: judged.map(|j| j.certificates.clone()).unwrap_or_default(),
             trust: judged.map_or_else(no_trust, |j| j.trust.clone()),
-            features: Features {
-                ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
-                alpn: stage.alpn.clone(),
-                ..Features::default()
+            features: {
+                let mut features = Features {
+                    ocsp_stapling: connection.as_ref().map(|c| c.ocsp_stapled),
+                    alpn: stage.alpn.clone(),
+                    ..Features::default()
+                };
+                if let Some(sessions) = stage.tls13_sessions {
+                    sessions.to_features(&mut features);
+                }
+                features
             },
             connection,
             protocols,
             http: stage.http.clone(),
             key_exchange: KeyExchange::default(),
             attacks: AttackProbes::default(),
-            simulations: Vec::new(),
+            simulated: Vec::new(),
             errors: stage.errors.clone(),
             site: SiteFacts::default(),
             ct: None,
+            other_chains: Vec::new(),
         }
     }
 
@@ -144,7 +154,7 @@ impl Assembly {
             });
         }
         let verified_resumed = stage.connection.as_ref().and_then(|c| c.session_resumed);
-        let features = Features {
+        let mut features = Features {
             ocsp_stapling: match (
                 stage.connection.as_ref().map(|c| c.ocsp_stapled),
                 survey.features.ocsp_stapling,
@@ -163,11 +173,9 @@ impl Assembly {
             alpn: stage.alpn.clone(),
             ..survey.features.clone()
         };
-        // The handshake simulation, the leaf certificate's limits applied (key type and size).
-        let simulations = crate::survey::simulation::report(
-            &survey.simulations,
-            judged.and_then(|j| j.certificates.first()),
-        );
+        if let Some(sessions) = stage.tls13_sessions {
+            sessions.to_features(&mut features);
+        }
         Self {
             mode: ScanMode::Full,
             target,
@@ -182,10 +190,11 @@ impl Assembly {
             key_exchange: survey.key_exchange,
             features,
             attacks: survey.attacks,
-            simulations,
+            simulated: survey.simulations,
             errors,
             site: SiteFacts::default(),
             ct: None,
+            other_chains: Vec::new(),
         }
     }
 
@@ -199,6 +208,12 @@ impl Assembly {
     /// The same, with what the scan learnt about the name.
     pub(crate) fn with_site(mut self, site: SiteFacts) -> Self {
         self.site = site;
+        self
+    }
+
+    /// The same, with the other chains the server serves (judged).
+    pub(crate) fn with_other_chains(mut self, other_chains: Vec<OtherChain>) -> Self {
+        self.other_chains = other_chains;
         self
     }
 }
@@ -245,6 +260,19 @@ fn no_trust() -> Trust {
 /// Observations → checks → rating → report.
 pub(crate) fn assemble(a: Assembly) -> Report {
     let policy = policy(a.site, &a.certificates, &a.target.host);
+    // The handshake simulation, the certificates' limits applied (key type and size): a
+    // server with several chains serves each client one it can use.
+    let leaves: Vec<&CertificateInfo> = a
+        .certificates
+        .first()
+        .into_iter()
+        .chain(
+            a.other_chains
+                .iter()
+                .filter_map(|o| o.judged.certificates.first()),
+        )
+        .collect();
+    let simulations = crate::survey::simulation::report(&a.simulated, &leaves);
     let observations = Observations {
         policy,
         ct: a.ct,
@@ -259,7 +287,8 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         key_exchange: a.key_exchange,
         features: a.features,
         attacks: a.attacks,
-        simulations: a.simulations,
+        simulations,
+        other_chains: a.other_chains,
     };
     let findings = checks::run_all(&observations);
     let hsts_long_enough = observations
@@ -308,5 +337,20 @@ pub(crate) fn assemble(a: Assembly) -> Report {
         errors: a.errors,
         policy: Some(observations.policy).filter(|p| *p != shared::Policy::default()),
         ct: observations.ct,
+        other_chains: observations
+            .other_chains
+            .into_iter()
+            .map(|other| shared::ServedChain {
+                key_type: other.key_type,
+                served_to: other.served_to,
+                certificates: other
+                    .judged
+                    .certificates
+                    .into_iter()
+                    .map(|c| c.summary)
+                    .collect(),
+                trust: other.judged.trust,
+            })
+            .collect(),
     }
 }

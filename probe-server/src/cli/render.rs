@@ -135,6 +135,11 @@ pub fn render(report: &Report, colour: bool) -> String {
         )
     };
     row(&mut out, &p, "Trust", &trust);
+    for other in &report.other_chains {
+        let (line, sound) = other_chain(other);
+        let line = if sound { p.good(&line) } else { p.bad(&line) };
+        row(&mut out, &p, "Other chain", &line);
+    }
     if let Some(http) = &report.http {
         let hsts = match &http.hsts {
             Some(h) => h.raw.clone(),
@@ -153,6 +158,9 @@ pub fn render(report: &Report, colour: bool) -> String {
 
     if let Some(sessions) = sessions(&report.features) {
         row(&mut out, &p, "TLS 1.2", &sessions);
+    }
+    if let Some(sessions) = tls13_sessions(&report.features) {
+        row(&mut out, &p, "TLS 1.3", &sessions);
     }
     if let Some(policy) = &report.policy {
         write_policy(&mut out, &p, policy);
@@ -209,6 +217,41 @@ pub fn render(report: &Report, colour: bool) -> String {
     out
 }
 
+/// One other chain the server serves, in a line: its leaf's key, subject, issuer and expiry,
+/// who gets it, and its trust (and whether that is sound: trusted and naming the host).
+fn other_chain(chain: &shared::ServedChain) -> (String, bool) {
+    let mut line = match chain.certificates.first() {
+        Some(leaf) => {
+            let key = match &leaf.key.curve {
+                Some(curve) => format!("{} {curve}", leaf.key.algorithm),
+                None => format!("{} {} bits", leaf.key.algorithm, leaf.key.bits),
+            };
+            let subject = leaf.common_name.as_deref().unwrap_or(&leaf.subject);
+            let issuer = leaf.issuer_common_name.as_deref().unwrap_or(&leaf.issuer);
+            let expiry = match leaf.days_remaining {
+                d if d < 0 => format!("expired {} days ago", -d),
+                d => format!("expires in {d} days"),
+            };
+            format!("{key}: {subject}, issued by {issuer}, {expiry}")
+        }
+        None => chain.key_type.clone(),
+    };
+    let _ = write!(line, " · to {}", chain.served_to);
+    let sound = chain.trust.trusted && chain.trust.name_matches;
+    if sound {
+        line.push_str(" · trusted");
+    } else {
+        let issues: Vec<&str> = chain
+            .trust
+            .issues
+            .iter()
+            .map(|i| i.message.as_str())
+            .collect();
+        let _ = write!(line, " · {}", issues.join("; "));
+    }
+    (line, sound)
+}
+
 /// What the completed TLS 1.2 handshakes showed, in one line: resumption (by session id, by
 /// ticket, the ticket's lifetime), the Extended Master Secret, client renegotiation; `None`
 /// when none of it was tested.
@@ -244,6 +287,32 @@ fn sessions(features: &shared::Features) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// What the verified client saw of TLS 1.3 sessions, in one line: tickets, resumption,
+/// 0-RTT; `None` when TLS 1.3 sessions were not tested.
+fn tls13_sessions(features: &shared::Features) -> Option<String> {
+    let resumed = features.tls13_resumption?;
+    let tickets = features.tls13_tickets.unwrap_or_default();
+    let mut parts = vec![format!(
+        "{} ({tickets} ticket{})",
+        if resumed {
+            "resumes by ticket"
+        } else {
+            "does not resume"
+        },
+        if tickets == 1 { "" } else { "s" }
+    )];
+    match (features.early_data, features.max_early_data_size) {
+        (Some(true), Some(bytes)) => {
+            parts.push(format!("accepts 0-RTT early data (up to {bytes} bytes)"))
+        }
+        (Some(true), None) => parts.push("accepts 0-RTT early data".into()),
+        (Some(false), Some(0)) => parts.push("no 0-RTT".into()),
+        (Some(false), _) => parts.push("0-RTT offered by its tickets but refused".into()),
+        (None, _) => {}
+    }
+    Some(parts.join(" · "))
 }
 
 /// One line saying what the grade means.
@@ -718,6 +787,70 @@ mod tests {
             "{}",
             render(&r, false)
         );
+    }
+
+    #[test]
+    fn each_other_chain_gets_a_line_with_its_key_expiry_clients_and_trust() {
+        let mut r = report();
+        assert!(!render(&r, false).contains("Other chain"));
+        let mut leaf = r.certificates[0].clone();
+        leaf.key = shared::PublicKeyInfo {
+            algorithm: "RSA".into(),
+            bits: 2048,
+            curve: None,
+        };
+        leaf.common_name = Some("rsa.test".into());
+        leaf.days_remaining = -3;
+        let mut trust = r.trust.clone();
+        trust.trusted = false;
+        trust.issues = vec![shared::TrustIssue {
+            kind: shared::TrustIssueKind::Expired,
+            message: "the certificate expired 3 days ago".into(),
+        }];
+        r.other_chains.push(shared::ServedChain {
+            key_type: "RSA".into(),
+            served_to: "clients offering only RSA or EdDSA signatures".into(),
+            certificates: vec![leaf],
+            trust,
+        });
+        let text = render(&r, false);
+        let line = text
+            .lines()
+            .find(|l| l.contains("Other chain"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("RSA 2048 bits: rsa.test"), "{line}");
+        assert!(line.contains("expired 3 days ago"), "{line}");
+        assert!(
+            line.contains("to clients offering only RSA or EdDSA signatures"),
+            "{line}"
+        );
+        assert!(
+            line.contains("the certificate expired 3 days ago"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn the_tls13_row_says_tickets_resumption_and_early_data() {
+        let mut features = shared::Features::default();
+        assert_eq!(tls13_sessions(&features), None, "nothing tested, no row");
+        features.tls13_resumption = Some(true);
+        features.tls13_tickets = Some(2);
+        features.max_early_data_size = Some(0);
+        features.early_data = Some(false);
+        assert_eq!(
+            tls13_sessions(&features).unwrap(),
+            "resumes by ticket (2 tickets) · no 0-RTT"
+        );
+        features.max_early_data_size = Some(16_384);
+        features.early_data = Some(true);
+        assert_eq!(
+            tls13_sessions(&features).unwrap(),
+            "resumes by ticket (2 tickets) · accepts 0-RTT early data (up to 16384 bytes)"
+        );
+        let mut r = report();
+        r.features = features;
+        assert!(render(&r, false).contains("TLS 1.3"));
     }
 
     #[test]

@@ -23,3 +23,13 @@ pub struct JudgedChain {
     /// it may carry.
     pub ocsp: Vec<u8>,
 }
+
+/// Another chain the server serves (see `Report::other_chains`), judged like the first.
+#[derive(Debug, Clone)]
+pub struct OtherChain {
+    /// The leaf key's algorithm ("RSA", "EC", "Ed25519").
+    pub key_type: String,
+    /// Which clients get it, in words.
+    pub served_to: String,
+    pub judged: JudgedChain,
+}

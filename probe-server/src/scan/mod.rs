@@ -26,12 +26,14 @@ use time::OffsetDateTime;
 use self::chain::ChainContext;
 use crate::assess::report::{Assembly, assemble};
 use crate::error::ProbeError;
+use crate::pki::OtherChain;
 use crate::pki::trust::TrustStore;
 use crate::survey::{self, SurveyRequest, prober::DEFAULT_CONNECTIONS};
 use crate::target::Target;
 use crate::target::address_policy::AddressPolicy;
 use crate::target::egress::{Egress, EgressError, Endpoint};
 use crate::target::names::ScanNames;
+use crate::verified::served_chains::served_to;
 use crate::verified::stage::{self, Slots, StageRequest, StageTimeouts};
 
 /// Time limits. Each step has its own; the whole scan has one more.
@@ -306,6 +308,27 @@ impl Scanner {
                     .await,
             );
         }
+        // Each other chain the server serves, judged like the first (its findings count).
+        let mut other_chains = Vec::new();
+        for served in std::mem::take(&mut stage.other_chains) {
+            let judged = self
+                .judge_chain(
+                    &served.chain,
+                    &served.ocsp,
+                    &chain_context,
+                    &mut stage.errors,
+                )
+                .await;
+            other_chains.push(OtherChain {
+                key_type: judged
+                    .certificates
+                    .first()
+                    .map(|leaf| leaf.summary.key.algorithm.clone())
+                    .unwrap_or_default(),
+                served_to: served_to(&served.offered),
+                judged,
+            });
+        }
         if !full {
             // A quick scan asks no DNS records: this is the preload list alone.
             let (facts, _) = site.clone().await;
@@ -339,7 +362,8 @@ impl Scanner {
                     &connections,
                 )
                 .with_site(facts)
-                .with_ct(ct),
+                .with_ct(ct)
+                .with_other_chains(other_chains),
             );
             return Ok(quick);
         }
@@ -355,7 +379,8 @@ impl Scanner {
                     &connections,
                 )
                 .with_site(site::so_far(site))
-                .with_ct(ct),
+                .with_ct(ct)
+                .with_other_chains(other_chains.clone()),
             );
             let _ = updates.send(ScanUpdate::Quick(Box::new(quick)));
         }
@@ -404,7 +429,8 @@ impl Scanner {
                 &connections,
             )
             .with_site(facts)
-            .with_ct(ct),
+            .with_ct(ct)
+            .with_other_chains(other_chains),
         ))
     }
 }

@@ -216,6 +216,8 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             Some(Ok(seen)) => seen.ticket_lifetime_hint,
             _ => None,
         },
+        // TLS 1.3 resumption and 0-RTT come from the verified stage (rustls).
+        ..Features::default()
     };
     let fallback = match fallback {
         Some(outcome) => Some(outcome),

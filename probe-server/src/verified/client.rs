@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::crypto::CryptoProvider;
 use rustls::{
     ClientConfig, DigitallySignedStruct, HandshakeKind, SignatureScheme, SupportedProtocolVersion,
@@ -24,6 +24,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+
+use super::tickets::{RecordingSessionStore, TicketsSeen};
 
 /// What the server presented for verification.
 #[derive(Debug, Default, Clone)]
@@ -37,6 +39,25 @@ struct Presented {
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     presented: Mutex<Option<Presented>>,
+}
+
+impl RecordingVerifier {
+    /// A verifier offering (as signature_algorithms) and checking with `provider`'s schemes.
+    fn new(provider: Arc<CryptoProvider>) -> Arc<Self> {
+        Arc::new(Self {
+            provider,
+            presented: Mutex::new(None),
+        })
+    }
+
+    /// What the latest full handshake presented (and forgets it).
+    fn take(&self) -> Presented {
+        self.presented
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -285,6 +306,8 @@ pub(crate) struct VerifiedHandshake {
     pub chain: Vec<CertificateDer<'static>>,
     pub ocsp: Vec<u8>,
     pub resumed: bool,
+    /// The server accepted 0-RTT early data (a resumed TLS 1.3 handshake that offered it).
+    pub early_data_accepted: bool,
     pub handshake_time: Duration,
     /// The open connection, for the HTTP request that follows.
     pub stream: VerifiedStream,
@@ -308,6 +331,8 @@ pub(crate) enum Offer {
 #[derive(Clone, Debug)]
 pub(crate) struct VerifiedClient {
     verifier: Arc<RecordingVerifier>,
+    /// The modern configuration's session store (it records the TLS 1.3 tickets).
+    tickets: Arc<RecordingSessionStore>,
     modern: Arc<ClientConfig>,
     tls12_only: Arc<ClientConfig>,
     first_byte: Duration,
@@ -318,10 +343,7 @@ impl VerifiedClient {
     /// Firefox do), sending SNI when `send_sni`.
     pub(crate) fn new(send_sni: bool) -> Self {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = Arc::new(RecordingVerifier {
-            provider: provider.clone(),
-            presented: Mutex::new(None),
-        });
+        let verifier = RecordingVerifier::new(provider.clone());
         let build = |versions: &[&'static SupportedProtocolVersion], resumption: Resumption| {
             let mut config = ClientConfig::builder_with_provider(provider.clone())
                 .with_protocol_versions(versions)
@@ -334,17 +356,28 @@ impl VerifiedClient {
             config.resumption = resumption;
             Arc::new(config)
         };
-        let modern = build(
-            rustls::ALL_VERSIONS,
-            Resumption::store(Arc::new(ClientSessionMemoryCache::new(8))),
-        );
+        let tickets = Arc::new(RecordingSessionStore::new(8));
+        let mut modern = build(rustls::ALL_VERSIONS, Resumption::store(tickets.clone()));
+        // Offer 0-RTT whenever a ticket allows it (only a resuming handshake can): whether
+        // the server accepts it is the replay risk the report names. Nothing is ever written
+        // as early data (tokio-rustls sends early data only when asked, and the stage never
+        // asks), so the server is told "early data follows" and gets none: there is nothing
+        // an attacker could replay, and the server's acceptance is already committed in its
+        // EncryptedExtensions.
+        Arc::make_mut(&mut modern).enable_early_data = true;
         let tls12_only = build(&[&rustls::version::TLS12], Resumption::disabled());
         Self {
             verifier,
+            tickets,
             modern,
             tls12_only,
             first_byte: DEFAULT_FIRST_BYTE_TIMEOUT,
         }
+    }
+
+    /// The TLS 1.3 tickets the modern configuration has received so far.
+    pub(crate) fn tickets_seen(&self) -> TicketsSeen {
+        self.tickets.seen()
     }
 
     /// Gives up a handshake when the server has sent nothing `first_byte` after the
@@ -393,12 +426,7 @@ impl VerifiedClient {
         let Presented { chain, ocsp } = if resumed {
             Presented::default()
         } else {
-            self.verifier
-                .presented
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-                .unwrap_or_default()
+            self.verifier.take()
         };
         Ok(VerifiedHandshake {
             protocol,
@@ -416,6 +444,7 @@ impl VerifiedClient {
             chain,
             ocsp,
             resumed,
+            early_data_accepted: conn.is_early_data_accepted(),
             handshake_time,
             stream,
         })
@@ -437,23 +466,88 @@ impl VerifiedClient {
         let mut config = (*self.modern).clone();
         config.alpn_protocols = vec![protocol.as_bytes().to_vec()];
         config.resumption = Resumption::disabled();
-        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
-            .await
-            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
-            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
-        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
-        let stream = tokio::time::timeout(
-            handshake_timeout,
-            TlsConnector::from(Arc::new(config)).connect(name, tcp),
-        )
-        .await
-        .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
-        .map_err(|e| handshake_failure(&e, self.first_byte))?;
+        let stream = self
+            .connect(
+                Arc::new(config),
+                address,
+                name,
+                connect_timeout,
+                handshake_timeout,
+            )
+            .await?;
         Ok(stream
             .get_ref()
             .1
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()))
+    }
+
+    /// The chain (and stapled OCSP response) the server presents to a client whose
+    /// signature_algorithms are `provider`'s schemes alone: how a server holding several
+    /// certificates is made to show each (it picks the certificate by the schemes offered).
+    /// TLS 1.3 and 1.2 are offered as by the browser-like client, never resuming (a resumed
+    /// session presents no certificate).
+    pub(crate) async fn chain_offering(
+        &self,
+        provider: Arc<CryptoProvider>,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<(Vec<CertificateDer<'static>>, Vec<u8>), HandshakeFailure> {
+        let verifier = RecordingVerifier::new(provider.clone());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| {
+                HandshakeFailure::Tls(TlsFailure {
+                    kind: TlsFailureKind::Other,
+                    message: e.to_string(),
+                })
+            })?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        config
+            .alpn_protocols
+            .clone_from(&self.modern.alpn_protocols);
+        config.enable_sni = self.modern.enable_sni;
+        config.resumption = Resumption::disabled();
+        let stream = self
+            .connect(
+                Arc::new(config),
+                address,
+                name,
+                connect_timeout,
+                handshake_timeout,
+            )
+            .await?;
+        drop(stream);
+        let Presented { chain, ocsp } = verifier.take();
+        Ok((chain, ocsp))
+    }
+
+    /// TCP, then TLS with `config`, each in its time (and the first-byte deadline).
+    async fn connect(
+        &self,
+        config: Arc<ClientConfig>,
+        address: SocketAddr,
+        name: ServerName<'static>,
+        connect_timeout: Duration,
+        handshake_timeout: Duration,
+    ) -> Result<VerifiedStream, HandshakeFailure> {
+        let tcp = tokio::time::timeout(connect_timeout, TcpStream::connect(address))
+            .await
+            .map_err(|_| HandshakeFailure::Timeout("TCP connect", connect_timeout))?
+            .map_err(|e| HandshakeFailure::Connect(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let tcp = FirstByteDeadline::new(tcp, self.first_byte);
+        tokio::time::timeout(
+            handshake_timeout,
+            TlsConnector::from(config).connect(name, tcp),
+        )
+        .await
+        .map_err(|_| HandshakeFailure::Timeout("TLS handshake", handshake_timeout))?
+        .map_err(|e| handshake_failure(&e, self.first_byte))
     }
 }
 

@@ -4,4 +4,6 @@
 
 pub(crate) mod client;
 pub(crate) mod http;
+pub(crate) mod served_chains;
 pub(crate) mod stage;
+pub(crate) mod tickets;

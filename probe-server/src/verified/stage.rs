@@ -1,7 +1,8 @@
 //! The verified stage: what a modern client sees. One rustls handshake (every verification
 //! failure recorded, not fatal), the HTTP request it carries, a second connection to see
-//! whether the session resumes, TLS 1.2 support (quick scans), the other ALPN protocol (full
-//! scans), and `GET /` on port 80. It fails only when nothing answers at all.
+//! whether the session resumes (and, in TLS 1.3, whether it takes 0-RTT), TLS 1.2 support (quick scans), the other ALPN protocol (full
+//! scans), the server's other certificate chains ([`super::served_chains`]), and `GET /` on
+//! port 80. It fails only when nothing answers at all.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +14,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::client::{HandshakeFailure, Offer, VerifiedClient};
 use super::http;
+use super::served_chains::{self, ChainRequest, ServedChain};
+use super::tickets::TicketsSeen;
 use crate::error::ProbeError;
 use crate::iana::cipher_suites;
 use crate::target::egress::{Egress, Endpoint};
@@ -41,7 +44,36 @@ pub(crate) struct VerifiedStage {
     pub tls13: Option<bool>,
     /// ALPN protocols accepted (full scans probe the one not chosen).
     pub alpn: Option<Vec<String>>,
+    /// The chains the server serves to clients that cannot verify `chain`'s key type (a
+    /// server with an RSA and an ECDSA certificate); empty when it serves one.
+    pub other_chains: Vec<ServedChain>,
+    /// TLS 1.3 tickets, resumption and 0-RTT, when the first handshake was TLS 1.3 and the
+    /// second connection completed.
+    pub tls13_sessions: Option<Tls13Sessions>,
     pub errors: Vec<CheckError>,
+}
+
+/// What the second connection showed of TLS 1.3 sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tls13Sessions {
+    /// The tickets the first connection received before the second started.
+    pub tickets: TicketsSeen,
+    /// The second connection resumed.
+    pub resumed: bool,
+    /// It offered 0-RTT (its ticket allowed it) and the server accepted.
+    pub early_data_accepted: bool,
+}
+
+impl Tls13Sessions {
+    /// As the report's features say it.
+    pub(crate) fn to_features(self, features: &mut shared::Features) {
+        let got_ticket = self.tickets.tls13_tickets > 0;
+        features.tls13_resumption = Some(self.resumed);
+        features.tls13_tickets = Some(self.tickets.tls13_tickets);
+        features.max_early_data_size = got_ticket.then_some(self.tickets.max_early_data_size);
+        // Early data needs a resumed session: a server that does not resume cannot accept it.
+        features.early_data = got_ticket.then_some(self.resumed && self.early_data_accepted);
+    }
 }
 
 /// The scan's cap on connections in flight to the host, as this stage gets it: the shared
@@ -149,7 +181,13 @@ pub(crate) async fn run(
         let https = http::get_over_tls(first.stream, h2, &names.authority, t.http).await;
         drop(first_slot);
         let _slot = slot().await;
-        (https, handshake(Offer::Modern).await.map(|h| h.resumed))
+        // The tickets the first connection brought, before the second brings its own.
+        let tickets = client.tickets_seen();
+        let second = handshake(Offer::Modern).await;
+        (
+            https,
+            second.map(|h| (h.resumed, h.early_data_accepted, tickets)),
+        )
     };
     // Quick scans ask a modern client about TLS 1.2; full scans learn it from the survey.
     let tls12 = async {
@@ -191,16 +229,47 @@ pub(crate) async fn run(
                 .await,
         ))
     };
+    // Every other chain the server serves (one connection for a server with one
+    // certificate, two with two), beside the rest.
+    let other_chains = async {
+        let _slot = slot().await;
+        let request = ChainRequest {
+            address,
+            name: names.server_name.clone(),
+            connect: t.connect,
+            handshake: t.handshake,
+        };
+        served_chains::other_chains(&client, &request, &stage.chain, || {
+            connections.fetch_add(1, Ordering::Relaxed);
+        })
+        .await
+    };
     let plain = async {
         let _slot = slot().await;
         connections.fetch_add(1, Ordering::Relaxed);
         plain_http(egress, target.host(), endpoint, t.http).await
     };
-    let ((https, resumed), tls12, plain, other_alpn) =
-        tokio::join!(https_and_resumption, tls12, plain, other_alpn);
+    let ((https, resumed), tls12, plain, other_alpn, (other_chains, other_chains_failure)) =
+        tokio::join!(https_and_resumption, tls12, plain, other_alpn, other_chains);
+    stage.other_chains = other_chains;
+    if let Some(failure) = other_chains_failure {
+        stage.errors.push(CheckError {
+            check: Step::ServedChains.to_string(),
+            message: format!("asking for the server's other certificates: {failure}"),
+        });
+    }
 
     connection.session_resumed = match resumed {
-        Ok(r) => Some(r),
+        Ok((resumed, early_data_accepted, tickets)) => {
+            if protocol == ProtocolVersion::Tls13 {
+                stage.tls13_sessions = Some(Tls13Sessions {
+                    tickets,
+                    resumed,
+                    early_data_accepted,
+                });
+            }
+            Some(resumed)
+        }
         Err(e) => {
             stage.errors.push(CheckError {
                 check: Step::SessionResumption.to_string(),

@@ -79,7 +79,7 @@ pub(crate) async fn full_scan_with(
 }
 
 /// Every report must match the committed JSON Schema.
-fn assert_matches_schema(report: &Report) {
+pub(crate) fn assert_matches_schema(report: &Report) {
     let validator = jsonschema::validator_for(&shared::report_schema()).unwrap();
     let json = serde_json::to_value(report).unwrap();
     let errors: Vec<String> = validator

@@ -36,6 +36,7 @@ mod client_renegotiation;
 mod compression;
 mod dh_groups;
 mod drown;
+mod early_data;
 mod extended_master_secret;
 mod fallback_scsv;
 mod forward_secrecy;
@@ -54,6 +55,7 @@ mod protocol_versions;
 mod renegotiation;
 mod robot;
 mod rsa_key_exchange;
+mod served_chains;
 mod server_preference;
 mod session_resumption;
 mod simulation_browser_fails;
@@ -130,6 +132,8 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
     certificate_transparency::CHECK,
+    served_chains::CHECK,
+    early_data::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.
@@ -331,6 +335,7 @@ pub(crate) mod testing {
             simulations: Vec::new(),
             policy: shared::Policy::default(),
             ct: None,
+            other_chains: Vec::new(),
         }
     }
 

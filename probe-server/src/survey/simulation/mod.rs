@@ -329,13 +329,23 @@ fn describe(refusal: &crate::wire::Refusal) -> String {
 
 /// The report's form of the results, the certificate's limits applied: a client that would
 /// connect but refuses the leaf's key (type or size) or its SHA-1 signature fails.
-pub fn report(results: &[Simulated], leaf: Option<&CertificateInfo>) -> Vec<HandshakeSimulation> {
+/// `leaves` are the leaves of every chain the server serves, the default one first: a
+/// server holding several certificates picks one the client can use (by its signature
+/// algorithms), so a client fails only when it can use none, and then for the default's
+/// reason.
+pub fn report(results: &[Simulated], leaves: &[&CertificateInfo]) -> Vec<HandshakeSimulation> {
     results
         .iter()
         .map(|r| {
-            let outcome = match (&r.outcome, leaf) {
-                (Outcome::Connected(n), Some(leaf)) => {
-                    certificate_verdict(r.client, n, leaf).unwrap_or_else(|| r.outcome.clone())
+            let outcome = match &r.outcome {
+                Outcome::Connected(n) => {
+                    let mut verdicts = leaves
+                        .iter()
+                        .map(|leaf| certificate_verdict(r.client, n, leaf));
+                    match verdicts.next() {
+                        Some(Some(failure)) if verdicts.all(|v| v.is_some()) => failure,
+                        _ => r.outcome.clone(),
+                    }
                 }
                 _ => r.outcome.clone(),
             };
@@ -515,5 +525,54 @@ impl Probe for Simulation {
             let simulations = run(prober, &view, early).await;
             Box::new(move |observed: &mut Observed| observed.simulations = simulations) as Recording
         })
+    }
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+    use crate::assess::checks::testing::cert;
+
+    #[test]
+    fn a_client_fails_on_the_certificate_only_when_it_can_use_no_chain_served() {
+        let client = clients::all()
+            .iter()
+            .find(|c| {
+                c.min_rsa_bits.is_some_and(|m| m > 1024)
+                    && c.min_ecdsa_bits.is_none_or(|m| m <= 256)
+                    && (c.signature_algorithms.is_empty()
+                        || c.signature_algorithms.contains(&0x0403))
+            })
+            .expect("a client that needs a large RSA key and takes ECDSA P-256");
+        let simulated = [Simulated {
+            client,
+            outcome: Outcome::Connected(Negotiated {
+                version: ProtocolVersion::Tls12,
+                suite: 0xc02f,
+                key_exchange: None,
+            }),
+            confirmed: true,
+            predicted: None,
+        }];
+        let mut small_rsa = cert(80);
+        small_rsa.summary.key = shared::PublicKeyInfo {
+            algorithm: "RSA".into(),
+            bits: 1024,
+            curve: None,
+        };
+        let ecdsa = cert(80);
+        let alone = report(&simulated, &[&small_rsa]);
+        assert!(!alone[0].outcome.connected(), "{:?}", alone[0].outcome);
+        let beside_ecdsa = report(&simulated, &[&small_rsa, &ecdsa]);
+        assert!(
+            beside_ecdsa[0].outcome.connected(),
+            "{:?}",
+            beside_ecdsa[0].outcome
+        );
+        assert!(
+            report(&simulated, &[&ecdsa, &small_rsa])[0]
+                .outcome
+                .connected()
+        );
     }
 }
