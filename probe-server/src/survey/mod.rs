@@ -19,6 +19,7 @@ pub mod outcome;
 mod probe;
 pub mod prober;
 mod published;
+pub mod refusal;
 mod registry;
 pub mod renegotiation;
 pub mod resumption;
