@@ -254,6 +254,11 @@ pub struct KeyExchange {
     /// judged; absent when it accepts no DHE suite or it was not tested (schema 1.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_groups: Option<Vec<FfdhGroup>>,
+    /// A TLS 1.3 HelloRetryRequest named this group though the hello did not offer it (a
+    /// server bug: RFC 8446 4.1.4 makes every client abort the handshake); absent when none
+    /// did or it was not tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello_retry_unoffered_group: Option<KeyExchangeGroup>,
 }
 
 /// A finite-field Diffie-Hellman group as a server sent it (ServerDHParams: a modulus and a

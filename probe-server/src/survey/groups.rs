@@ -13,8 +13,10 @@ use shared::{KeyExchangeGroup, ProtocolVersion, Step};
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
+use super::refusal::send_plainer;
 use super::suites;
 use crate::iana::{cipher_suites, groups, signature_schemes};
+use crate::wire::extensions::ext;
 use crate::wire::server::KeyExchangeParams;
 use crate::wire::{ClientHello, ServerFlight, Verdict};
 
@@ -24,6 +26,10 @@ pub struct GroupSurvey {
     pub groups: Vec<u16>,
     pub server_preference: Option<bool>,
     pub error: Option<String>,
+    /// A HelloRetryRequest named a group that was not offered (a server bug that every
+    /// TLS 1.3 client must abort on, RFC 8446 4.1.4): what it named, recorded instead of
+    /// ending the enumeration.
+    pub unoffered_retry_group: Option<u16>,
 }
 
 /// The TLS 1.3 groups the server accepts.
@@ -33,9 +39,15 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
         .filter(|g| g.tls13())
         .map(|g| g.id)
         .collect();
+    let unoffered = std::sync::Mutex::new(None);
+    let unoffered = &unoffered;
     let ask = |offer: Vec<u16>| async move {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls13, suites).with_groups(&offer, 0);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SUPPORTED_GROUPS, ext::KEY_SHARE];
+        let asked = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls13, suites).with_groups(&offer, 0)
+        })
+        .await;
+        let flight = asked.answer;
         match flight.verdict() {
             Verdict::HelloRetry {
                 group: Some(group), ..
@@ -44,6 +56,15 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
             Verdict::Accepted {
                 group: Some(group), ..
             } if offer.contains(&group) => Ok(Some(group)),
+            // A server bug, not an answer: it accepts none of the offer as far as we can tell.
+            Verdict::HelloRetry {
+                group: Some(group), ..
+            } => {
+                if let Ok(mut seen) = unoffered.lock() {
+                    seen.get_or_insert(group);
+                }
+                Ok(None)
+            }
             Verdict::Refused(_) => Ok(None),
             Verdict::Failed(e) => Err(e.to_string()),
             other => Err(format!(
@@ -51,22 +72,21 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
             )),
         }
     };
-    enumerate(candidates, LIKELY_TLS13, ask).await
+    let mut survey = enumerate(candidates, LIKELY_TLS13, ask).await;
+    survey.unoffered_retry_group = unoffered.lock().ok().and_then(|seen| *seen);
+    survey
 }
 
 /// The curves a TLS 1.2 server uses with `ecdhe_suites`.
 pub async fn tls12_curves(prober: &Prober, ecdhe_suites: &[u16]) -> GroupSurvey {
-    let candidates: Vec<u16> = crate::wire::client_hello::TLS12_GROUPS
-        .iter()
-        .copied()
-        .filter(|id| {
-            groups::by_id(*id).is_some_and(|g| g.size_bits > 0 && !g.name.starts_with("ffdhe"))
-        })
-        .collect();
+    let candidates = tls12_curve_candidates();
     let ask = |offer: Vec<u16>| async move {
-        let hello =
-            ClientHello::for_version(ProtocolVersion::Tls12, ecdhe_suites).with_groups(&offer, 0);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SUPPORTED_GROUPS];
+        let asked = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls12, ecdhe_suites).with_groups(&offer, 0)
+        })
+        .await;
+        let flight = asked.answer;
         match flight.verdict() {
             Verdict::Accepted { .. } => match named_curve(&flight) {
                 Some(curve) if offer.contains(&curve) => Ok(Some(curve)),
@@ -84,9 +104,33 @@ pub async fn tls12_curves(prober: &Prober, ecdhe_suites: &[u16]) -> GroupSurvey 
     enumerate(candidates, &likely, ask).await
 }
 
+/// Every curve of the IANA registry that TLS 1.2 can negotiate, in code-point order: the
+/// binary and prime curves, x25519/x448, brainpool, GOST, and the explicit-curve markers
+/// (not the TLS 1.3-only brainpool and SM2 groups, nor ffdhe, ML-KEM and hybrids), so that
+/// nothing a server accepts goes unseen.
+pub fn tls12_curve_candidates() -> Vec<u16> {
+    groups::GROUPS
+        .iter()
+        .filter(|g| match g.kind {
+            groups::GroupKind::PrimeCurve => !g.name.ends_with("tls13"),
+            groups::GroupKind::BinaryCurve | groups::GroupKind::Montgomery => true,
+            groups::GroupKind::Other => g.name.starts_with("GC") || g.name.starts_with("arbitrary"),
+            _ => false,
+        })
+        .map(|g| g.id)
+        .collect()
+}
+
+/// The curve of an ECDHE key exchange: its named curve, or the registry's marker for an
+/// explicit prime (0xFF01) or binary (0xFF02) curve.
 fn named_curve(flight: &ServerFlight) -> Option<u16> {
     match &flight.server_key_exchange.as_ref()?.params {
-        KeyExchangeParams::Ecdh { named_curve, .. } => *named_curve,
+        KeyExchangeParams::Ecdh {
+            named_curve: Some(curve),
+            ..
+        } => Some(*curve),
+        KeyExchangeParams::Ecdh { curve_type: 1, .. } => Some(0xFF01),
+        KeyExchangeParams::Ecdh { curve_type: 2, .. } => Some(0xFF02),
         _ => None,
     }
 }
@@ -333,9 +377,13 @@ pub async fn tls12_signature_schemes(
     let mut remaining: Vec<u16> = signature_schemes::EVERYTHING.to_vec();
     let mut found = Vec::new();
     while !remaining.is_empty() {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites)
-            .with_signature_algorithms(&remaining);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SIGNATURE_ALGORITHMS];
+        let flight = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls12, fs_suites)
+                .with_signature_algorithms(&remaining)
+        })
+        .await
+        .answer;
         match flight.verdict() {
             Verdict::Accepted { .. } => {
                 let Some(scheme) = flight

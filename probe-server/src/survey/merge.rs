@@ -162,6 +162,9 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             .min(),
         signature_algorithms,
         dh_groups,
+        hello_retry_unoffered_group: groups13
+            .unoffered_retry_group
+            .and_then(|id| groups::describe_groups(&[id]).pop()),
     };
 
     // Features seen in TLS ≤ 1.2 ServerHellos.

@@ -311,6 +311,16 @@ where
     }
 }
 
+/// How an exchange that keeps its connection (Heartbleed, CCS injection, ROBOT) was refused.
+pub fn exchange_refusal<S>(
+    exchange: &Result<crate::wire::Exchange<S>, WireError>,
+) -> Option<RefusalKind> {
+    match exchange {
+        Ok(ex) => RefusalKind::of(&ex.flight),
+        Err(e) => Some(RefusalKind::of_error(e)),
+    }
+}
+
 /// [`ask_plainer`] for one hello: `build` makes the question's hello (its suites may differ
 /// by form), shaped by [`Form::shape`] keeping `question`'s extensions.
 pub async fn send_plainer(

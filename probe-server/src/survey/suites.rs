@@ -51,6 +51,24 @@ pub fn candidates(version: ProtocolVersion) -> Vec<u16> {
     cipher_suites::for_version(version).map(|s| s.id).collect()
 }
 
+/// Every suite `version` can negotiate, those most servers accept first (forward-secret
+/// AEAD, then forward-secret, then with a certificate, then the rest), so that the
+/// [`RETRY_CHUNK`] suites a plainer hello keeps are the likely ones.
+pub fn likely_first(version: ProtocolVersion) -> Vec<u16> {
+    let mut all = candidates(version);
+    all.sort_by_key(|id| {
+        cipher_suites::by_id(*id).map_or((true, true, true, true), |s| {
+            (
+                !(s.forward_secrecy && s.aead),
+                !s.forward_secrecy,
+                s.authentication == cipher_suites::Authentication::Anon,
+                s.export,
+            )
+        })
+    });
+    all
+}
+
 /// A hello for `version` offering `suites`.
 pub fn hello(version: ProtocolVersion, suites: &[u16]) -> ClientHello {
     ClientHello::for_version(version, suites)

@@ -7,6 +7,7 @@ use super::{DECRYPTION_FAILED, FOLLOW_UP};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::{ask_plainer, exchange_refusal};
 use crate::survey::suites::{self, hello};
 use crate::wire::record::{ContentType, Record};
 use crate::wire::server::{alert, alert_name};
@@ -22,8 +23,16 @@ pub async fn ccs_injection(
     suites: &[u16],
 ) -> ProbeOutcome {
     let _slot = prober.slot().await;
-    let bytes = prober.named(hello(version, suites)).to_bytes();
-    let mut ex = match prober.exchange(&bytes).await {
+    let asked = ask_plainer(
+        prober.forms(),
+        |form| {
+            let bytes = prober.named(form.shape(hello(version, suites), &[])).to_bytes();
+            async move { prober.exchange(&bytes).await }
+        },
+        exchange_refusal,
+    )
+    .await;
+    let mut ex = match asked.answer {
         Ok(ex) => ex,
         Err(e) => return ProbeOutcome::Inconclusive(format!("no handshake to test with: {e}")),
     };
@@ -101,7 +110,7 @@ impl Probe for CcsInjection {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(ccs_injection(context.prober, v, &suites::candidates(v)).await),
+                Some(v) => Some(ccs_injection(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.ccs_injection = outcome) as Recording

@@ -5,6 +5,7 @@ use shared::{ProtocolVersion, Step};
 
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::send_plainer;
 use crate::survey::suites::{self, hello};
 use crate::wire::Verdict;
 
@@ -14,9 +15,12 @@ pub async fn compression(
     version: ProtocolVersion,
     suites: &[u16],
 ) -> Result<bool, String> {
-    let flight = prober
-        .send(&hello(version, suites).with_compression(&[1, 0]))
-        .await;
+    // The question is in the compression methods, which every form keeps.
+    let flight = send_plainer(prober, &[], |_| {
+        hello(version, suites).with_compression(&[1, 0])
+    })
+    .await
+    .answer;
     match (&flight.server_hello, flight.verdict()) {
         (Some(sh), Verdict::Accepted { .. }) => Ok(sh.compression_method != 0),
         (_, other) => Err(format!("no handshake offering compression: {other:?}")),
@@ -34,7 +38,7 @@ impl Probe for Compression {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(compression(context.prober, v, &suites::candidates(v)).await),
+                Some(v) => Some(compression(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.compression = outcome) as Recording

@@ -7,6 +7,8 @@ use super::{FOLLOW_UP, flush_record};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::{ask_plainer, exchange_refusal};
+use crate::wire::extensions::ext;
 use crate::survey::suites::{self, hello};
 use crate::wire::record::{ContentType, Record};
 use crate::wire::{FlightEnd, exchange::Deadline, exchange::next_record};
@@ -20,10 +22,18 @@ pub async fn heartbleed(
     suites: &[u16],
 ) -> (ProbeOutcome, Option<bool>) {
     let _slot = prober.slot().await;
-    let bytes = prober
-        .named(hello(version, suites).with_heartbeat())
-        .to_bytes();
-    let mut ex = match prober.exchange(&bytes).await {
+    let asked = ask_plainer(
+        prober.forms(),
+        |form| {
+            let bytes = prober
+                .named(form.shape(hello(version, suites).with_heartbeat(), &[ext::HEARTBEAT]))
+                .to_bytes();
+            async move { prober.exchange(&bytes).await }
+        },
+        exchange_refusal,
+    )
+    .await;
+    let mut ex = match asked.answer {
         Ok(ex) => ex,
         Err(e) => {
             return (
@@ -136,7 +146,7 @@ impl Probe for Heartbleed {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(heartbleed(context.prober, v, &suites::candidates(v)).await),
+                Some(v) => Some(heartbleed(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.heartbleed = outcome) as Recording
