@@ -206,6 +206,14 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
             "A browser connects without forward secrecy"
         }
         FindingId::SimulationBrowserNoAead => "A browser connects without AEAD",
+        FindingId::VersionIntolerance => "Refuses hellos offering newer versions",
+        FindingId::ExtensionIntolerance => "Refuses hellos with unknown extensions",
+        FindingId::LongHelloIntolerance => "Refuses long hellos",
+        FindingId::SuiteCountLimit => "Refuses hellos offering many suites",
+        FindingId::StatusRequestIntolerance => "Refuses hellos asking for OCSP stapling",
+        FindingId::IncorrectSniAlert => "Alerts on unknown server names",
+        FindingId::HelloRetryUnofferedGroup => "Asks TLS 1.3 clients for a group they never offered",
+        FindingId::SuiteOutsideVersion => "Picks suites its TLS version does not define",
         _ => return None,
     };
     Some(phrase.to_owned())

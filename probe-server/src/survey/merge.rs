@@ -218,6 +218,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             Some(Ok(seen)) => seen.ticket_lifetime_hint,
             _ => None,
         },
+        hello_tolerance: observed.hello_tolerance.take(),
     };
     let fallback = match fallback {
         Some(outcome) => Some(outcome),

@@ -14,6 +14,7 @@ pub mod attacks;
 pub mod dh;
 mod first_answers;
 pub mod groups;
+pub mod hello_tolerance;
 mod merge;
 pub mod outcome;
 mod probe;

@@ -52,6 +52,8 @@ pub(crate) struct Observed {
     /// TLS 1.2 resumption and EMS (or why they could not be tried).
     pub(crate) tls12_resumption: Option<Result<ResumptionSeen, String>>,
     pub(crate) ticketbleed: Option<ProbeOutcome>,
+    /// How the server takes hellos of unusual form (None when not tested).
+    pub(crate) hello_tolerance: Option<shared::HelloTolerance>,
 }
 
 impl Observed {

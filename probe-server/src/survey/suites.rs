@@ -165,19 +165,23 @@ pub async fn survey_version(
     let refusal = refused_for_form(&flight).filter(|_| version >= ProtocolVersion::Tls10);
     if let Some(refusal) = refusal {
         // Plain hellos first; hellos without any extension when those are refused too.
+        let mut answered = None;
         for style in [Style::Plain, Style::Bare] {
             let chunks = all.chunks(RETRY_CHUNK).map(<[u16]>::to_vec);
             let found = futures_util::future::join_all(
                 chunks.map(|chunk| Box::pin(chain(prober, version, style, chunk))),
             )
             .await;
+            if found.iter().any(|c| !c.accepted.is_empty()) {
+                answered = Some((style, found));
+                break;
+            }
+        }
+        if let Some((style, found)) = answered {
             let mut suites: Vec<u16> = found
                 .iter()
                 .flat_map(|c| c.accepted.iter().map(|a| a.suite))
                 .collect();
-            if suites.is_empty() {
-                continue;
-            }
             suites.sort_unstable();
             let mut result = if suites.len() <= RETRY_CHUNK {
                 order(prober, version, style, suites, first).await

@@ -217,3 +217,84 @@ async fn retries_cost_a_tolerant_server_nothing_and_an_intolerant_one_little() {
         "tolerant {at_tolerant}, intolerant {at_picky}"
     );
 }
+
+const QUIRKS: [&str; 8] = [
+    "version-intolerance",
+    "extension-intolerance",
+    "long-hello-intolerance",
+    "suite-count-limit",
+    "status-request-intolerance",
+    "incorrect-sni-alert",
+    "hello-retry-unoffered-group",
+    "suite-outside-version",
+];
+
+/// SSL Labs' "Protocol details": each responder's quirk comes out as its own finding (and
+/// `features.hello_tolerance` says so), and a tolerant server gets none of them.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_quirk_is_reported_as_its_own_finding() {
+    let pki = TestPki::new();
+    let cases = [
+        (Intolerance::None, None),
+        (Intolerance::VersionIntolerance, Some("version-intolerance")),
+        (
+            Intolerance::ExtensionIntolerance,
+            Some("extension-intolerance"),
+        ),
+        (Intolerance::LongHello(255), Some("long-hello-intolerance")),
+        (Intolerance::SuiteCount(150), Some("suite-count-limit")),
+        (
+            Intolerance::StatusRequest,
+            Some("status-request-intolerance"),
+        ),
+        (
+            Intolerance::SniAlert("intolerant.test"),
+            Some("incorrect-sni-alert"),
+        ),
+        (
+            Intolerance::HrrUnofferedGroup,
+            Some("hello-retry-unoffered-group"),
+        ),
+    ];
+    for (intolerance, expected) in cases {
+        let server = intolerant(&pki, intolerance).await;
+        let report = full_scan(&pki, "intolerant.test", server.addr(), None).await;
+        let seen: Vec<&str> = ids(&report)
+            .into_iter()
+            .filter(|id| QUIRKS.contains(id))
+            .collect();
+        assert_eq!(
+            seen,
+            expected.into_iter().collect::<Vec<_>>(),
+            "{intolerance:?}: {:?}",
+            report.features.hello_tolerance
+        );
+        if intolerance != Intolerance::HrrUnofferedGroup {
+            assert!(
+                report.features.hello_tolerance.is_some(),
+                "{intolerance:?}: tested"
+            );
+        }
+    }
+
+    // TLS 1.0 and 1.2, AES-GCM first in its order, whatever the version.
+    let certificate = ServerCertificate::from_leaf(&pki.leaf(&LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..LeafSpec::valid("intolerant.test")
+    }))
+    .unwrap();
+    let spec = LegacyServerSpec {
+        versions: vec![TV::Tls10, TV::Tls12],
+        cipher_suites: SUITES.to_vec(),
+        intolerance: Intolerance::WrongVersionSuite,
+        ..LegacyServerSpec::new(certificate)
+    };
+    let server = blocking(move || LegacyServer::start(spec).unwrap()).await;
+    let report = full_scan(&pki, "intolerant.test", server.addr(), None).await;
+    assert!(
+        ids(&report).contains("suite-outside-version"),
+        "{:?}",
+        report.features.hello_tolerance
+    );
+    assert_eq!(suites(&report, V::Tls12), SUITES);
+}

@@ -41,6 +41,7 @@ mod forward_secrecy;
 mod freak;
 mod heartbleed;
 mod hello_intolerance;
+mod hello_tolerance;
 pub(crate) mod hsts;
 mod https_redirect;
 mod logjam;
@@ -128,6 +129,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     simulation_browser_fails::CHECK,
     simulation_browser_no_forward_secrecy::CHECK,
     simulation_browser_no_aead::CHECK,
+    hello_tolerance::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.

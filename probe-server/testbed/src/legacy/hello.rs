@@ -107,6 +107,7 @@ impl ClientHello {
             extensions: Vec::new(),
             sslv2_format: true,
             sslv2_cipher_kinds: kinds,
+            session_id: Vec::new(),
             length: 0,
         })
     }
