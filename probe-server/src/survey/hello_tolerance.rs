@@ -156,6 +156,12 @@ pub async fn hello_tolerance(
         _ => None,
     };
     result.status_request_intolerance = note("a hello asking for OCSP stapling", &ocsp);
+    if form == Form::Bare {
+        // Padding and status_request are extensions: refused as any extension is.
+        result.long_hello_intolerance = None;
+        result.suite_count_limit = None;
+        result.status_request_intolerance = None;
+    }
     let unrecognized = sni
         .alerts
         .iter()

@@ -141,8 +141,14 @@ impl Prober {
         )
     }
 
-    /// Adds the SNI name (when there is one) to `hello`.
+    /// Adds the SNI name (when there is one) to `hello`, unless it is a TLS hello sent with
+    /// no extension block at all (a [`super::refusal::Form::Bare`] retry for a server that
+    /// refuses every extension: SNI would be one).
     pub fn named(&self, hello: ClientHello) -> ClientHello {
+        if hello.omit_empty_extensions && hello.extensions.is_empty() && hello.legacy_version > 0x0300
+        {
+            return hello;
+        }
         match &self.server_name {
             Some(name) => hello.with_server_name(name),
             None => hello,

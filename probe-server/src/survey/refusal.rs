@@ -287,9 +287,15 @@ where
                 refused.push(kind);
                 form = next;
             }
-            (Some(_), _) => {
+            (Some(kind), _) => {
                 if !refused.is_empty() {
-                    memo.record_futile();
+                    // A refusal about the question (handshake_failure) to a plainer hello is
+                    // a real answer where the fuller form got none: the retry helped.
+                    if kind.may_be_about_the_hello() {
+                        memo.record_futile();
+                    } else {
+                        memo.record_helped(form);
+                    }
                 }
                 return Plainer {
                     answer,
@@ -400,6 +406,22 @@ mod tests {
         assert_eq!((first.form, first.refused.len()), (Form::Plain, 1));
         let second = block_on(ask_plainer(&memo, closes_full, refusal));
         assert_eq!((second.form, second.refused.len()), (Form::Plain, 0));
+
+        // Plain hellos get a real refusal (handshake_failure): that too is a retry that helped.
+        let memo = FormMemo::default();
+        let full_closed = |form: Form| async move { form == Form::Full };
+        let kinds = |closed: &bool| {
+            Some(if *closed {
+                RefusalKind::Closed
+            } else {
+                RefusalKind::Alert(alert::HANDSHAKE_FAILURE)
+            })
+        };
+        for _ in 0..3 {
+            block_on(ask_plainer(&memo, full_closed, kinds));
+        }
+        assert!(memo.helped());
+        assert_eq!(memo.start(), Form::Plain);
 
         let memo = FormMemo::default();
         let attempts = AtomicUsize::new(0);
