@@ -212,7 +212,9 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::SuiteCountLimit => "Refuses hellos offering many suites",
         FindingId::StatusRequestIntolerance => "Refuses hellos asking for OCSP stapling",
         FindingId::IncorrectSniAlert => "Alerts on unknown server names",
-        FindingId::HelloRetryUnofferedGroup => "Asks TLS 1.3 clients for a group they never offered",
+        FindingId::HelloRetryUnofferedGroup => {
+            "Asks TLS 1.3 clients for a group they never offered"
+        }
         FindingId::SuiteOutsideVersion => "Picks suites its TLS version does not define",
         _ => return None,
     };

@@ -26,7 +26,9 @@ const GREASE_EXTENSION: u16 = 0x0a0a;
 const UNKNOWN_NAME: &str = "no-such-name.invalid";
 
 /// The suites TLS 1.2 defines that earlier versions do not (AES-GCM, RFC 5288/5289).
-const TLS12_ONLY: &[u16] = &[0xc02f, 0xc030, 0xc02b, 0xc02c, 0x009e, 0x009f, 0x009c, 0x009d];
+const TLS12_ONLY: &[u16] = &[
+    0xc02f, 0xc030, 0xc02b, 0xc02c, 0x009e, 0x009f, 0x009c, 0x009d,
+];
 
 /// What one test's answer says: refused (`Some(true)`), answered (`Some(false)`), or not
 /// told (`None`, with why).
@@ -49,7 +51,9 @@ pub async fn hello_tolerance(
     let mut result = HelloTolerance::default();
     // The plain hello, or one without extensions for a server that refuses any.
     let mut form = Form::Plain;
-    let baseline = prober.send(&form.shape(hello(version, accepted), &[])).await;
+    let baseline = prober
+        .send(&form.shape(hello(version, accepted), &[]))
+        .await;
     if let Some(kind) = RefusalKind::of(&baseline) {
         let bare = prober
             .send(&Form::Bare.shape(hello(version, accepted), &[]))
@@ -237,8 +241,7 @@ impl Probe for HelloToleranceProbe {
                     let accepted: Vec<u16> = accepted_in(version).await;
                     let mut older = None;
                     for candidate in [ProtocolVersion::Tls11, ProtocolVersion::Tls10] {
-                        if candidate < version
-                            && context.firsts.wait(candidate).await == Some(true)
+                        if candidate < version && context.firsts.wait(candidate).await == Some(true)
                         {
                             let suites: Vec<u16> = accepted_in(candidate).await;
                             if !suites.is_empty() {

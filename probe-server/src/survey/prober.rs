@@ -145,7 +145,9 @@ impl Prober {
     /// no extension block at all (a [`super::refusal::Form::Bare`] retry for a server that
     /// refuses every extension: SNI would be one).
     pub fn named(&self, hello: ClientHello) -> ClientHello {
-        if hello.omit_empty_extensions && hello.extensions.is_empty() && hello.legacy_version > 0x0300
+        if hello.omit_empty_extensions
+            && hello.extensions.is_empty()
+            && hello.legacy_version > 0x0300
         {
             return hello;
         }

@@ -53,9 +53,9 @@ impl RefusalKind {
     /// SSL 2.0 SERVER-HELLO).
     pub fn of(flight: &ServerFlight) -> Option<Self> {
         match flight.verdict() {
-            Verdict::Accepted { .. } | Verdict::HelloRetry { .. } | Verdict::Ssl2Accepted { .. } => {
-                None
-            }
+            Verdict::Accepted { .. }
+            | Verdict::HelloRetry { .. }
+            | Verdict::Ssl2Accepted { .. } => None,
             Verdict::Refused(Refusal::Alert(a)) => Some(Self::Alert(a.description)),
             Verdict::Refused(Refusal::Closed) => Some(Self::Closed),
             Verdict::Refused(Refusal::Ssl2Error(code)) => Some(Self::Ssl2Error(code)),
@@ -68,14 +68,11 @@ impl RefusalKind {
         use std::io::ErrorKind;
         match error {
             WireError::Timeout { .. } => Self::Silence,
-            WireError::Io { kind, .. }
-                if matches!(
-                    kind,
-                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
-                ) =>
-            {
-                Self::Reset
-            }
+            WireError::Io {
+                kind:
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe,
+                ..
+            } => Self::Reset,
             WireError::Io { .. } => Self::NoConnection(error.to_string()),
             other => Self::Garbage(other.to_string()),
         }
@@ -354,15 +351,20 @@ mod tests {
 
     #[test]
     fn plainer_forms_keep_the_question_and_stay_small() {
-        let hello = ClientHello::for_version(ProtocolVersion::Tls12, &candidates(ProtocolVersion::Tls12))
-            .with_heartbeat()
-            .with_fallback_scsv();
+        let hello =
+            ClientHello::for_version(ProtocolVersion::Tls12, &candidates(ProtocolVersion::Tls12))
+                .with_heartbeat()
+                .with_fallback_scsv();
         let plain = Form::Plain.shape(hello.clone(), &[ext::HEARTBEAT]);
         assert!(plain.extension(ext::HEARTBEAT).is_some());
         assert!(plain.extension(ext::STATUS_REQUEST).is_none());
         assert!(plain.cipher_suites.contains(&TLS_FALLBACK_SCSV));
         assert_eq!(plain.cipher_suites.len(), RETRY_CHUNK + 1);
-        assert!(plain.encode_body().len() < 256, "{}", plain.encode_body().len());
+        assert!(
+            plain.encode_body().len() < 256,
+            "{}",
+            plain.encode_body().len()
+        );
         let bare = Form::Bare.shape(hello, &[ext::HEARTBEAT]);
         let types: Vec<u16> = bare.extensions.iter().map(|e| e.typ()).collect();
         assert_eq!(types, [ext::HEARTBEAT]);

@@ -174,7 +174,15 @@ mod tests {
         let found = run(&obs);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, FindingId::StatusRequestIntolerance);
-        assert!(found[0].detail.contains("closed connection"), "{}", found[0].detail);
-        assert!(found[0].detail.contains("Every browser"), "{}", found[0].detail);
+        assert!(
+            found[0].detail.contains("closed connection"),
+            "{}",
+            found[0].detail
+        );
+        assert!(
+            found[0].detail.contains("Every browser"),
+            "{}",
+            found[0].detail
+        );
     }
 }

@@ -26,7 +26,9 @@ pub async fn ccs_injection(
     let asked = ask_plainer(
         prober.forms(),
         |form| {
-            let bytes = prober.named(form.shape(hello(version, suites), &[])).to_bytes();
+            let bytes = prober
+                .named(form.shape(hello(version, suites), &[]))
+                .to_bytes();
             async move { prober.exchange(&bytes).await }
         },
         exchange_refusal,

@@ -8,8 +8,8 @@ use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
 use crate::survey::refusal::{ask_plainer, exchange_refusal};
-use crate::wire::extensions::ext;
 use crate::survey::suites::{self, hello};
+use crate::wire::extensions::ext;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::{FlightEnd, exchange::Deadline, exchange::next_record};
 
