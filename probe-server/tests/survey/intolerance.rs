@@ -215,10 +215,12 @@ async fn retries_cost_a_tolerant_server_nothing_and_an_intolerant_one_little() {
     full_scan(&pki, "intolerant.test", picky.addr(), None).await;
     let at_picky = picky.connections();
     eprintln!("connections: tolerant {at_tolerant}, status_request-intolerant {at_picky}");
-    // The plain chunks of TLS 1.2 and the first refused hello of each probe; later probes
-    // start plain (the prober remembers).
+    // The plain chunks of TLS 1.2 (five chains of 64 suites, then the order among the seven
+    // found), the first refused hello of the probes that start at once (later ones start
+    // plain: the prober remembers), and the verified client's and the simulated browsers'
+    // failed handshakes, which are not retried. Measured: 52 and 87 to 92.
     assert!(
-        at_picky <= at_tolerant + 40,
+        at_picky <= at_tolerant + 50,
         "tolerant {at_tolerant}, intolerant {at_picky}"
     );
 }
