@@ -209,6 +209,16 @@ fn finding_phrase(id: &FindingId, report: &Report) -> Option<String> {
         FindingId::CtPolicyNotMet => "Too few CT timestamps (Chrome/Safari refuse)",
         FindingId::CtInvalidSct => "A CT timestamp has a bad signature",
         FindingId::EarlyDataAccepted => "Accepts 0-RTT data an attacker can replay",
+        FindingId::VersionIntolerance => "Refuses hellos offering newer versions",
+        FindingId::ExtensionIntolerance => "Refuses hellos with unknown extensions",
+        FindingId::LongHelloIntolerance => "Refuses long hellos",
+        FindingId::SuiteCountLimit => "Refuses hellos offering many suites",
+        FindingId::StatusRequestIntolerance => "Refuses hellos asking for OCSP stapling",
+        FindingId::IncorrectSniAlert => "Alerts on unknown server names",
+        FindingId::HelloRetryUnofferedGroup => {
+            "Asks TLS 1.3 clients for a group they never offered"
+        }
+        FindingId::SuiteOutsideVersion => "Picks suites its TLS version does not define",
         _ => return None,
     };
     Some(phrase.to_owned())

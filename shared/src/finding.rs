@@ -253,6 +253,23 @@ finding_ids! {
     // TLS 1.3 sessions.
     /// The server accepts TLS 1.3 0-RTT early data (requests sent in it can be replayed).
     EarlyDataAccepted = "early-data-accepted",
+    // How the server takes hellos of unusual form (SSL Labs' "Protocol details").
+    /// A hello offering a newer version than the server speaks is refused.
+    VersionIntolerance = "version-intolerance",
+    /// A hello carrying an unknown extension is refused.
+    ExtensionIntolerance = "extension-intolerance",
+    /// A hello over 255 bytes is refused.
+    LongHelloIntolerance = "long-hello-intolerance",
+    /// A hello offering over 150 suites is refused.
+    SuiteCountLimit = "suite-count-limit",
+    /// A hello asking for OCSP stapling is refused.
+    StatusRequestIntolerance = "status-request-intolerance",
+    /// A hello naming an unknown host gets an unrecognized_name alert.
+    IncorrectSniAlert = "incorrect-sni-alert",
+    /// A TLS 1.3 HelloRetryRequest names a group the client did not offer.
+    HelloRetryUnofferedGroup = "hello-retry-unoffered-group",
+    /// A TLS 1.0/1.1 handshake is answered with a suite only TLS 1.2 defines.
+    SuiteOutsideVersion = "suite-outside-version",
 }
 
 impl std::fmt::Display for FindingId {

@@ -278,6 +278,39 @@ pub struct KeyExchange {
     /// judged; absent when it accepts no DHE suite or it was not tested (schema 1.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_groups: Option<Vec<FfdhGroup>>,
+    /// A TLS 1.3 HelloRetryRequest named this group though the hello did not offer it (a
+    /// server bug: RFC 8446 4.1.4 makes every client abort the handshake); absent when none
+    /// did or it was not tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello_retry_unoffered_group: Option<KeyExchangeGroup>,
+}
+
+/// How a server takes hellos of unusual form (SSL Labs' "Protocol details"). Each test sends
+/// one hello that differs from a plain hello the server accepts in one respect: `true` when
+/// the server refused it (an intolerance), `false` when it answered, null when it could not
+/// be told or did not apply (`details` says why).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HelloTolerance {
+    /// A hello offering a newer version than the server speaks (legacy_version TLS 1.3,
+    /// 0x0304, or 0x0399) is refused instead of answered with the server's best version.
+    pub version_intolerance: Option<bool>,
+    /// A hello carrying an extension the server does not know (a GREASE value, RFC 8701) is
+    /// refused.
+    pub extension_intolerance: Option<bool>,
+    /// A hello longer than 255 bytes (padded to 300 or 600 bytes) is refused.
+    pub long_hello_intolerance: Option<bool>,
+    /// A hello offering over 150 suites is refused, though one as long with few suites is
+    /// answered.
+    pub suite_count_limit: Option<bool>,
+    /// A hello asking for OCSP stapling (status_request) is refused.
+    pub status_request_intolerance: Option<bool>,
+    /// A hello naming a host the server does not know gets an unrecognized_name alert.
+    pub incorrect_sni_alert: Option<bool>,
+    /// A TLS 1.0/1.1 hello that also offers TLS 1.2-only suites (AES-GCM) is answered with
+    /// one of them: a suite the negotiated version does not define.
+    pub suite_outside_version: Option<bool>,
+    /// What each test saw, in words.
+    pub details: Vec<String>,
 }
 
 /// A finite-field Diffie-Hellman group as a server sent it (ServerDHParams: a modulus and a
@@ -371,6 +404,10 @@ pub struct Features {
     /// when the server gave no TLS 1.3 ticket. Additive (after 1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_data: Option<bool>,
+    /// SSL Labs' "Protocol details": how the server takes hellos of unusual form, asked
+    /// with small hellos it otherwise accepts; absent when not tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello_tolerance: Option<HelloTolerance>,
 }
 
 /// A known attack and whether the server is exposed.
@@ -629,6 +666,8 @@ pub enum Step {
     CertificateTransparency,
     /// The other certificate chains (clients offering only one key type's signatures).
     ServedChains,
+    /// How the server takes hellos of unusual form (SSL Labs' "Protocol details").
+    HelloTolerance,
 }
 
 impl Step {
@@ -666,6 +705,7 @@ impl Step {
             Self::DnsPolicy => "dns-policy",
             Self::CertificateTransparency => "certificate-transparency",
             Self::ServedChains => "served-chains",
+            Self::HelloTolerance => "hello-tolerance",
         }
     }
 }

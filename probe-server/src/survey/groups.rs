@@ -13,8 +13,10 @@ use shared::{KeyExchangeGroup, ProtocolVersion, Step};
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
+use super::refusal::send_plainer;
 use super::suites;
 use crate::iana::{cipher_suites, groups, signature_schemes};
+use crate::wire::extensions::ext;
 use crate::wire::server::KeyExchangeParams;
 use crate::wire::{ClientHello, ServerFlight, Verdict};
 
@@ -24,28 +26,28 @@ pub struct GroupSurvey {
     pub groups: Vec<u16>,
     pub server_preference: Option<bool>,
     pub error: Option<String>,
+    /// A HelloRetryRequest named a group that was not offered (a server bug that every
+    /// TLS 1.3 client must abort on, RFC 8446 4.1.4): what it named, recorded instead of
+    /// ending the enumeration.
+    pub unoffered_retry_group: Option<u16>,
 }
 
 /// The TLS 1.3 groups the server accepts.
 pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
-    tls13_groups_in(prober, suites, suites::Style::Full).await
-}
-
-/// [`tls13_groups`] asked in hellos of `style`.
-async fn tls13_groups_in(prober: &Prober, suites: &[u16], style: suites::Style) -> GroupSurvey {
     let candidates: Vec<u16> = groups::GROUPS
         .iter()
         .filter(|g| g.tls13())
         .map(|g| g.id)
         .collect();
+    let unoffered = std::sync::Mutex::new(None);
+    let unoffered = &unoffered;
     let ask = |offer: Vec<u16>| async move {
-        let base = ClientHello::for_version(ProtocolVersion::Tls13, suites);
-        let base = match style {
-            suites::Style::Full => base,
-            suites::Style::Plain => base.plain(),
-        };
-        let hello = base.with_groups(&offer, 0);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SUPPORTED_GROUPS, ext::KEY_SHARE];
+        let asked = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls13, suites).with_groups(&offer, 0)
+        })
+        .await;
+        let flight = asked.answer;
         match flight.verdict() {
             Verdict::HelloRetry {
                 group: Some(group), ..
@@ -54,31 +56,37 @@ async fn tls13_groups_in(prober: &Prober, suites: &[u16], style: suites::Style) 
             Verdict::Accepted {
                 group: Some(group), ..
             } if offer.contains(&group) => Ok(Some(group)),
-            // wolfSSL answers a hello offering none of its groups with a HelloRetryRequest
-            // that names no group: no share we could send would be accepted, a refusal.
-            Verdict::HelloRetry { group: None, .. } | Verdict::Refused(_) => Ok(None),
+            // A server bug, not an answer: it accepts none of the offer as far as we can tell.
+            Verdict::HelloRetry {
+                group: Some(group), ..
+            } => {
+                if let Ok(mut seen) = unoffered.lock() {
+                    seen.get_or_insert(group);
+                }
+                Ok(None)
+            }
+            Verdict::Refused(_) => Ok(None),
             Verdict::Failed(e) => Err(e.to_string()),
             other => Err(format!(
                 "unexpected answer to an empty key_share: {other:?}"
             )),
         }
     };
-    enumerate(candidates, LIKELY_TLS13, ask).await
+    let mut survey = enumerate(candidates, LIKELY_TLS13, ask).await;
+    survey.unoffered_retry_group = unoffered.lock().ok().and_then(|seen| *seen);
+    survey
 }
 
 /// The curves a TLS 1.2 server uses with `ecdhe_suites`.
 pub async fn tls12_curves(prober: &Prober, ecdhe_suites: &[u16]) -> GroupSurvey {
-    let candidates: Vec<u16> = crate::wire::client_hello::TLS12_GROUPS
-        .iter()
-        .copied()
-        .filter(|id| {
-            groups::by_id(*id).is_some_and(|g| g.size_bits > 0 && !g.name.starts_with("ffdhe"))
-        })
-        .collect();
+    let candidates = tls12_curve_candidates();
     let ask = |offer: Vec<u16>| async move {
-        let hello =
-            ClientHello::for_version(ProtocolVersion::Tls12, ecdhe_suites).with_groups(&offer, 0);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SUPPORTED_GROUPS];
+        let asked = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls12, ecdhe_suites).with_groups(&offer, 0)
+        })
+        .await;
+        let flight = asked.answer;
         match flight.verdict() {
             Verdict::Accepted { .. } => match named_curve(&flight) {
                 Some(curve) if offer.contains(&curve) => Ok(Some(curve)),
@@ -96,9 +104,33 @@ pub async fn tls12_curves(prober: &Prober, ecdhe_suites: &[u16]) -> GroupSurvey 
     enumerate(candidates, &likely, ask).await
 }
 
+/// Every curve of the IANA registry that TLS 1.2 can negotiate, in code-point order: the
+/// binary and prime curves, x25519/x448, brainpool, GOST, and the explicit-curve markers
+/// (not the TLS 1.3-only brainpool and SM2 groups, nor ffdhe, ML-KEM and hybrids), so that
+/// nothing a server accepts goes unseen.
+pub fn tls12_curve_candidates() -> Vec<u16> {
+    groups::GROUPS
+        .iter()
+        .filter(|g| match g.kind {
+            groups::GroupKind::PrimeCurve => !g.name.ends_with("tls13"),
+            groups::GroupKind::BinaryCurve | groups::GroupKind::Montgomery => true,
+            groups::GroupKind::Other => g.name.starts_with("GC") || g.name.starts_with("arbitrary"),
+            _ => false,
+        })
+        .map(|g| g.id)
+        .collect()
+}
+
+/// The curve of an ECDHE key exchange: its named curve, or the registry's marker for an
+/// explicit prime (0xFF01) or binary (0xFF02) curve.
 fn named_curve(flight: &ServerFlight) -> Option<u16> {
     match &flight.server_key_exchange.as_ref()?.params {
-        KeyExchangeParams::Ecdh { named_curve, .. } => *named_curve,
+        KeyExchangeParams::Ecdh {
+            named_curve: Some(curve),
+            ..
+        } => Some(*curve),
+        KeyExchangeParams::Ecdh { curve_type: 1, .. } => Some(0xFF01),
+        KeyExchangeParams::Ecdh { curve_type: 2, .. } => Some(0xFF02),
         _ => None,
     }
 }
@@ -342,25 +374,16 @@ pub async fn tls12_signature_schemes(
     prober: &Prober,
     fs_suites: &[u16],
 ) -> Result<Vec<u16>, String> {
-    tls12_signature_schemes_in(prober, fs_suites, suites::Style::Full).await
-}
-
-/// [`tls12_signature_schemes`] asked in hellos of `style`.
-async fn tls12_signature_schemes_in(
-    prober: &Prober,
-    fs_suites: &[u16],
-    style: suites::Style,
-) -> Result<Vec<u16>, String> {
     let mut remaining: Vec<u16> = signature_schemes::EVERYTHING.to_vec();
     let mut found = Vec::new();
     while !remaining.is_empty() {
-        let base = ClientHello::for_version(ProtocolVersion::Tls12, fs_suites);
-        let base = match style {
-            suites::Style::Full => base,
-            suites::Style::Plain => base.plain(),
-        };
-        let hello = base.with_signature_algorithms(&remaining);
-        let flight = prober.send(&hello).await;
+        let question = [ext::SIGNATURE_ALGORITHMS];
+        let flight = send_plainer(prober, &question, |_| {
+            ClientHello::for_version(ProtocolVersion::Tls12, fs_suites)
+                .with_signature_algorithms(&remaining)
+        })
+        .await
+        .answer;
         match flight.verdict() {
             Verdict::Accepted { .. } => {
                 let Some(scheme) = flight
@@ -447,42 +470,11 @@ impl Probe for Tls13Groups {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let suites = suites::candidates(ProtocolVersion::Tls13);
-            let mut found = tls13_groups(context.prober, &suites).await;
-            if found.groups.is_empty()
-                && found.error.is_none()
-                && let Some(accepted) = intolerant_tls13_suites(context).await
-            {
-                // A TLS 1.3 server has a group: none found, when the enumeration saw the
-                // server refuse full hellos for their form (wolfSSL closing on
-                // status_request), is that refusal. Ask again as the enumeration did.
-                found = tls13_groups_in(context.prober, &accepted, suites::Style::Plain).await;
-            }
+            let found = tls13_groups(context.prober, &suites).await;
             context.published.tls13_groups.publish(found.clone());
             Box::new(move |observed: &mut Observed| observed.tls13_groups = found) as Recording
         })
     }
-}
-
-/// The TLS 1.3 suites the server accepted, when it supports TLS 1.3 and its enumeration
-/// found it refusing full hellos for their form (`None` otherwise: no retry, no extra
-/// connection).
-async fn intolerant_tls13_suites(context: &SurveyContext<'_>) -> Option<Vec<u16>> {
-    intolerant_suites(context, ProtocolVersion::Tls13).await
-}
-
-/// The suites `version`'s enumeration found, when the server supports it and refused full
-/// hellos for their form (`None` otherwise).
-async fn intolerant_suites(
-    context: &SurveyContext<'_>,
-    version: ProtocolVersion,
-) -> Option<Vec<u16>> {
-    if context.firsts.wait(version).await != Some(true) {
-        return None;
-    }
-    let survey = context.published.version(version)?.get().await;
-    survey.intolerance.as_ref()?;
-    let accepted: Vec<u16> = survey.accepted.iter().map(|a| a.suite).collect();
-    (!accepted.is_empty()).then_some(accepted)
 }
 
 /// The TLS 1.2 curves: they matter when there is no TLS 1.3 to list the groups.
@@ -522,26 +514,7 @@ impl Probe for SignatureSchemes {
         Box::pin(async move {
             let found = if context.firsts.wait(ProtocolVersion::Tls12).await == Some(true) {
                 let signed = signed_fs_suites(&suites::candidates(ProtocolVersion::Tls12));
-                let found = tls12_signature_schemes(context.prober, &signed).await;
-                let retry = match &found {
-                    // None found, when the enumeration saw the server refuse full hellos for
-                    // their form (wolfSSL: more than 150 suites, status_request), is that
-                    // refusal: ask again in plain hellos offering the suites it accepted.
-                    Ok(schemes) if schemes.is_empty() => {
-                        intolerant_suites(context, ProtocolVersion::Tls12)
-                            .await
-                            .map(|accepted| signed_fs_suites(&accepted))
-                            .filter(|signed| !signed.is_empty())
-                    }
-                    _ => None,
-                };
-                Some(match retry {
-                    Some(signed) => {
-                        tls12_signature_schemes_in(context.prober, &signed, suites::Style::Plain)
-                            .await
-                    }
-                    None => found,
-                })
+                Some(tls12_signature_schemes(context.prober, &signed).await)
             } else {
                 None
             };

@@ -163,6 +163,9 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             .min(),
         signature_algorithms,
         dh_groups,
+        hello_retry_unoffered_group: groups13
+            .unoffered_retry_group
+            .and_then(|id| groups::describe_groups(&[id]).pop()),
     };
 
     // Features seen in TLS ≤ 1.2 ServerHellos.
@@ -216,6 +219,7 @@ pub(super) async fn merge(mut observed: Observed, prober: &Prober) -> SurveyResu
             Some(Ok(seen)) => seen.ticket_lifetime_hint,
             _ => None,
         },
+        hello_tolerance: observed.hello_tolerance.take(),
         // TLS 1.3 resumption and 0-RTT come from the verified stage (rustls).
         ..Features::default()
     };

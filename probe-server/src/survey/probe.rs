@@ -54,6 +54,8 @@ pub(crate) struct Observed {
     pub(crate) ticketbleed: Option<ProbeOutcome>,
     /// The TLS signed_certificate_timestamp extension's data (`Ok(None)`: not sent).
     pub(crate) sct_extension: Option<Result<Option<Vec<u8>>, String>>,
+    /// How the server takes hellos of unusual form (None when not tested).
+    pub(crate) hello_tolerance: Option<shared::HelloTolerance>,
 }
 
 impl Observed {

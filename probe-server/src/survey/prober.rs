@@ -34,6 +34,8 @@ pub struct Prober {
     /// False once the server dropped a half-closed connection without a word.
     half_close_works: AtomicBool,
     connections: AtomicUsize,
+    /// What retries with plainer hellos taught about this server.
+    forms: super::refusal::FormMemo,
 }
 
 /// A connection slot, held for as long as a probe uses its connection.
@@ -79,6 +81,7 @@ impl Prober {
             reduced: AtomicBool::new(false),
             half_close_works: AtomicBool::new(true),
             connections: AtomicUsize::new(0),
+            forms: super::refusal::FormMemo::default(),
         }
     }
 
@@ -100,6 +103,12 @@ impl Prober {
     /// TCP connections opened so far.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::Relaxed)
+    }
+
+    /// What retries with plainer hellos taught about this server (see
+    /// [`super::refusal::ask_plainer`]).
+    pub fn forms(&self) -> &super::refusal::FormMemo {
+        &self.forms
     }
 
     /// True once the cap fell to one connection at a time.
@@ -132,8 +141,16 @@ impl Prober {
         )
     }
 
-    /// Adds the SNI name (when there is one) to `hello`.
+    /// Adds the SNI name (when there is one) to `hello`, unless it is a TLS hello sent with
+    /// no extension block at all (a [`super::refusal::Form::Bare`] retry for a server that
+    /// refuses every extension: SNI would be one).
     pub fn named(&self, hello: ClientHello) -> ClientHello {
+        if hello.omit_empty_extensions
+            && hello.extensions.is_empty()
+            && hello.legacy_version > 0x0300
+        {
+            return hello;
+        }
         match &self.server_name {
             Some(name) => hello.with_server_name(name),
             None => hello,

@@ -9,6 +9,7 @@ use super::attacks::{
     heartbleed::Heartbleed, ticketbleed::Ticketbleed,
 };
 use super::groups::{SignatureSchemes, Tls12Curves, Tls13Groups};
+use super::hello_tolerance::HelloToleranceProbe;
 use super::probe::Probe;
 use super::renegotiation::Renegotiation;
 use super::resumption::Tls12Resumption;
@@ -40,6 +41,7 @@ pub(crate) const PROBES: &[&dyn Probe] = &[
     &Tls12Resumption,
     &Ticketbleed,
     &SctExtension,
+    &HelloToleranceProbe,
 ];
 
 /// The progress total: every probe's weight.

@@ -22,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
+use super::refusal::{ask_plainer, exchange_refusal};
 use super::suites::hello;
 use crate::iana::cipher_suites::{self, KeyExchange};
 use crate::survey::outcome::ProbeOutcome;
@@ -350,11 +351,22 @@ async fn handshake(
     padding: Padding,
 ) -> Result<Answer, Skip> {
     let _slot = prober.slot().await;
-    let client_hello = prober.named(hello(version, suites));
-    let client_version = client_hello.legacy_version;
-    let mut ex = prober
-        .exchange(&client_hello.to_bytes())
-        .await
+    let client_version = hello(version, suites).legacy_version;
+    // A server that closes on the full hello for its form (status_request, size) would
+    // otherwise look like one that refuses RSA key exchange: ask plainer before concluding.
+    let asked = ask_plainer(
+        prober.forms(),
+        |form| {
+            let bytes = prober
+                .named(form.shape(hello(version, suites), &[]))
+                .to_bytes();
+            async move { prober.exchange(&bytes).await }
+        },
+        exchange_refusal,
+    )
+    .await;
+    let mut ex = asked
+        .answer
         .map_err(|e| Skip::Failed(format!("no handshake to test with: {e}")))?;
     let Some(server_hello) = ex.flight.server_hello.as_ref() else {
         return Err(match ex.flight.end {

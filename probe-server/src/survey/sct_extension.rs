@@ -8,6 +8,7 @@ use shared::{ProtocolVersion, Step};
 
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::send_plainer;
 use crate::survey::suites::{self, hello};
 use crate::wire::Verdict;
 use crate::wire::extensions::{ClientExtension, ext};
@@ -18,9 +19,13 @@ pub async fn sct_extension(
     version: ProtocolVersion,
     suites: &[u16],
 ) -> Result<Option<Vec<u8>>, String> {
-    let flight = prober
-        .send(&hello(version, suites).with_extension(ClientExtension::SignedCertificateTimestamp))
-        .await;
+    // A server that refuses the full hello for its form (wolfSSL's decode_error beyond 150
+    // suites) is asked again with plainer hellos that keep the question's extension.
+    let flight = send_plainer(prober, &[ext::SCT], |_| {
+        hello(version, suites).with_extension(ClientExtension::SignedCertificateTimestamp)
+    })
+    .await
+    .answer;
     match (&flight.server_hello, flight.verdict()) {
         (Some(sh), Verdict::Accepted { .. }) => Ok(sh
             .extensions
@@ -44,7 +49,7 @@ impl Probe for SctExtension {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(sct_extension(context.prober, v, &suites::candidates(v)).await),
+                Some(v) => Some(sct_extension(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.sct_extension = outcome) as Recording

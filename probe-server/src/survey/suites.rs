@@ -11,6 +11,7 @@ use shared::ProtocolVersion;
 
 use super::probe::{Observed, Probe, Recording, SurveyContext};
 use super::prober::Prober;
+use super::refusal::RefusalKind;
 use crate::iana::{cipher_suites, groups};
 use crate::wire::server::KeyExchangeParams;
 use crate::wire::{ClientHello, ServerFlight, Verdict};
@@ -48,6 +49,24 @@ pub struct VersionSurvey {
 /// Every suite `version` can negotiate, in code-point order.
 pub fn candidates(version: ProtocolVersion) -> Vec<u16> {
     cipher_suites::for_version(version).map(|s| s.id).collect()
+}
+
+/// Every suite `version` can negotiate, those most servers accept first (forward-secret
+/// AEAD, then forward-secret, then with a certificate, then the rest), so that the
+/// [`RETRY_CHUNK`] suites a plainer hello keeps are the likely ones.
+pub fn likely_first(version: ProtocolVersion) -> Vec<u16> {
+    let mut all = candidates(version);
+    all.sort_by_key(|id| {
+        cipher_suites::by_id(*id).map_or((true, true, true, true), |s| {
+            (
+                !(s.forward_secrecy && s.aead),
+                !s.forward_secrecy,
+                s.authentication == cipher_suites::Authentication::Anon,
+                s.export,
+            )
+        })
+    });
+    all
 }
 
 /// A hello for `version` offering `suites`.
@@ -111,54 +130,20 @@ fn accepted(suite: u16, flight: &ServerFlight) -> Accepted {
     }
 }
 
-/// The most suites one hello of the retry offers (nmap's ssl-enum-ciphers uses chunks of 64
-/// too): 128 bytes of suites keep a plain hello under 256 bytes, below every size limit
-/// seen (wolfSSL refuses more than 150 suites; F5 devices hang on 256-511 bytes).
-pub const RETRY_CHUNK: usize = 64;
+pub use super::refusal::RETRY_CHUNK;
 
-/// How the hellos of an enumeration are built.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
-    /// [`ClientHello::for_version`], every suite at once.
-    Full,
-    /// [`ClientHello::plain`], at most [`RETRY_CHUNK`] suites: for a server that refused
-    /// the full hello in a way that may be about the hello itself.
-    Plain,
-}
+/// How the hellos of an enumeration are built: [`Form::Full`] offers every suite at once;
+/// the plainer forms (for a server that refused the full hello in a way that may be about
+/// the hello itself) at most [`RETRY_CHUNK`] suites.
+pub use super::refusal::Form as Style;
 
 fn styled(style: Style, version: ProtocolVersion, suites: &[u16]) -> ClientHello {
-    match style {
-        Style::Full => hello(version, suites),
-        Style::Plain => hello(version, suites).plain(),
-    }
+    style.shape(hello(version, suites), &[])
 }
 
-/// True when a refusal of a hello offering every suite may be about the hello (its size,
-/// its number of suites, an extension) rather than the version: anything but the answers a
-/// tolerant server gives to a version or suites it does not have (protocol_version,
-/// handshake_failure, insufficient_security) and a ServerHello.
-fn may_be_intolerance(flight: &ServerFlight) -> bool {
-    use crate::wire::server::alert;
-    match flight.verdict() {
-        Verdict::Refused(crate::wire::Refusal::Alert(a)) => !matches!(
-            a.description,
-            alert::PROTOCOL_VERSION | alert::HANDSHAKE_FAILURE | alert::INSUFFICIENT_SECURITY
-        ),
-        Verdict::Refused(crate::wire::Refusal::Closed) | Verdict::Failed(_) => true,
-        _ => false,
-    }
-}
-
-/// How a refused hello was refused, for the record.
-fn refusal_name(flight: &ServerFlight) -> String {
-    match flight.verdict() {
-        Verdict::Refused(crate::wire::Refusal::Alert(a)) => {
-            format!("a {} alert", crate::wire::server::alert_name(a.description))
-        }
-        Verdict::Refused(crate::wire::Refusal::Closed) => "a closed connection".into(),
-        Verdict::Failed(e) => format!("no answer ({e})"),
-        other => format!("{other:?}"),
-    }
+/// How the hello offering every suite was refused, when that may be about the hello.
+fn refused_for_form(flight: &ServerFlight) -> Option<RefusalKind> {
+    RefusalKind::of(flight).filter(RefusalKind::may_be_about_the_hello)
 }
 
 /// Enumerates the suites `version` accepts; `first` hears at once whether the first hello
@@ -177,21 +162,29 @@ pub async fn survey_version(
 ) -> VersionSurvey {
     let all = candidates(version);
     let flight = prober.send(&hello(version, &all)).await;
-    if version >= ProtocolVersion::Tls10 && may_be_intolerance(&flight) {
-        let chunks = all.chunks(RETRY_CHUNK).map(<[u16]>::to_vec);
-        let found = futures_util::future::join_all(
-            chunks.map(|chunk| Box::pin(chain(prober, version, Style::Plain, chunk))),
-        )
-        .await;
-        let mut suites: Vec<u16> = found
-            .iter()
-            .flat_map(|c| c.accepted.iter().map(|a| a.suite))
-            .collect();
-        if !suites.is_empty() {
+    let refusal = refused_for_form(&flight).filter(|_| version >= ProtocolVersion::Tls10);
+    if let Some(refusal) = refusal {
+        // Plain hellos first; hellos without any extension when those are refused too.
+        let mut answered = None;
+        for style in [Style::Plain, Style::Bare] {
+            let chunks = all.chunks(RETRY_CHUNK).map(<[u16]>::to_vec);
+            let found = futures_util::future::join_all(
+                chunks.map(|chunk| Box::pin(chain(prober, version, style, chunk))),
+            )
+            .await;
+            if found.iter().any(|c| !c.accepted.is_empty()) {
+                answered = Some((style, found));
+                break;
+            }
+        }
+        if let Some((style, found)) = answered {
+            let mut suites: Vec<u16> = found
+                .iter()
+                .flat_map(|c| c.accepted.iter().map(|a| a.suite))
+                .collect();
             suites.sort_unstable();
-            let how = refusal_name(&flight);
             let mut result = if suites.len() <= RETRY_CHUNK {
-                order(prober, version, Style::Plain, suites, first).await
+                order(prober, version, style, suites, first).await
             } else {
                 // Too many to offer at once: the picks, without an order.
                 first(Some(true));
@@ -205,10 +198,15 @@ pub async fn survey_version(
                 result.accepted.sort_by_key(|a| a.suite);
                 result
             };
+            let plainer = match style {
+                Style::Bare => "hellos without extensions",
+                _ => "plain hellos",
+            };
             result.intolerance = Some(format!(
-                "a hello offering all {} suites got {how}; plain hellos of at most {RETRY_CHUNK} \
+                "a hello offering all {} suites got {}; {plainer} of at most {RETRY_CHUNK} \
                  suites were answered",
-                all.len()
+                all.len(),
+                refusal.describe()
             ));
             return result;
         }

@@ -43,6 +43,7 @@ mod forward_secrecy;
 mod freak;
 mod heartbleed;
 mod hello_intolerance;
+mod hello_tolerance;
 pub(crate) mod hsts;
 mod https_redirect;
 mod logjam;
@@ -134,6 +135,7 @@ pub(crate) const REGISTRY: &[Check] = &[
     certificate_transparency::CHECK,
     served_chains::CHECK,
     early_data::CHECK,
+    hello_tolerance::CHECK,
 ];
 
 /// Runs every check and returns the findings, most severe first.

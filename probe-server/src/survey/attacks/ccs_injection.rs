@@ -1,58 +1,56 @@
 //! CCS injection (CVE-2014-0224).
 
 use futures_util::future::BoxFuture;
-use shared::Step;
+use shared::{ProtocolVersion, Step};
 
 use super::{DECRYPTION_FAILED, FOLLOW_UP};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::{ask_plainer, exchange_refusal};
 use crate::survey::suites::{self, hello};
-use crate::wire::client_hello::ClientHello;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::server::{alert, alert_name};
-use crate::wire::{FlightEnd, exchange::Deadline, exchange::Exchange, exchange::next_record};
-use tokio::net::TcpStream;
+use crate::wire::{FlightEnd, exchange::Deadline, exchange::next_record};
 
 /// CCS injection (CVE-2014-0224): a ChangeCipherSpec right after the server's flight, before
 /// any key exchange, then an "encrypted" record. A patched server rejects the early CCS with
 /// unexpected_message; a vulnerable one switches to keys made from an empty secret and then
 /// fails to decrypt the record (bad_record_mac / decryption_failed).
-///
-/// `Err` carries the inconclusive outcome when no handshake got as far as the server's flight
-/// (a retry with another hello may get further).
 pub async fn ccs_injection(
     prober: &Prober,
-    hello: ClientHello,
-) -> Result<ProbeOutcome, ProbeOutcome> {
+    version: ProtocolVersion,
+    suites: &[u16],
+) -> ProbeOutcome {
     let _slot = prober.slot().await;
-    let bytes = prober.named(hello).to_bytes();
-    let ex = match prober.exchange(&bytes).await {
+    let asked = ask_plainer(
+        prober.forms(),
+        |form| {
+            let bytes = prober
+                .named(form.shape(hello(version, suites), &[]))
+                .to_bytes();
+            async move { prober.exchange(&bytes).await }
+        },
+        exchange_refusal,
+    )
+    .await;
+    let mut ex = match asked.answer {
         Ok(ex) => ex,
-        Err(e) => {
-            return Err(ProbeOutcome::Inconclusive(format!(
-                "no handshake to test with: {e}"
-            )));
-        }
+        Err(e) => return ProbeOutcome::Inconclusive(format!("no handshake to test with: {e}")),
     };
     let Some(sh) = ex.flight.server_hello.as_ref() else {
-        return Err(ProbeOutcome::Inconclusive(format!(
+        return ProbeOutcome::Inconclusive(format!(
             "no handshake to test with ({:?})",
             ex.flight.end
-        )));
+        ));
     };
-    let record_version = sh.version().min(0x0303);
-    Ok(after_the_flight(ex, record_version).await)
-}
-
-/// The test proper, on a handshake that reached the server's flight.
-async fn after_the_flight(mut ex: Exchange<TcpStream>, record_version: u16) -> ProbeOutcome {
     if ex.flight.end != FlightEnd::ServerHelloDone {
         return ProbeOutcome::Inconclusive(format!(
             "the handshake stopped early ({:?})",
             ex.flight.end
         ));
     }
+    let record_version = sh.version().min(0x0303);
     let mut out = Record {
         content_type: ContentType::ChangeCipherSpec,
         version: record_version,
@@ -114,17 +112,7 @@ impl Probe for CcsInjection {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => Some(
-                    match ccs_injection(context.prober, hello(v, &suites::candidates(v))).await {
-                        Ok(outcome) => outcome,
-                        Err(no_handshake) => match super::intolerant_retry(context, v).await {
-                            Some(retry) => ccs_injection(context.prober, retry)
-                                .await
-                                .unwrap_or_else(|outcome| outcome),
-                            None => no_handshake,
-                        },
-                    },
-                ),
+                Some(v) => Some(ccs_injection(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.ccs_injection = outcome) as Recording

@@ -6,6 +6,7 @@ use shared::{ProtocolVersion, Step};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::send_plainer;
 use crate::survey::suites::{self, hello};
 use crate::wire::Verdict;
 use crate::wire::server::alert;
@@ -18,9 +19,11 @@ pub async fn fallback_scsv(
     highest: ProtocolVersion,
     suites: &[u16],
 ) -> ProbeOutcome {
-    let flight = prober
-        .send(&hello(lower, suites).with_fallback_scsv())
-        .await;
+    // The SCSV is a suite every form keeps; inappropriate_fallback is not a refusal a
+    // plainer hello would change.
+    let flight = send_plainer(prober, &[], |_| hello(lower, suites).with_fallback_scsv())
+        .await
+        .answer;
     match flight.verdict() {
         Verdict::Refused(_) if flight.refused_with(alert::INAPPROPRIATE_FALLBACK) => {
             ProbeOutcome::NotVulnerable(format!(
@@ -84,7 +87,7 @@ impl Probe for FallbackScsv {
                         context.prober,
                         *lower,
                         *highest,
-                        &suites::candidates(*lower),
+                        &suites::likely_first(*lower),
                     )
                     .await,
                 ),

@@ -1,26 +1,39 @@
 //! Heartbleed (CVE-2014-0160).
 
 use futures_util::future::BoxFuture;
-use shared::Step;
+use shared::{ProtocolVersion, Step};
 
 use super::{FOLLOW_UP, flush_record};
 use crate::survey::outcome::ProbeOutcome;
 use crate::survey::probe::{Observed, Probe, Recording, SurveyContext};
 use crate::survey::prober::Prober;
+use crate::survey::refusal::{ask_plainer, exchange_refusal};
 use crate::survey::suites::{self, hello};
-use crate::wire::client_hello::ClientHello;
+use crate::wire::extensions::ext;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::{FlightEnd, exchange::Deadline, exchange::next_record};
 
 /// Heartbleed (CVE-2014-0160): a heartbeat request that claims 16 KiB of payload and carries
 /// none. A vulnerable server echoes 16 KiB of its memory; a patched one discards it.
-/// `hello` is the handshake's hello, to which the heartbeat extension is added.
-/// Returns the outcome and whether the server enabled the heartbeat extension (`None`: no
-/// handshake to tell).
-pub async fn heartbleed(prober: &Prober, hello: ClientHello) -> (ProbeOutcome, Option<bool>) {
+/// Returns the outcome and whether the server enabled the heartbeat extension.
+pub async fn heartbleed(
+    prober: &Prober,
+    version: ProtocolVersion,
+    suites: &[u16],
+) -> (ProbeOutcome, Option<bool>) {
     let _slot = prober.slot().await;
-    let bytes = prober.named(hello.with_heartbeat()).to_bytes();
-    let mut ex = match prober.exchange(&bytes).await {
+    let asked = ask_plainer(
+        prober.forms(),
+        |form| {
+            let bytes = prober
+                .named(form.shape(hello(version, suites).with_heartbeat(), &[ext::HEARTBEAT]))
+                .to_bytes();
+            async move { prober.exchange(&bytes).await }
+        },
+        exchange_refusal,
+    )
+    .await;
+    let mut ex = match asked.answer {
         Ok(ex) => ex,
         Err(e) => {
             return (
@@ -133,19 +146,7 @@ impl Probe for Heartbleed {
     fn run<'a>(&'a self, context: &'a SurveyContext<'a>) -> BoxFuture<'a, Recording> {
         Box::pin(async move {
             let outcome = match context.firsts.best_legacy().await {
-                Some(v) => {
-                    let outcome =
-                        heartbleed(context.prober, hello(v, &suites::candidates(v))).await;
-                    match outcome {
-                        (ProbeOutcome::Inconclusive(_), None) => {
-                            match super::intolerant_retry(context, v).await {
-                                Some(retry) => Some(heartbleed(context.prober, retry).await),
-                                None => Some(outcome),
-                            }
-                        }
-                        _ => Some(outcome),
-                    }
-                }
+                Some(v) => Some(heartbleed(context.prober, v, &suites::likely_first(v)).await),
                 None => None,
             };
             Box::new(move |observed: &mut Observed| observed.heartbleed = outcome) as Recording

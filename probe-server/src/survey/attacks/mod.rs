@@ -16,10 +16,6 @@ pub mod ticketbleed;
 
 use std::time::Duration;
 
-use shared::ProtocolVersion;
-
-use crate::survey::probe::SurveyContext;
-use crate::wire::client_hello::ClientHello;
 use crate::wire::record::{ContentType, Record};
 
 /// decryption_failed (21): reserved since TLS 1.1, but what OpenSSL 0.9.8/1.0.0 sent.
@@ -37,20 +33,4 @@ fn flush_record(version: u16) -> Vec<u8> {
         payload: vec![1, 0],
     }
     .encode()
-}
-
-/// The hello an attack test retries with when its first hello (every suite, every extension)
-/// got no handshake and `version`'s enumeration found that the server refuses such hellos
-/// for their form (wolfSSL's `decode_error` beyond 150 suites, a close on status_request): a
-/// plain hello offering only the suites the server accepted, which it answers. `None` (no
-/// retry) when the enumeration saw no such intolerance. A tolerant server never gets here,
-/// so it costs no connection; an intolerant one one connection per test.
-pub(crate) async fn intolerant_retry(
-    context: &SurveyContext<'_>,
-    version: ProtocolVersion,
-) -> Option<ClientHello> {
-    let survey = context.published.version(version)?.get().await;
-    survey.intolerance.as_ref()?;
-    let accepted: Vec<u16> = survey.accepted.iter().map(|a| a.suite).collect();
-    (!accepted.is_empty()).then(|| crate::survey::suites::hello(version, &accepted).plain())
 }

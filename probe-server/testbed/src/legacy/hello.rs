@@ -17,6 +17,8 @@ const MAX_HELLO: usize = 1 << 17;
 pub(crate) struct ClientHello {
     /// `client_version`.
     pub(crate) version: u16,
+    /// The legacy session id (empty for SSL 2.0).
+    pub(crate) session_id: Vec<u8>,
     /// `random` (for SSL 2.0: the challenge, right-aligned in 32 bytes, RFC 5246 E.2).
     pub(crate) random: [u8; 32],
     pub(crate) cipher_suites: Vec<u16>,
@@ -37,7 +39,7 @@ impl ClientHello {
         let mut r = Reader::new(body);
         let version = r.u16()?;
         let random: [u8; 32] = r.bytes(32)?.try_into().ok()?;
-        let _session_id = r.vec8()?;
+        let session_id = r.vec8()?.to_vec();
         let suites = r.vec16()?;
         if suites.len() % 2 != 0 {
             return None;
@@ -62,6 +64,7 @@ impl ClientHello {
             cipher_suites,
             compression_methods,
             extensions,
+            session_id,
             length: body.len(),
             ..Self::default()
         })
@@ -104,6 +107,7 @@ impl ClientHello {
             extensions: Vec::new(),
             sslv2_format: true,
             sslv2_cipher_kinds: kinds,
+            session_id: Vec::new(),
             length: 0,
         })
     }

@@ -236,6 +236,20 @@ pub enum Intolerance {
     /// Closes the connection without an alert when it refuses a hello (no common version or
     /// suite), as JSSE does to a hello offering only suites its certificate cannot serve.
     SilentRefusal,
+    /// Closes the connection on a hello whose version is above TLS 1.2 (legacy_version
+    /// 0x0304 or more, or 0x0304+ in supported_versions) instead of answering with the best
+    /// version it has: the version intolerance that made browsers fall back.
+    VersionIntolerance,
+    /// A fatal `decode_error` for any hello that carries extensions (an SSL 3.0-era stack).
+    ExtensionIntolerance,
+    /// A fatal `unrecognized_name` for a hello whose server_name is not this one.
+    SniAlert(&'static str),
+    /// Answers a hello offering TLS 1.3 with a HelloRetryRequest naming a group the client did
+    /// not offer (a server bug every TLS 1.3 client must abort on, RFC 8446 4.1.4).
+    HrrUnofferedGroup,
+    /// Picks its suites without regard to the negotiated version: a TLS 1.0 or 1.1 hello
+    /// that offers a TLS 1.2-only suite (AES-GCM) gets it.
+    WrongVersionSuite,
 }
 
 /// How a [`LegacyServer`] behaves.
@@ -520,6 +534,26 @@ async fn serve(stream: &mut TcpStream, spec: &LegacyServerSpec) -> std::io::Resu
             return Ok(());
         }
         Intolerance::LongHello(most) if hello.length > most => return Ok(()),
+        Intolerance::VersionIntolerance
+            if hello.version > 0x0303 || offered_versions(&hello).iter().any(|v| *v > 0x0303) =>
+        {
+            return Ok(());
+        }
+        Intolerance::ExtensionIntolerance if !hello.extensions.is_empty() => {
+            let reply = wire::alert_record(0x0301, alert::FATAL, alert::DECODE_ERROR);
+            return wire::send(stream, &reply).await;
+        }
+        Intolerance::SniAlert(known)
+            if hello
+                .extension(ext::SERVER_NAME)
+                .is_some_and(|body| !body.ends_with(known.as_bytes())) =>
+        {
+            let reply = wire::alert_record(0x0303, alert::FATAL, alert::UNRECOGNIZED_NAME);
+            return wire::send(stream, &reply).await;
+        }
+        Intolerance::HrrUnofferedGroup if offered_versions(&hello).contains(&0x0304) => {
+            return wire::send(stream, &unoffered_group_retry(&hello)).await;
+        }
         _ => {}
     }
     let negotiated = match negotiate(&hello, spec) {
@@ -695,7 +729,8 @@ fn negotiate<'a>(
         .find(|c| client_curves.contains(c));
     let usable = |id: u16| -> Option<(&'static SuiteInfo, Option<&'a ServerCertificate>)> {
         let suite = suites::suite(id)?;
-        if version < suite.min || version > suite.max {
+        let ignores_versions = spec.intolerance == Intolerance::WrongVersionSuite;
+        if !ignores_versions && (version < suite.min || version > suite.max) {
             return None;
         }
         let certificate = match suite.kx {
@@ -759,6 +794,57 @@ fn negotiate<'a>(
         compression,
         extensions,
     })
+}
+
+/// The versions of a hello's supported_versions (RFC 8446 4.2.1: a u8-prefixed list).
+fn offered_versions(hello: &ClientHello) -> Vec<u16> {
+    hello
+        .extension(ext::SUPPORTED_VERSIONS)
+        .and_then(|body| body.get(1..))
+        .map(|list| {
+            list.chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A HelloRetryRequest (RFC 8446 4.1.4) for the first offered TLS 1.3 suite, naming a group
+/// the hello's supported_groups does not list.
+fn unoffered_group_retry(hello: &ClientHello) -> Vec<u8> {
+    const HRR_RANDOM: [u8; 32] = [
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8,
+        0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8,
+        0x33, 0x9C,
+    ];
+    let offered = hello.u16_list(ext::SUPPORTED_GROUPS).unwrap_or_default();
+    let group = [0x0018, 0x0017, 0x001d, 0x0019, 0x001e, 0x0100, 0x0104]
+        .into_iter()
+        .find(|g| !offered.contains(g))
+        .unwrap_or(0x0a0a);
+    let suite = hello
+        .cipher_suites
+        .iter()
+        .copied()
+        .find(|s| s >> 8 == 0x13)
+        .unwrap_or(0x1301);
+    let mut body = Vec::new();
+    wire::put_u16(&mut body, 0x0303);
+    body.extend_from_slice(&HRR_RANDOM);
+    wire::put_vec8(&mut body, &hello.session_id);
+    wire::put_u16(&mut body, suite);
+    body.push(0);
+    let mut exts = Vec::new();
+    wire::put_u16(&mut exts, ext::SUPPORTED_VERSIONS);
+    wire::put_vec16(&mut exts, &0x0304u16.to_be_bytes());
+    wire::put_u16(&mut exts, ext::KEY_SHARE);
+    wire::put_vec16(&mut exts, &group.to_be_bytes());
+    wire::put_vec16(&mut body, &exts);
+    wire::records(
+        content::HANDSHAKE,
+        0x0303,
+        &wire::handshake_message(handshake::SERVER_HELLO, &body),
+    )
 }
 
 /// ServerHello, Certificate, ServerKeyExchange (when the suite has one), ServerHelloDone, as

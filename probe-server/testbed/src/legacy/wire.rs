@@ -39,6 +39,7 @@ pub(crate) mod alert {
     pub(crate) const DECRYPT_ERROR: u8 = 51;
     pub(crate) const DECODE_ERROR: u8 = 50;
     pub(crate) const PROTOCOL_VERSION: u8 = 70;
+    pub(crate) const UNRECOGNIZED_NAME: u8 = 112;
     pub(crate) const INAPPROPRIATE_FALLBACK: u8 = 86;
 }
 
@@ -52,6 +53,9 @@ pub(crate) mod ext {
     pub(crate) const SIGNATURE_ALGORITHMS: u16 = 13;
     /// RFC 6066 §8 (OCSP stapling).
     pub(crate) const STATUS_REQUEST: u16 = 5;
+    pub(crate) const SERVER_NAME: u16 = 0;
+    pub(crate) const SUPPORTED_VERSIONS: u16 = 43;
+    pub(crate) const KEY_SHARE: u16 = 51;
     /// RFC 6520 §2.
     pub(crate) const HEARTBEAT: u16 = 15;
     /// RFC 5746 §3.2.
