@@ -136,3 +136,38 @@ async fn one_certificate_means_one_chain_and_one_extra_connection() {
     // certificate.
     assert_eq!(report.connections, 5, "{}", report.connections);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ed25519_certificate_beside_an_ecdsa_one_is_found_and_judged() {
+    let pki = TestPki::new();
+    let ecdsa = pki.leaf(&LeafSpec::valid("ed.test"));
+    let ed25519 = pki.leaf(&LeafSpec {
+        key: LeafKey::Ed25519,
+        ..LeafSpec::valid("ed.test")
+    });
+    let ed25519_sha256 = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(ed25519.cert_der.as_ref()))
+    };
+    let server = nginx(ecdsa, Some(ed25519)).await;
+
+    let report = quick_scan(&pki, "ed.test", server.addr()).await;
+    assert_matches_schema(&report);
+    assert_eq!(report.certificates[0].key.algorithm, "EC");
+    assert!(report.trust.trusted, "{:?}", report.trust.issues);
+    assert_eq!(report.other_chains.len(), 1, "{:#?}", report.other_chains);
+    let other = &report.other_chains[0];
+    assert_eq!(other.key_type, "Ed25519");
+    assert_eq!(
+        other.served_to,
+        "clients offering only RSA or EdDSA signatures"
+    );
+    assert_eq!(other.certificates[0].key.algorithm, "Ed25519");
+    assert_eq!(other.certificates[0].sha256_fingerprint, ed25519_sha256);
+    assert_eq!(other.certificates.len(), 2, "leaf and intermediate");
+    assert!(other.trust.trusted, "{:?}", other.trust.issues);
+    assert!(other.trust.name_matches);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(ids(&report).is_empty(), "{:?}", ids(&report));
+    assert_eq!(report.grade, Grade::APlus);
+}
