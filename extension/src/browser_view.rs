@@ -184,6 +184,7 @@ mod tests {
             protocols: Vec::new(),
             cipher_suites: 0,
             finding_ids: Vec::new(),
+            other_chain_leaves: Vec::new(),
         });
         assert_eq!(compare(&saw, &report), Some(Comparison::Same));
     }

@@ -1060,6 +1060,7 @@ pub(crate) mod tests {
             protocols: Vec::new(),
             cipher_suites: 3,
             finding_ids: Vec::new(),
+            other_chain_leaves: Vec::new(),
         };
         report.endpoints = vec![endpoint([192, 0, 2, 1]), endpoint([192, 0, 2, 2])];
         let alike = ReportView::new(&report);

@@ -135,6 +135,20 @@ pub struct EndpointResult {
     pub cipher_suites: usize,
     /// The findings it gave.
     pub finding_ids: Vec<FindingId>,
+    /// The leaves of the other chains it serves to clients that cannot verify the first
+    /// (as in `other_chains`): an address serving an extra or a different RSA chain differs
+    /// from one that does not. Empty: one chain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_chain_leaves: Vec<OtherChainLeaf>,
+}
+
+/// The leaf of one of an endpoint's other chains.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OtherChainLeaf {
+    /// The leaf key's algorithm, as in `ServedChain::key_type`.
+    pub key_type: String,
+    /// SHA-256 of the leaf certificate (hex, as `certificates[].sha256_fingerprint`).
+    pub sha256: String,
 }
 
 /// How the grade was reached.

@@ -126,6 +126,18 @@ pub struct ServeOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
 
+    /// A CT log list (the JSON shape of Google's log_list.json v3) whose logs are known
+    /// besides the bundled list's, so SCTs from private or newer logs verify. A missing or
+    /// malformed file stops the start. [default: none]
+    #[arg(
+        long,
+        value_name = "JSON",
+        env = "PROBE_CT_LOG_LIST",
+        help_heading = "Targets (what may be scanned)"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ct_log_list: Option<PathBuf>,
+
     /// The most a whole scan may take, in seconds (each connection and handshake has a
     /// shorter limit within it). [default: 30]
     #[arg(
@@ -645,8 +657,7 @@ impl ServeOptions {
                 .unwrap_or(crate::scan::DEFAULT_MAX_ENDPOINTS),
             policy,
             resolver: None,
-            // `scan --ct-log-list` only, for now: `serve` verifies against the bundled list.
-            ct_log_list: None,
+            ct_log_list: self.ct_log_list.clone(),
         }
         .build()
         .map_err(|e| ConfigError(e.to_string()))?;

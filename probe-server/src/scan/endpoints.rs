@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use std::net::IpAddr;
 use std::time::Instant;
 
-use shared::{EndpointResult, Finding, FindingId, Report, Severity};
+use shared::{EndpointResult, Finding, FindingId, OtherChainLeaf, Report, Severity};
 
 use crate::error::ProbeError;
 
@@ -36,6 +36,7 @@ pub(super) fn combine(
                     protocols: Vec::new(),
                     cipher_suites: 0,
                     finding_ids: Vec::new(),
+                    other_chain_leaves: Vec::new(),
                 });
                 first_error.get_or_insert(error);
             }
@@ -81,6 +82,16 @@ fn summary(ip: IpAddr, report: &Report) -> EndpointResult {
             ids.dedup();
             ids
         },
+        other_chain_leaves: report
+            .other_chains
+            .iter()
+            .filter_map(|chain| {
+                Some(OtherChainLeaf {
+                    key_type: chain.key_type.clone(),
+                    sha256: chain.certificates.first()?.sha256_fingerprint.clone(),
+                })
+            })
+            .collect(),
     }
 }
 
@@ -116,6 +127,22 @@ fn differences(summaries: &[EndpointResult]) -> Option<Finding> {
         e.leaf_sha256
             .as_deref()
             .map_or_else(|| "none".to_owned(), |f| f.chars().take(16).collect())
+    });
+    compare("other chains (key type, SHA-256)", &|e| {
+        if e.other_chain_leaves.is_empty() {
+            return "none".to_owned();
+        }
+        let mut leaves: Vec<String> = e
+            .other_chain_leaves
+            .iter()
+            .map(|leaf| {
+                let sha256: String = leaf.sha256.chars().take(16).collect();
+                format!("{} {sha256}", leaf.key_type)
+            })
+            .collect();
+        // The order the probes found them in is not the server's difference.
+        leaves.sort();
+        leaves.join(", ")
     });
     compare("protocols", &|e| {
         let names: Vec<&str> = e.protocols.iter().map(|p| p.display_name()).collect();

@@ -38,6 +38,7 @@ pub struct NginxServerBuilder {
     http_redirect: bool,
     extra_server_directives: Vec<String>,
     start_timeout: Duration,
+    https_on: Option<SocketAddr>,
 }
 
 impl NginxServerBuilder {
@@ -102,6 +103,15 @@ impl NginxServerBuilder {
         self
     }
 
+    /// Listen for HTTPS on this loopback address and port instead of a free port on
+    /// 127.0.0.1: 127.0.0.2 and up are loopback too, so two servers can stand behind one
+    /// name on one port (a site with several addresses). Port 0: a free one. A port named is
+    /// taken as given: busy is an error, not retried on another.
+    pub fn https_on(mut self, addr: SocketAddr) -> Self {
+        self.https_on = Some(addr);
+        self
+    }
+
     /// Writes the configuration, starts nginx and waits until it answers TLS on its own port
     /// (and listens on its HTTP port). Blocks (about 100 ms); from async code, call it in
     /// `spawn_blocking`.
@@ -118,7 +128,11 @@ impl NginxServerBuilder {
         }
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            let https = SocketAddr::from((Ipv4Addr::LOCALHOST, process::free_port()?));
+            let https = match self.https_on {
+                Some(addr) if addr.port() != 0 => addr,
+                Some(addr) => SocketAddr::new(addr.ip(), process::free_port()?),
+                None => SocketAddr::from((Ipv4Addr::LOCALHOST, process::free_port()?)),
+            };
             let http = self
                 .http_redirect
                 .then(process::free_port)
@@ -152,7 +166,9 @@ impl NginxServerBuilder {
                         dir,
                     });
                 }
-                Err(e) if e.is_port_conflict() => last_error = Some(e),
+                Err(e) if e.is_port_conflict() && self.https_on.is_none_or(|a| a.port() == 0) => {
+                    last_error = Some(e);
+                }
                 Err(e) => {
                     let log = fs::read_to_string(&error_log).unwrap_or_default();
                     return Err(match e {
@@ -296,10 +312,11 @@ impl NginxServer {
             http_redirect: true,
             extra_server_directives: Vec::new(),
             start_timeout: DEFAULT_START_TIMEOUT,
+            https_on: None,
         }
     }
 
-    /// The HTTPS address (127.0.0.1:PORT).
+    /// The HTTPS address (127.0.0.1:PORT, or what `https_on` named).
     pub fn addr(&self) -> SocketAddr {
         self.https
     }

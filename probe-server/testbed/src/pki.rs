@@ -22,6 +22,8 @@ pub enum LeafKey {
     Rsa2048,
     /// Made by `openssl genrsa 1024`: no Rust crate here will generate one.
     Rsa1024,
+    /// An Ed25519 key (RFC 8410); OpenSSL 3 servers sign TLS 1.2 and 1.3 handshakes with it.
+    Ed25519,
 }
 
 /// Who signs a leaf.
@@ -277,6 +279,25 @@ impl TestPki {
             LeafKey::EcdsaP256 => KeyPair::generate().expect("keygen"),
             LeafKey::Rsa2048 => {
                 KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048).expect("keygen")
+            }
+            LeafKey::Ed25519 => {
+                // aws-lc writes Ed25519 keys as PKCS#8 v2 (with the public key), which
+                // OpenSSL 3.0 cannot read ("Field=attributes"): openssl makes the key (v1),
+                // and rcgen signs with it as read back.
+                openssl(
+                    &[
+                        "genpkey",
+                        "-algorithm",
+                        "ED25519",
+                        "-out",
+                        path_str(&key_pem_path),
+                    ],
+                    self.dir(),
+                );
+                let pem = fs::read_to_string(&key_pem_path).expect("read key");
+                let key = KeyPair::from_pem(&pem).expect("an Ed25519 PKCS#8 key");
+                let key_der = PrivatePkcs8KeyDer::from(pem_body(&pem, "PRIVATE KEY"));
+                return self.finish_leaf(spec, &key, Some(&key), key_der, &base);
             }
             LeafKey::Rsa1024 => {
                 openssl(

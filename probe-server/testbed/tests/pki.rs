@@ -125,3 +125,39 @@ fn ocsp_responses_carry_the_requested_status() {
         assert!(text.contains(word), "{text}");
     }
 }
+
+#[test]
+fn an_ed25519_leaf_verifies_and_openssl_reads_its_key() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(&LeafSpec {
+        key: LeafKey::Ed25519,
+        ..LeafSpec::valid("ed25519.test")
+    });
+    let text = openssl_text(&[
+        "x509",
+        "-noout",
+        "-text",
+        "-in",
+        leaf.cert_pem.to_str().unwrap(),
+    ]);
+    assert!(text.contains("Public Key Algorithm: ED25519"), "{text}");
+    let verdict = openssl_text(&[
+        "verify",
+        "-CAfile",
+        pki.root_pem().to_str().unwrap(),
+        "-untrusted",
+        pki.intermediate_pem().to_str().unwrap(),
+        leaf.cert_pem.to_str().unwrap(),
+    ]);
+    assert!(verdict.contains(": OK"), "{verdict}");
+    // The key file is what servers load: OpenSSL 3.0 must read it (it cannot read aws-lc's
+    // PKCS#8 v2 Ed25519 keys).
+    let key = openssl_text(&[
+        "pkey",
+        "-noout",
+        "-text",
+        "-in",
+        leaf.key_pem.to_str().unwrap(),
+    ]);
+    assert!(key.contains("ED25519 Private-Key"), "{key}");
+}

@@ -6,6 +6,7 @@ mod abuse;
 mod access;
 mod cache;
 mod cli;
+mod ct;
 mod helpers;
 mod history;
 mod limits;

@@ -8,7 +8,9 @@ use probe_server::scan::ScanRequest;
 use probe_server::target::Target;
 use probe_server::target::resolve::StaticResolver;
 use shared::{FindingId, Grade, ProtocolVersion, Report, ScanMode};
-use testbed::{HttpAnswer, LeafSpec, TestPki, TlsServer, TlsServerSpec};
+use testbed::{
+    HttpAnswer, Leaf, LeafKey, LeafSpec, NginxServer, TestPki, TlsServer, TlsServerSpec,
+};
 
 use crate::support::{assert_matches_schema, good_spec, scanner};
 
@@ -147,4 +149,108 @@ async fn identical_addresses_give_no_difference_and_a_silent_one_is_a_finding() 
             .iter()
             .any(|f| f.id == FindingId::EndpointUnreachable && f.detail.contains("127.0.0.3"))
     );
+}
+
+/// nginx for one name on `addr`: the `ecdsa` chain, and the `rsa` one too when given (two
+/// `ssl_certificate` pairs: clients that cannot verify ECDSA get the RSA chain).
+async fn nginx_on(addr: SocketAddr, ecdsa: &Leaf, rsa: Option<&Leaf>) -> NginxServer {
+    let mut builder = NginxServer::builder(ecdsa)
+        .https_on(addr)
+        .http_redirect(false)
+        .hsts("max-age=31536000");
+    if let Some(rsa) = rsa {
+        builder = builder.server_directive(&format!(
+            "ssl_certificate {}; ssl_certificate_key {};",
+            rsa.chain_pem.display(),
+            rsa.key_pem.display()
+        ));
+    }
+    tokio::task::spawn_blocking(move || builder.start().unwrap())
+        .await
+        .unwrap()
+}
+
+fn other_chains_line(report: &Report) -> Option<String> {
+    let differ = report
+        .findings
+        .iter()
+        .find(|f| f.id == FindingId::EndpointsDiffer)?;
+    differ
+        .detail
+        .split(". ")
+        .find(|line| line.contains("other chains"))
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_extra_or_a_different_rsa_chain_behind_one_address_is_a_difference() {
+    let pki = TestPki::new();
+    let name = "chains.test";
+    let ecdsa = pki.leaf(&LeafSpec::valid(name));
+    let rsa_key = |spec: LeafSpec| LeafSpec {
+        key: LeafKey::Rsa2048,
+        ..spec
+    };
+    let rsa = pki.leaf(&rsa_key(LeafSpec::valid(name)));
+    let other_rsa = pki.leaf(&rsa_key(LeafSpec::valid(name)));
+    let fingerprint = |leaf: &Leaf| {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(leaf.cert_der.as_ref()))
+    };
+
+    // Each case: what 127.0.0.2 serves besides the shared ECDSA chain (127.0.0.1 serves
+    // `rsa` beside it), and whether that is a difference.
+    for (second_rsa, differs) in [(Some(&rsa), false), (None, true), (Some(&other_rsa), true)] {
+        let a = nginx_on(SocketAddr::from((FIRST, 0)), &ecdsa, Some(&rsa)).await;
+        let b = nginx_on(SocketAddr::from((SECOND, a.port())), &ecdsa, second_rsa).await;
+        let report = scan(&pki, name, a.port(), &[FIRST, SECOND], None).await;
+        let case = format!("second RSA: {:?}", second_rsa.map(fingerprint));
+        assert_eq!(report.endpoints.len(), 2, "{case}: {:?}", report.endpoints);
+        let (first, second) = (&report.endpoints[0], &report.endpoints[1]);
+        // The same ECDSA leaf to a browser-like client on both: only the other chains can
+        // tell them apart.
+        assert_eq!(first.leaf_sha256, second.leaf_sha256, "{case}");
+        assert_eq!(
+            first.leaf_sha256.as_deref(),
+            Some(fingerprint(&ecdsa).as_str())
+        );
+        let leaves = |e: &shared::EndpointResult| -> Vec<(String, String)> {
+            e.other_chain_leaves
+                .iter()
+                .map(|l| (l.key_type.clone(), l.sha256.clone()))
+                .collect()
+        };
+        assert_eq!(
+            leaves(first),
+            [("RSA".to_owned(), fingerprint(&rsa))],
+            "{case}"
+        );
+        let expected: Vec<(String, String)> = second_rsa
+            .map(|l| ("RSA".to_owned(), fingerprint(l)))
+            .into_iter()
+            .collect();
+        assert_eq!(leaves(second), expected, "{case}");
+        let line = other_chains_line(&report);
+        if differs {
+            let line = line.unwrap_or_else(|| panic!("{case}: {:#?}", report.findings));
+            let short = |leaf: &Leaf| fingerprint(leaf)[..16].to_owned();
+            assert!(line.contains("127.0.0.1: RSA "), "{case}: {line}");
+            assert!(line.contains(&short(&rsa)), "{case}: {line}");
+            match second_rsa {
+                None => assert!(line.contains("127.0.0.2: none"), "{case}: {line}"),
+                Some(other) => assert!(line.contains(&short(other)), "{case}: {line}"),
+            }
+        } else {
+            assert_eq!(line, None, "{case}: {:#?}", report.findings);
+            assert!(
+                !report
+                    .findings
+                    .iter()
+                    .any(|f| f.id == FindingId::EndpointsDiffer),
+                "{case}: {:#?}",
+                report.findings
+            );
+        }
+        drop((a, b));
+    }
 }

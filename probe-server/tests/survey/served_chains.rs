@@ -136,3 +136,78 @@ async fn one_certificate_means_one_chain_and_one_extra_connection() {
     // certificate.
     assert_eq!(report.connections, 5, "{}", report.connections);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ed25519_certificate_beside_an_ecdsa_one_is_found_and_judged() {
+    let pki = TestPki::new();
+    let ecdsa = pki.leaf(&LeafSpec::valid("ed.test"));
+    let ed25519 = pki.leaf(&LeafSpec {
+        key: LeafKey::Ed25519,
+        ..LeafSpec::valid("ed.test")
+    });
+    let ed25519_sha256 = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(ed25519.cert_der.as_ref()))
+    };
+    let server = nginx(ecdsa, Some(ed25519)).await;
+
+    let report = quick_scan(&pki, "ed.test", server.addr()).await;
+    assert_matches_schema(&report);
+    assert_eq!(report.certificates[0].key.algorithm, "EC");
+    assert!(report.trust.trusted, "{:?}", report.trust.issues);
+    assert_eq!(report.other_chains.len(), 1, "{:#?}", report.other_chains);
+    let other = &report.other_chains[0];
+    assert_eq!(other.key_type, "Ed25519");
+    assert_eq!(
+        other.served_to,
+        "clients offering only RSA or EdDSA signatures"
+    );
+    assert_eq!(other.certificates[0].key.algorithm, "Ed25519");
+    assert_eq!(other.certificates[0].sha256_fingerprint, ed25519_sha256);
+    assert_eq!(other.certificates.len(), 2, "leaf and intermediate");
+    assert!(other.trust.trusted, "{:?}", other.trust.issues);
+    assert!(other.trust.name_matches);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(ids(&report).is_empty(), "{:?}", ids(&report));
+    assert_eq!(report.grade, Grade::APlus);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ecdsa_rsa_and_ed25519_certificates_on_one_server_are_three_chains() {
+    let pki = TestPki::new();
+    let ecdsa = pki.leaf(&LeafSpec::valid("triple.test"));
+    let rsa = pki.leaf(&rsa(LeafSpec::valid("triple.test")));
+    let ed25519 = pki.leaf(&LeafSpec {
+        key: LeafKey::Ed25519,
+        ..LeafSpec::valid("triple.test")
+    });
+    let server = blocking(move || {
+        let mut builder = NginxServer::builder(&ecdsa)
+            .http_redirect(false)
+            .hsts("max-age=31536000");
+        for leaf in [&rsa, &ed25519] {
+            builder = builder.server_directive(&format!(
+                "ssl_certificate {}; ssl_certificate_key {};",
+                leaf.chain_pem.display(),
+                leaf.key_pem.display()
+            ));
+        }
+        builder.start().unwrap()
+    })
+    .await;
+
+    let report = quick_scan(&pki, "triple.test", server.addr()).await;
+    assert_matches_schema(&report);
+    assert_eq!(report.certificates[0].key.algorithm, "EC");
+    let mut key_types: Vec<&str> = report
+        .other_chains
+        .iter()
+        .map(|c| c.key_type.as_str())
+        .collect();
+    key_types.sort_unstable();
+    assert_eq!(key_types, ["Ed25519", "RSA"], "{:#?}", report.other_chains);
+    assert!(report.other_chains.iter().all(|c| c.trust.trusted));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(ids(&report).is_empty(), "{:?}", ids(&report));
+    assert_eq!(report.grade, Grade::APlus);
+}
