@@ -83,6 +83,39 @@ async fn a_report_scanned_through_one_replica_is_a_hit_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_hit_from_redis_is_kept_by_the_replica_that_read_it() {
+    let pki = TestPki::new();
+    let mut redis = redis().await;
+    let server = good_server(&pki, "kept.test").await;
+    let (a, b) = replicas(&pki, &redis, &["kept.test"]).await;
+    let url = format!("/api/v1/probe?host=kept.test&port={}", server.port());
+    assert_eq!(a.get(&url).await.headers()["x-cache"], "miss");
+    let first: Report = b.get(&url).await.json().await.unwrap();
+
+    // Redis gone: B answers from its own copy, without asking Redis (no fallback counted),
+    // and the target sees no new scan.
+    redis.stop();
+    let connections = server.connections();
+    for _ in 0..3 {
+        let response = b.get(&url).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-cache"], "hit", "B's own copy");
+        let again: Report = response.json().await.unwrap();
+        assert_eq!(again, first);
+    }
+    assert_eq!(server.connections(), connections);
+    let metrics = b.get("/metrics").await.text().await.unwrap();
+    assert_eq!(
+        fallbacks(&metrics),
+        0,
+        "B did not ask Redis again: {metrics}"
+    );
+    assert!(metrics.contains("probe_cache_hits_total 4"), "{metrics}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_clients_rate_limit_holds_across_replicas() {
     let pki = TestPki::new();
     let redis = redis().await;
