@@ -359,3 +359,62 @@ async fn a_replica_killed_mid_scan_leaves_the_target_to_another_after_its_lease(
     assert!(server.connections() > 0, "B scanned it itself");
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_on_a_follower_replica_gets_the_leaders_progress_and_its_report() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    let server = good_server(&pki, "progress.test").await;
+    // Each connection held a moment, so that the scan lasts long enough to be followed.
+    let relay = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], server.port())),
+        Duration::from_millis(200),
+    )
+    .await;
+    let (a, b) = replicas(&pki, &redis, &["progress.test"]).await;
+    let query = format!("host=progress.test&port={}&refresh=1", relay.port);
+
+    // One scan alone, for its count of connections.
+    let (_, alone) = crate::stream::read_stream(&a, &query).await;
+    crate::stream::assert_well_ordered(&alone);
+    let one_scan = relay.connections();
+
+    // A leads a new scan; once the target sees it, a stream on B for the same target.
+    let a = Arc::new(a);
+    let leader = {
+        let (a, query) = (a.clone(), query.clone());
+        tokio::spawn(async move { crate::stream::read_stream(&a, &query).await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while relay.connections() == one_scan {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A's scan never reached the target"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, followed) = crate::stream::read_stream(&b, &query).await;
+    let (_, led) = leader.await.unwrap();
+
+    crate::stream::assert_well_ordered(&followed);
+    let names: Vec<&str> = followed.iter().map(|e| e.name.as_str()).collect();
+    assert!(
+        names.contains(&"progress"),
+        "B relays A's progress: {names:?}"
+    );
+    let report_of = |events: &[crate::stream::Sse]| match events.last().map(|e| &e.event) {
+        Some(shared::StreamEvent::Report { report }) => report.scanned_at.clone(),
+        other => panic!("no report: {other:?}"),
+    };
+    assert_eq!(report_of(&followed), report_of(&led), "A's report");
+    assert_eq!(
+        relay.connections(),
+        2 * one_scan,
+        "the target saw one scan for the two streams"
+    );
+    let Ok(a) = Arc::try_unwrap(a) else {
+        panic!("A is still shared");
+    };
+    a.stop().await;
+    b.stop().await;
+}
