@@ -206,7 +206,7 @@ impl ScanBroker {
         match self.cache.start(&key) {
             Ok(flight) => {
                 self.metrics.cache_miss();
-                self.launch(key, flight.clone(), ticket, request.clone());
+                self.launch(key, flight.clone(), ticket, request.clone(), refunds);
                 Ok(Answer::Flight {
                     permit: permit.started(&flight),
                     flight,
@@ -374,6 +374,7 @@ impl ScanBroker {
         flight: Arc<Flight>,
         ticket: Ticket,
         request: ScanRequest,
+        mut refunds: Refunds,
     ) {
         let guard = FlightGuard {
             broker: self.clone(),
@@ -387,6 +388,10 @@ impl ScanBroker {
             let (outcome, about_the_target) =
                 match broker.lead_or_follow(&guard.key, &guard.flight).await {
                     Lead::Followed(outcome) => {
+                        // Another replica's scan answered: this request costs the client
+                        // what joining a scan under way costs on one replica (nothing), not
+                        // a scan. (A follower never takes the target's token: only `run`.)
+                        refunds.refund(&broker);
                         broker.metrics.joined();
                         (outcome, true)
                     }

@@ -418,3 +418,78 @@ async fn a_stream_on_a_follower_replica_gets_the_leaders_progress_and_its_report
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_another_replicas_scan_costs_no_scan_token() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    let server = good_server(&pki, "tokens.test").await;
+    let relay = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], server.port())),
+        Duration::from_millis(200),
+    )
+    .await;
+    let resolver = StaticResolver::new().with("tokens.test", &[loopback()]);
+    let spawn = || {
+        let mut spec = AppSpec::new(&pki).unlimited();
+        spec.limits.client_scans_per_minute = 2;
+        spec.limits.target_scans_per_minute = 1;
+        spec.resolver = Some(Arc::new(resolver.clone()));
+        spec.redis = Some(redis.url());
+        spawn_app(spec)
+    };
+    let (a, b) = (Arc::new(spawn().await), spawn().await);
+    let url = format!("/api/v1/probe?host=tokens.test&port={}", relay.port);
+
+    // A scans (the client's first token, the target's only one); B asks meanwhile and
+    // follows A's scan.
+    let leader = {
+        let (a, url) = (a.clone(), url.clone());
+        tokio::spawn(async move {
+            let response = a.get(&url).await;
+            (
+                response.status().as_u16(),
+                response.json::<Report>().await.ok(),
+            )
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while relay.connections() == 0 {
+        assert!(std::time::Instant::now() < deadline, "A never scanned");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let response = b.get(&url).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "B needs no target token to follow: {:?}",
+        error_of(response).await
+    );
+    let followed: Report = b.get(&url).await.json().await.unwrap();
+    let (status, led) = leader.await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(Some(followed.scanned_at), led.map(|r| r.scanned_at));
+
+    // The client's second token is still there: a scan elsewhere (another address, so
+    // another target window) is not refused as "too many scans from this client".
+    let other = format!("/api/v1/probe?host=127.0.0.2&port={}", closed_port());
+    let mut gave_back = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !gave_back && std::time::Instant::now() < deadline {
+        // The refund is a task of its own: a moment may pass before it is in Redis.
+        let response = a.get(&other).await;
+        if response.status() != 429 {
+            assert_eq!(response.status(), 502, "a scan that found the port closed");
+            gave_back = true;
+        } else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = response.bytes().await;
+    }
+    assert!(gave_back, "following cost the client a scan token");
+    let Ok(a) = Arc::try_unwrap(a) else {
+        panic!("A is still shared");
+    };
+    a.stop().await;
+    b.stop().await;
+}
