@@ -29,8 +29,8 @@ pub(crate) struct Point {
     pub errors: u64,
     /// Redis commands per cached request during the `wrk` run.
     pub commands_per_request: f64,
-    /// Redis commands of the first scan (through replica 0).
-    pub scan_commands: u64,
+    /// Redis commands of the first scan (through replica 0), by name.
+    pub scan_commands: BTreeMap<String, u64>,
     /// Redis commands of the first request on another replica (a hit from Redis).
     pub remote_hit_commands: Option<u64>,
     /// Commands during the `wrk` run, by name.
@@ -75,7 +75,7 @@ pub(crate) fn run(
         if status != 200 {
             return Err(format!("the first scan through replica 0: HTTP {status}"));
         }
-        let scan_commands = total(&delta(&before, &commandstats(redis_address)?));
+        let scan_commands = delta(&before, &commandstats(redis_address)?);
 
         let mut remote_hit_commands = None;
         for (_, address) in running.iter().skip(1) {
@@ -158,23 +158,26 @@ pub(crate) fn print(bench: &RedisBench, seconds: u64) {
     );
     println!("| --- | --- | --- | --- | --- |");
     for point in &bench.points {
-        let during: Vec<String> = point
-            .during_load
-            .iter()
-            .map(|(name, calls)| format!("{name} {calls}"))
-            .collect();
+        let by_name = |calls: &BTreeMap<String, u64>| {
+            let named: Vec<String> = calls
+                .iter()
+                .map(|(name, calls)| format!("{name} {calls}"))
+                .collect();
+            if named.is_empty() {
+                "none".to_owned()
+            } else {
+                named.join(", ")
+            }
+        };
         println!(
-            "| {} | {:.0} ({} errors) | {:.4} ({}) | {} commands | {} |",
+            "| {} | {:.0} ({} errors) | {:.4} ({}) | {} commands ({}) | {} |",
             point.replicas,
             point.per_second,
             point.errors,
             point.commands_per_request,
-            if during.is_empty() {
-                "none".to_owned()
-            } else {
-                during.join(", ")
-            },
-            point.scan_commands,
+            by_name(&point.during_load),
+            total(&point.scan_commands),
+            by_name(&point.scan_commands),
             point
                 .remote_hit_commands
                 .map_or("-".to_owned(), |c| format!("{c} commands")),
