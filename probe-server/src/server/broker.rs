@@ -434,13 +434,10 @@ impl ScanBroker {
         let Some(shared) = self.cache.shared() else {
             return Lead::Leader(None);
         };
-        // Subscribed before the lock is tried, so that no update published after a failed
-        // try is missed; ends (aborted) when this function returns, whatever it returns.
-        let _relay = AbortOnDrop(self.runtime.spawn(relay_updates(
-            shared.clone(),
-            key.clone(),
-            flight.clone(),
-        )));
+        // Subscribed once the lock is found taken (a leader opens no subscription); ends
+        // (aborted) when this function returns, whatever it returns. Updates published
+        // between the failed try and the subscription are not seen: only progress is lost.
+        let mut relay: Option<AbortOnDrop> = None;
         // Bounded: a lease, some margin, and the polls are spaced.
         let deadline = Instant::now() + self.lease + Duration::from_secs(5);
         // What Redis holds now (a refresh's old report, say) is not the outcome waited for:
@@ -458,7 +455,15 @@ impl ScanBroker {
             match shared.lock(key, self.lease).await {
                 None => return Lead::Leader(None),
                 Some(Some(token)) => return Lead::Leader(Some(token)),
-                Some(None) => {}
+                Some(None) => {
+                    relay.get_or_insert_with(|| {
+                        AbortOnDrop(self.runtime.spawn(relay_updates(
+                            shared.clone(),
+                            key.clone(),
+                            flight.clone(),
+                        )))
+                    });
+                }
             }
             while Instant::now() < deadline {
                 tokio::time::sleep(FOLLOW_POLL).await;
