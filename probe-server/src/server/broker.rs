@@ -800,3 +800,34 @@ pub fn mode(quick: bool) -> ScanMode {
         ScanMode::Full
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ScanProgress;
+
+    #[test]
+    fn published_updates_survive_the_round_trip_and_junk_is_ignored() {
+        let progress = ScanProgress {
+            step: "suites".into(),
+            done: 3,
+            total: 9,
+        };
+        let Some(FlightUpdate::Progress(back)) =
+            decode_update(&encode_update(&FlightUpdate::Progress(progress.clone())))
+        else {
+            panic!("a progress note comes back as one");
+        };
+        assert_eq!((back.step, back.done, back.total), ("suites".into(), 3, 9));
+        let report = include_bytes!("../../../shared/fixtures/scan-asked.json");
+        let quick = FlightUpdate::Quick(Bytes::from_static(report));
+        let Some(FlightUpdate::Quick(json)) = decode_update(&encode_update(&quick)) else {
+            panic!("a quick report comes back as one");
+        };
+        assert_eq!(&json[..], &report[..]);
+        assert!(decode_update(b"Qnot a report").is_none());
+        assert!(decode_update(b"P{").is_none());
+        assert!(decode_update(b"").is_none());
+        assert!(decode_update(b"X{}").is_none());
+    }
+}
