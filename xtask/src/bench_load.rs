@@ -19,10 +19,15 @@
 //!    probe with tarpit targets for `--abuse-seconds` (default 20), and a well-behaved
 //!    client's full scans are timed (p50/p99) against the same scans with nobody else about.
 //!
+//! 6. `--redis` (instead of all the above): replicas of the probe sharing one real
+//!    `redis-server`, 1 and then 3, with cached verdicts per second, the Redis commands per
+//!    request and the memory of a cached report (`bench_redis.rs`).
+//!
 //! Options: `--duration SECONDS` (wrk, default 10), `--scans N` (quick scans, default 200),
 //! `--full-scans N` (default 40), `--abusers N`, `--abuse-seconds N`, `--abuse-only` (only
 //! the abuse run: no `wrk` needed), `--abuse-without-caps` (the abuse run with the
-//! per-client caps off, for comparison), `--no-build`, `--no-check`.
+//! per-client caps off, for comparison), `--redis` (only the replicas' run), `--no-build`,
+//! `--no-check`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -48,6 +53,7 @@ struct Options {
     abuse_seconds: u64,
     abuse_only: bool,
     abuse_caps: bool,
+    redis: bool,
 }
 
 impl Options {
@@ -62,6 +68,7 @@ impl Options {
             abuse_seconds: 20,
             abuse_only: false,
             abuse_caps: true,
+            redis: false,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -79,6 +86,7 @@ impl Options {
                 "--abuse-seconds" => options.abuse_seconds = number("--abuse-seconds")?,
                 "--abuse-only" => options.abuse_only = true,
                 "--abuse-without-caps" => options.abuse_caps = false,
+                "--redis" => options.redis = true,
                 "--no-build" => options.build = false,
                 "--no-check" => options.check = false,
                 other => return Err(format!("bench-load: unknown option {other}")),
@@ -183,6 +191,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "--client-streams=0".into(),
     ];
     probe_args.extend(rules.iter().map(|r| format!("--connect-to={r}")));
+    if options.redis {
+        let bench = crate::bench_redis::run(&release, &probe_args, options.duration)?;
+        crate::bench_redis::print(&bench, options.duration);
+        let worst = bench
+            .points
+            .iter()
+            .map(|p| p.per_second)
+            .fold(f64::INFINITY, f64::min);
+        if options.check && worst < MIN_CACHED_PER_SECOND {
+            return Err("a load target was missed (see the table)".into());
+        }
+        return Ok(());
+    }
     let (_probe, address, pid) = start_probe(&release, &probe_args)?;
     let idle_rss = rss_kib(pid).unwrap_or(0);
     eprintln!(
@@ -425,17 +446,29 @@ fn cli_timings(release: &std::path::Path, port: u16, ca: &str) -> Vec<(&'static 
 
 /// What `wrk` measured.
 #[derive(Debug)]
-struct Wrk {
-    requests_per_second: f64,
+pub(crate) struct Wrk {
+    pub(crate) requests_per_second: f64,
+    /// Requests completed in all.
+    pub(crate) requests: u64,
     p99: String,
-    errors: u64,
+    pub(crate) errors: u64,
 }
 
 fn wrk(url: &str, seconds: u64) -> Result<Wrk, String> {
+    wrk_with(url, seconds, 2, 64)
+}
+
+/// `wrk` on `url` for `seconds` with `threads` threads and `connections` connections.
+pub(crate) fn wrk_with(
+    url: &str,
+    seconds: u64,
+    threads: usize,
+    connections: usize,
+) -> Result<Wrk, String> {
     let output = Command::new("wrk")
         .args([
-            "-t2",
-            "-c64",
+            &format!("-t{threads}"),
+            &format!("-c{connections}"),
             &format!("-d{seconds}s"),
             "--timeout",
             "5s",
@@ -467,8 +500,15 @@ fn wrk(url: &str, seconds: u64) -> Result<Wrk, String> {
                 .sum()
         })
         .unwrap_or(0);
+    // "N requests in 10.00s, …"
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
     Ok(Wrk {
         requests_per_second,
+        requests,
         p99: field("99%").unwrap_or_default(),
         errors: non_2xx + socket_errors,
     })
@@ -597,7 +637,11 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 /// `GET path` over a fresh connection: the status and the body.
-fn get(address: SocketAddr, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+pub(crate) fn get(
+    address: SocketAddr,
+    path: &str,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
     get_with(address, path, timeout, "")
 }
 

@@ -12,6 +12,7 @@
 mod bench;
 mod bench_abuse;
 mod bench_load;
+mod bench_redis;
 mod extension;
 mod png;
 mod setup;

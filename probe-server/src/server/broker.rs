@@ -18,14 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
-use futures_util::FutureExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use shared::{ErrorCode, Report, ScanMode};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::access::ClientKey;
 use super::api_error::ApiFailure;
 use super::cache::{
-    CacheConfig, Cached, Flight, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
+    CacheConfig, Cached, Flight, FlightState, FlightUpdate, Lookup, Outcome, ReportCache, ScanKey,
 };
 use super::egress;
 use super::limits::{
@@ -206,7 +206,7 @@ impl ScanBroker {
         match self.cache.start(&key) {
             Ok(flight) => {
                 self.metrics.cache_miss();
-                self.launch(key, flight.clone(), ticket, request.clone());
+                self.launch(key, flight.clone(), ticket, request.clone(), refunds);
                 Ok(Answer::Flight {
                     permit: permit.started(&flight),
                     flight,
@@ -374,6 +374,7 @@ impl ScanBroker {
         flight: Arc<Flight>,
         ticket: Ticket,
         request: ScanRequest,
+        mut refunds: Refunds,
     ) {
         let guard = FlightGuard {
             broker: self.clone(),
@@ -384,25 +385,41 @@ impl ScanBroker {
         self.runtime.spawn(async move {
             let mut guard = guard;
             let broker = guard.broker.clone();
-            let (outcome, about_the_target) = match broker.lead_or_follow(&guard.key).await {
-                Lead::Followed(outcome) => {
-                    broker.metrics.joined();
-                    (outcome, true)
-                }
-                Lead::Leader(token) => {
-                    let (outcome, about_the_target) =
-                        broker.run(&guard.flight, ticket, &request).await;
-                    if about_the_target {
-                        // In Redis before anyone is told, so that the next request anywhere
-                        // hits, and before the lock goes, so that no follower misses it.
-                        broker.cache.store_shared(&guard.key, &outcome).await;
+            let (outcome, about_the_target) =
+                match broker.lead_or_follow(&guard.key, &guard.flight).await {
+                    Lead::Followed(outcome) => {
+                        // Another replica's scan answered: this request costs the client
+                        // what joining a scan under way costs on one replica (nothing), not
+                        // a scan. (A follower never takes the target's token: only `run`.)
+                        refunds.refund(&broker);
+                        broker.metrics.joined();
+                        (outcome, true)
                     }
-                    if let (Some(token), Some(shared)) = (token, broker.cache.shared()) {
-                        shared.unlock(&guard.key, token).await;
+                    Lead::Leader(token) => {
+                        // The lock taken, the other replicas follow this scan: tell them its
+                        // updates. The publisher ends with the flight.
+                        if token.is_some()
+                            && let Some(shared) = broker.cache.shared()
+                        {
+                            broker.runtime.spawn(publish_updates(
+                                shared.clone(),
+                                guard.key.clone(),
+                                guard.flight.follow(),
+                            ));
+                        }
+                        let (outcome, about_the_target) =
+                            broker.run(&guard.flight, ticket, &request).await;
+                        if about_the_target {
+                            // In Redis before anyone is told, so that the next request anywhere
+                            // hits, and before the lock goes, so that no follower misses it.
+                            broker.cache.store_shared(&guard.key, &outcome).await;
+                        }
+                        if let (Some(token), Some(shared)) = (token, broker.cache.shared()) {
+                            shared.unlock(&guard.key, token).await;
+                        }
+                        (outcome, about_the_target)
                     }
-                    (outcome, about_the_target)
-                }
-            };
+                };
             guard.finish(outcome, about_the_target);
         });
     }
@@ -411,10 +428,16 @@ impl ScanBroker {
     /// replica holding it — waits for that replica's outcome in the shared cache, or for its
     /// lock to go (finished without a stored outcome, or its holder died and the lease ran
     /// out), and then tries to take it. Redis not answering: this replica scans.
-    async fn lead_or_follow(&self, key: &ScanKey) -> Lead {
+    /// While it follows, the leader's updates are relayed to `flight` (see
+    /// [`relay_updates`]).
+    async fn lead_or_follow(&self, key: &ScanKey, flight: &Arc<Flight>) -> Lead {
         let Some(shared) = self.cache.shared() else {
             return Lead::Leader(None);
         };
+        // Subscribed once the lock is found taken (a leader opens no subscription); ends
+        // (aborted) when this function returns, whatever it returns. Updates published
+        // between the failed try and the subscription are not seen: only progress is lost.
+        let mut relay: Option<AbortOnDrop> = None;
         // Bounded: a lease, some margin, and the polls are spaced.
         let deadline = Instant::now() + self.lease + Duration::from_secs(5);
         // What Redis holds now (a refresh's old report, say) is not the outcome waited for:
@@ -432,7 +455,15 @@ impl ScanBroker {
             match shared.lock(key, self.lease).await {
                 None => return Lead::Leader(None),
                 Some(Some(token)) => return Lead::Leader(Some(token)),
-                Some(None) => {}
+                Some(None) => {
+                    relay.get_or_insert_with(|| {
+                        AbortOnDrop(self.runtime.spawn(relay_updates(
+                            shared.clone(),
+                            key.clone(),
+                            flight.clone(),
+                        )))
+                    });
+                }
             }
             while Instant::now() < deadline {
                 tokio::time::sleep(FOLLOW_POLL).await;
@@ -662,6 +693,81 @@ impl Drop for FlightGuard {
     }
 }
 
+/// Aborts the task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Publishes each update of a flight this replica leads, in order, until it ends.
+async fn publish_updates(
+    shared: Arc<RedisShared>,
+    key: ScanKey,
+    mut state: watch::Receiver<FlightState>,
+) {
+    let mut sent = 0;
+    loop {
+        let (fresh, finished) = {
+            let now = state.borrow_and_update();
+            (
+                now.updates.get(sent..).unwrap_or_default().to_vec(),
+                now.outcome.is_some(),
+            )
+        };
+        sent += fresh.len();
+        for update in fresh {
+            shared.publish_progress(&key, encode_update(&update)).await;
+        }
+        if finished || state.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Pushes the updates another replica publishes for `key` into `flight` (for this replica's
+/// streams), until aborted or the subscription ends.
+async fn relay_updates(shared: Arc<RedisShared>, key: ScanKey, flight: Arc<Flight>) {
+    let Some(mut messages) = shared.follow_progress(&key).await else {
+        return;
+    };
+    while let Some(message) = messages.next().await {
+        if let Some(update) = decode_update(message.get_payload_bytes()) {
+            flight.push(update);
+        }
+    }
+}
+
+/// `Q` and the quick report's JSON, or `P` and the progress note's.
+fn encode_update(update: &FlightUpdate) -> Vec<u8> {
+    match update {
+        FlightUpdate::Quick(json) => [b"Q".as_slice(), json].concat(),
+        FlightUpdate::Progress(progress) => {
+            let mut out = b"P".to_vec();
+            out.extend(serde_json::to_vec(progress).unwrap_or_default());
+            out
+        }
+    }
+}
+
+/// The inverse of [`encode_update`]; `None` for anything else (ignored).
+fn decode_update(payload: &[u8]) -> Option<FlightUpdate> {
+    let (kind, body) = payload.split_first()?;
+    match kind {
+        b'Q' => {
+            // Only a report is passed on as one.
+            serde_json::from_slice::<Report>(body).ok()?;
+            Some(FlightUpdate::Quick(Bytes::copy_from_slice(body)))
+        }
+        b'P' => serde_json::from_slice(body)
+            .ok()
+            .map(FlightUpdate::Progress),
+        _ => None,
+    }
+}
+
 fn flight_update(update: ScanUpdate) -> FlightUpdate {
     match update {
         ScanUpdate::Quick(report) => match report_json(&report) {
@@ -692,5 +798,36 @@ pub fn mode(quick: bool) -> ScanMode {
         ScanMode::Quick
     } else {
         ScanMode::Full
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ScanProgress;
+
+    #[test]
+    fn published_updates_survive_the_round_trip_and_junk_is_ignored() {
+        let progress = ScanProgress {
+            step: "suites".into(),
+            done: 3,
+            total: 9,
+        };
+        let Some(FlightUpdate::Progress(back)) =
+            decode_update(&encode_update(&FlightUpdate::Progress(progress.clone())))
+        else {
+            panic!("a progress note comes back as one");
+        };
+        assert_eq!((back.step, back.done, back.total), ("suites".into(), 3, 9));
+        let report = include_bytes!("../../../shared/fixtures/scan-asked.json");
+        let quick = FlightUpdate::Quick(Bytes::from_static(report));
+        let Some(FlightUpdate::Quick(json)) = decode_update(&encode_update(&quick)) else {
+            panic!("a quick report comes back as one");
+        };
+        assert_eq!(&json[..], &report[..]);
+        assert!(decode_update(b"Qnot a report").is_none());
+        assert!(decode_update(b"P{").is_none());
+        assert!(decode_update(b"").is_none());
+        assert!(decode_update(b"X{}").is_none());
     }
 }

@@ -294,6 +294,45 @@ impl RedisShared {
     }
 }
 
+impl RedisShared {
+    /// Publishes one update of the scan of `key` this replica leads, for the replicas that
+    /// follow it (best effort: a lost update only means a follower's stream skips it).
+    pub async fn publish_progress(&self, key: &ScanKey, payload: Vec<u8>) {
+        let name = progress_channel(key);
+        let _: Option<i64> = self
+            .run("publish scan progress", |mut c| async move {
+                c.publish(name, payload).await
+            })
+            .await;
+    }
+
+    /// The updates another replica publishes for the scan of `key` from now on, on a
+    /// connection of their own (a subscribed connection can do nothing else); `None` when
+    /// Redis does not answer within [`REDIS_TIMEOUT`]. The stream ends when that connection
+    /// does; the caller bounds how long it reads.
+    pub async fn follow_progress(&self, key: &ScanKey) -> Option<redis::aio::PubSubStream> {
+        let name = progress_channel(key);
+        let subscribed = tokio::time::timeout(REDIS_TIMEOUT, async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(name).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        })
+        .await;
+        match subscribed {
+            Ok(Ok(pubsub)) => Some(pubsub.into_on_message()),
+            _ => {
+                self.metrics.redis_fallback();
+                None
+            }
+        }
+    }
+}
+
+/// The pub/sub channel of the scan of `key`'s updates.
+fn progress_channel(key: &ScanKey) -> String {
+    format!("{PREFIX}progress:{}", &report_key(key)[PREFIX.len()..])
+}
+
 fn lock_key(key: &ScanKey) -> String {
     format!("{PREFIX}lock:{}", &report_key(key)[PREFIX.len()..])
 }

@@ -83,6 +83,39 @@ async fn a_report_scanned_through_one_replica_is_a_hit_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_hit_from_redis_is_kept_by_the_replica_that_read_it() {
+    let pki = TestPki::new();
+    let mut redis = redis().await;
+    let server = good_server(&pki, "kept.test").await;
+    let (a, b) = replicas(&pki, &redis, &["kept.test"]).await;
+    let url = format!("/api/v1/probe?host=kept.test&port={}", server.port());
+    assert_eq!(a.get(&url).await.headers()["x-cache"], "miss");
+    let first: Report = b.get(&url).await.json().await.unwrap();
+
+    // Redis gone: B answers from its own copy, without asking Redis (no fallback counted),
+    // and the target sees no new scan.
+    redis.stop();
+    let connections = server.connections();
+    for _ in 0..3 {
+        let response = b.get(&url).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-cache"], "hit", "B's own copy");
+        let again: Report = response.json().await.unwrap();
+        assert_eq!(again, first);
+    }
+    assert_eq!(server.connections(), connections);
+    let metrics = b.get("/metrics").await.text().await.unwrap();
+    assert_eq!(
+        fallbacks(&metrics),
+        0,
+        "B did not ask Redis again: {metrics}"
+    );
+    assert!(metrics.contains("probe_cache_hits_total 4"), "{metrics}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_clients_rate_limit_holds_across_replicas() {
     let pki = TestPki::new();
     let redis = redis().await;
@@ -324,5 +357,139 @@ async fn a_replica_killed_mid_scan_leaves_the_target_to_another_after_its_lease(
     let report: Report = response.json().await.unwrap();
     assert!(report.trust.trusted);
     assert!(server.connections() > 0, "B scanned it itself");
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_on_a_follower_replica_gets_the_leaders_progress_and_its_report() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    let server = good_server(&pki, "progress.test").await;
+    // Each connection held a moment, so that the scan lasts long enough to be followed.
+    let relay = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], server.port())),
+        Duration::from_millis(200),
+    )
+    .await;
+    let (a, b) = replicas(&pki, &redis, &["progress.test"]).await;
+    let query = format!("host=progress.test&port={}&refresh=1", relay.port);
+
+    // One scan alone, for its count of connections.
+    let (_, alone) = crate::stream::read_stream(&a, &query).await;
+    crate::stream::assert_well_ordered(&alone);
+    let one_scan = relay.connections();
+
+    // A leads a new scan; once the target sees it, a stream on B for the same target.
+    let a = Arc::new(a);
+    let leader = {
+        let (a, query) = (a.clone(), query.clone());
+        tokio::spawn(async move { crate::stream::read_stream(&a, &query).await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while relay.connections() == one_scan {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A's scan never reached the target"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, followed) = crate::stream::read_stream(&b, &query).await;
+    let (_, led) = leader.await.unwrap();
+
+    crate::stream::assert_well_ordered(&followed);
+    let names: Vec<&str> = followed.iter().map(|e| e.name.as_str()).collect();
+    assert!(
+        names.contains(&"progress"),
+        "B relays A's progress: {names:?}"
+    );
+    let report_of = |events: &[crate::stream::Sse]| match events.last().map(|e| &e.event) {
+        Some(shared::StreamEvent::Report { report }) => report.scanned_at.clone(),
+        other => panic!("no report: {other:?}"),
+    };
+    assert_eq!(report_of(&followed), report_of(&led), "A's report");
+    assert_eq!(
+        relay.connections(),
+        2 * one_scan,
+        "the target saw one scan for the two streams"
+    );
+    let Ok(a) = Arc::try_unwrap(a) else {
+        panic!("A is still shared");
+    };
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_another_replicas_scan_costs_no_scan_token() {
+    let pki = TestPki::new();
+    let redis = redis().await;
+    let server = good_server(&pki, "tokens.test").await;
+    let relay = SlowRelay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], server.port())),
+        Duration::from_millis(200),
+    )
+    .await;
+    let resolver = StaticResolver::new().with("tokens.test", &[loopback()]);
+    let spawn = || {
+        let mut spec = AppSpec::new(&pki).unlimited();
+        spec.limits.client_scans_per_minute = 2;
+        spec.limits.target_scans_per_minute = 1;
+        spec.resolver = Some(Arc::new(resolver.clone()));
+        spec.redis = Some(redis.url());
+        spawn_app(spec)
+    };
+    let (a, b) = (Arc::new(spawn().await), spawn().await);
+    let url = format!("/api/v1/probe?host=tokens.test&port={}", relay.port);
+
+    // A scans (the client's first token, the target's only one); B asks meanwhile and
+    // follows A's scan.
+    let leader = {
+        let (a, url) = (a.clone(), url.clone());
+        tokio::spawn(async move {
+            let response = a.get(&url).await;
+            (
+                response.status().as_u16(),
+                response.json::<Report>().await.ok(),
+            )
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while relay.connections() == 0 {
+        assert!(std::time::Instant::now() < deadline, "A never scanned");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let response = b.get(&url).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "B needs no target token to follow: {:?}",
+        error_of(response).await
+    );
+    let followed: Report = b.get(&url).await.json().await.unwrap();
+    let (status, led) = leader.await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(Some(followed.scanned_at), led.map(|r| r.scanned_at));
+
+    // The client's second token is still there: a scan elsewhere (another address, so
+    // another target window) is not refused as "too many scans from this client".
+    let other = format!("/api/v1/probe?host=127.0.0.2&port={}", closed_port());
+    let mut gave_back = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !gave_back && std::time::Instant::now() < deadline {
+        // The refund is a task of its own: a moment may pass before it is in Redis.
+        let response = a.get(&other).await;
+        if response.status() != 429 {
+            assert_eq!(response.status(), 502, "a scan that found the port closed");
+            gave_back = true;
+        } else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = response.bytes().await;
+    }
+    assert!(gave_back, "following cost the client a scan token");
+    let Ok(a) = Arc::try_unwrap(a) else {
+        panic!("A is still shared");
+    };
+    a.stop().await;
     b.stop().await;
 }
