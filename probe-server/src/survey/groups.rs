@@ -65,7 +65,9 @@ pub async fn tls13_groups(prober: &Prober, suites: &[u16]) -> GroupSurvey {
                 }
                 Ok(None)
             }
-            Verdict::Refused(_) => Ok(None),
+            // wolfSSL answers a hello offering none of its groups with a HelloRetryRequest
+            // that names no group: no share we could send would be accepted, a refusal.
+            Verdict::HelloRetry { group: None, .. } | Verdict::Refused(_) => Ok(None),
             Verdict::Failed(e) => Err(e.to_string()),
             other => Err(format!(
                 "unexpected answer to an empty key_share: {other:?}"

@@ -4,8 +4,10 @@
 //!
 //! Each test is one hello that differs in one respect from a plain hello the server was seen
 //! to accept (the best version below TLS 1.3, the suites its enumeration found): a refusal is
-//! then about that respect. All tests run at once after one hello confirms the baseline; a
-//! tolerant server costs that baseline plus one connection per test (nine at most).
+//! then about that respect. First one hello carries every unusual feature at once: a tolerant
+//! server answers it and costs that one connection (plus the TLS 1.0/1.1 suite test where it
+//! speaks those). Only a server that refuses it gets the tests one by one, all at once after
+//! one hello confirms the baseline (nine connections at most).
 
 use futures_util::future::BoxFuture;
 use shared::{HelloTolerance, ProtocolVersion, Step};
@@ -48,6 +50,85 @@ pub async fn hello_tolerance(
     accepted: &[u16],
     older: Option<(ProtocolVersion, Vec<u16>)>,
 ) -> HelloTolerance {
+    let mut result = match all_at_once(prober, version, accepted).await {
+        Some(tolerant) => tolerant,
+        None => match one_by_one(prober, version, accepted).await {
+            Ok(result) => result,
+            Err(nothing_to_compare) => return nothing_to_compare,
+        },
+    };
+    if let Some((older, older_suites)) = older {
+        suite_outside_version(prober, older, &older_suites, &mut result).await;
+    }
+    result
+}
+
+/// Over 150 suites (wolfSSL's limit): the accepted ones first, then the rest of the
+/// version's, then unassigned code points, padded to the long hello's 600 bytes so that
+/// only the number of suites differs.
+fn many_suites(version: ProtocolVersion, accepted: &[u16]) -> ClientHello {
+    let mut many: Vec<u16> = accepted.to_vec();
+    many.extend(
+        suites::candidates(version)
+            .into_iter()
+            .filter(|s| !accepted.contains(s)),
+    );
+    many.extend((0xfe00u16..0xff00).filter(|s| cipher_suites::by_id(*s).is_none()));
+    many.truncate(200);
+    let mut counted = ClientHello::for_version(version, &many).plain();
+    counted.padding = Padding::ToLength(600);
+    counted
+}
+
+/// Every test in one hello: version 0x0399, an unknown extension, 200 suites in a hello of
+/// 600 bytes and more, status_request and a name the server does not know. Most servers
+/// answer it, and then that one connection answers every test (a server that takes 0x0399
+/// takes 0x0304); any refusal or an unrecognized_name alert sends the tests one by one, so
+/// that each refusal is pinned to its cause. `None`: ask one by one.
+async fn all_at_once(
+    prober: &Prober,
+    version: ProtocolVersion,
+    accepted: &[u16],
+) -> Option<HelloTolerance> {
+    let mut everything = many_suites(version, accepted)
+        .with_extension(ClientExtension::Raw {
+            typ: GREASE_EXTENSION,
+            data: Vec::new(),
+        })
+        .with_extension(ClientExtension::StatusRequest)
+        .with_server_name(UNKNOWN_NAME);
+    everything.legacy_version = 0x0399;
+    let flight = prober.send_as_is(&everything).await;
+    let unrecognized = flight
+        .alerts
+        .iter()
+        .any(|a| a.description == alert::UNRECOGNIZED_NAME);
+    if RefusalKind::of(&flight).is_some() || unrecognized {
+        return None;
+    }
+    Some(HelloTolerance {
+        version_intolerance: Some(false),
+        extension_intolerance: Some(false),
+        long_hello_intolerance: Some(false),
+        suite_count_limit: Some(false),
+        status_request_intolerance: Some(false),
+        incorrect_sni_alert: Some(false),
+        suite_outside_version: None,
+        details: vec![format!(
+            "one {} hello with all of them (version 0x0399, an unknown extension, 200 suites, \
+             600 bytes, status_request, the name {UNKNOWN_NAME}) was answered",
+            version.display_name()
+        )],
+    })
+}
+
+/// Each test its own hello, differing from a plain hello the server accepts in one respect.
+/// `Err` when not even the plain hello is answered (nothing to compare with).
+async fn one_by_one(
+    prober: &Prober,
+    version: ProtocolVersion,
+    accepted: &[u16],
+) -> Result<HelloTolerance, HelloTolerance> {
     let mut result = HelloTolerance::default();
     // The plain hello, or one without extensions for a server that refuses any.
     let mut form = Form::Plain;
@@ -65,7 +146,7 @@ pub async fn hello_tolerance(
                 version.display_name(),
                 kind.describe()
             ));
-            return result;
+            return Err(result);
         }
         result.extension_intolerance = Some(true);
         result.details.push(format!(
@@ -90,19 +171,7 @@ pub async fn hello_tolerance(
         h.padding = Padding::ToLength(length);
         h
     };
-    // Over 150 suites (wolfSSL's limit): the accepted ones first, then the rest of the
-    // version's, then unassigned code points, padded to the long hello's 600 bytes so that
-    // only the number of suites differs.
-    let mut many: Vec<u16> = accepted.to_vec();
-    many.extend(
-        suites::candidates(version)
-            .into_iter()
-            .filter(|s| !accepted.contains(s)),
-    );
-    many.extend((0xfe00u16..0xff00).filter(|s| cipher_suites::by_id(*s).is_none()));
-    many.truncate(200);
-    let mut counted = ClientHello::for_version(version, &many).plain();
-    counted.padding = Padding::ToLength(600);
+    let counted = many_suites(version, accepted);
     let stapled = base(accepted).with_extension(ClientExtension::StatusRequest);
     let unknown_name = base(accepted).with_server_name(UNKNOWN_NAME);
 
@@ -186,8 +255,17 @@ pub async fn hello_tolerance(
         ));
     }
 
-    // A suite the version does not define: only with a TLS 1.0/1.1 the server accepts.
-    if let Some((older, older_suites)) = older {
+    Ok(result)
+}
+
+/// A suite the version does not define: only with a TLS 1.0/1.1 the server accepts.
+async fn suite_outside_version(
+    prober: &Prober,
+    older: ProtocolVersion,
+    older_suites: &[u16],
+    result: &mut HelloTolerance,
+) {
+    {
         let mut offer: Vec<u16> = TLS12_ONLY.to_vec();
         offer.extend(
             older_suites
@@ -217,7 +295,6 @@ pub async fn hello_tolerance(
             _ => None,
         };
     }
-    result
 }
 
 /// The hello tolerance tests, on the best version below TLS 1.3.

@@ -86,7 +86,12 @@ impl RefusalKind {
         match self {
             Self::Alert(description) => !matches!(
                 *description,
-                alert::PROTOCOL_VERSION | alert::HANDSHAKE_FAILURE | alert::INSUFFICIENT_SECURITY
+                alert::PROTOCOL_VERSION
+                    | alert::HANDSHAKE_FAILURE
+                    | alert::INSUFFICIENT_SECURITY
+                    // The fallback test's answer: retrying plainer would only lose it (a bare
+                    // hello without supported_groups gets handshake_failure from Go).
+                    | alert::INAPPROPRIATE_FALLBACK
             ),
             Self::Closed | Self::Reset | Self::Silence | Self::Garbage(_) => true,
             Self::Ssl2Error(_) | Self::NoConnection(_) => false,

@@ -82,15 +82,22 @@ impl Probe for FallbackScsv {
             // (RFC 8446 4.1.3), checked when the survey is merged, on the handshakes already
             // made; below 1.3, by TLS_FALLBACK_SCSV.
             let outcome = match context.firsts.supported().await.as_slice() {
-                [highest, lower, ..] if *highest != ProtocolVersion::Tls13 => Some(
-                    fallback_scsv(
-                        context.prober,
-                        *lower,
-                        *highest,
-                        &suites::likely_first(*lower),
-                    )
-                    .await,
-                ),
+                [highest, lower, ..] if *highest != ProtocolVersion::Tls13 => {
+                    // The suites the enumeration saw accepted in `lower` first: a plainer
+                    // retry keeps only the first few, and a server picks its suite before it
+                    // looks for the SCSV (Go answers handshake_failure, not
+                    // inappropriate_fallback, when none of those few is its own).
+                    let mut offer: Vec<u16> = match context.published.version(*lower) {
+                        Some(slot) => slot.get().await.accepted.iter().map(|a| a.suite).collect(),
+                        None => Vec::new(),
+                    };
+                    for suite in suites::likely_first(*lower) {
+                        if !offer.contains(&suite) {
+                            offer.push(suite);
+                        }
+                    }
+                    Some(fallback_scsv(context.prober, *lower, *highest, &offer).await)
+                }
                 _ => None,
             };
             Box::new(move |observed: &mut Observed| observed.fallback_scsv = outcome) as Recording
